@@ -1,0 +1,27 @@
+# cvmconform — the two set-up commands are `make run` and `make test`.
+
+GO        ?= go
+# Packages with goroutines and shared state get the race detector.
+RACE_PKGS ?= ./runner/... ./conformance/...
+
+.PHONY: run test bench lint
+
+## run: the conformance suite against the embedded emulator
+run:
+	$(GO) run ./cmd/cvmconform run
+
+## test: vet, every test, the race detector where it matters
+test:
+	$(GO) vet ./...
+	$(GO) test ./...
+	$(GO) test -race -short $(RACE_PKGS)
+
+## bench: benchmarks, reported as ratios against a baseline measured in the same run
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+## lint: gofmt and go vet
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...

@@ -1,0 +1,71 @@
+// Command cvmconform checks an implementation of the Tencent Cloud CVM
+// StopInstances API against a reference model: the embedded emulator, a
+// third-party emulator, or the real cloud.
+//
+// Usage:
+//
+//	cvmconform run [flags]        run the conformance suite against a target
+//	cvmconform checks [--ledger]  list the checks, or the ambiguity ledger
+//
+// Exit status: 0 conformant, 1 at least one check failed, 2 the run could
+// not be made (usage, configuration, target unreachable, credentials).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit statuses (DESIGN "Command line").
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+const usage = `cvmconform checks an implementation of the Tencent Cloud CVM StopInstances API
+(version 2017-03-12) against a reference model of its state machine and rules.
+
+Usage:
+  cvmconform <command> [flags]
+
+Commands:
+  run       run the conformance suite against a target (default: the embedded emulator)
+  checks    list the checks; --ledger prints where the documentation does not decide
+
+Run 'cvmconform <command> -h' for a command's flags.
+Exit status: 0 conformant, 1 a check failed, 2 the run could not be made.
+`
+
+// environment reads a variable; main passes os.LookupEnv, tests a map.
+type environment func(string) (string, bool)
+
+// cli is one invocation: its output streams and environment. Nothing
+// below cmd prints or reads the environment; everything here does.
+type cli struct {
+	stdout, stderr io.Writer
+	env            environment
+}
+
+func main() {
+	os.Exit(cli{stdout: os.Stdout, stderr: os.Stderr, env: os.LookupEnv}.main(os.Args[1:]))
+}
+
+func (c cli) main(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "run":
+		return c.run(args[1:])
+	case "checks":
+		return c.checks(args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(c.stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(c.stderr, "cvmconform: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
