@@ -375,3 +375,27 @@ func TestPropObserverRejectsAForgedObservation(t *testing.T) {
 		}
 	})
 }
+
+func TestPropCanonicalAnswerIsStrictlyAcceptable(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		f := genFleet(t)
+		r := genRequest(t, knownIDs(f))
+		e := genEnv(t)
+		e.Limited = rapid.SampledFrom([]Tri{No, Yes}).Draw(t, "limited")
+		j := Judge(f, r, e)
+		if j.Abstain {
+			return
+		}
+		code, v := j.Canonical(nil)
+		if !j.Accepts(code, Strict) {
+			t.Fatalf("canonical answer %q (%v) not in strict %v", code, v, j.Strict)
+		}
+		if (code == "") != (v == nil) {
+			t.Fatalf("canonical %q with violation %v", code, v)
+		}
+		if j.StopsBefore(RuleRateLimit) && (code == "" || v.Rule.rank >= RuleRateLimit.rank) {
+			t.Fatalf("StopsBefore(rate) but the canonical answer is %q from %v", code, v)
+		}
+	})
+}

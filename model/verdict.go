@@ -277,3 +277,63 @@ func dedupeViolations(vs []Violation) []Violation {
 	}
 	return out
 }
+
+// canonicalCodes names, for the rules whose strict outcomes still hold
+// several codes, the one the reference emulator answers.
+var canonicalCodes = map[*Rule]string{}
+
+func init() {
+	for r, code := range map[*Rule]string{
+		RuleContentType:      CodeInvalidParameter,
+		RuleStyleMismatch:    CodeInvalidParameter,
+		RuleFinanceHost:      CodeUnsupportedRegion,
+		RuleAtFinanceHost:    CodeUnsupportedRegion,
+		RuleAuthMissing:      "AuthFailure.InvalidAuthorization",
+		RuleIDsAndFilters:    CodeInvalidCombination,
+		RuleDescribeLimitMax: CodeInvalidParameterValue,
+		RuleFilterLimit:      "InvalidFilterValue.LimitExceeded",
+		RuleTerminated:       CodeNotFound,
+		RuleStopCharging:     CodeStoppedModeUnsupported,
+	} {
+		canonicalCodes[r] = code
+	}
+}
+
+// Canonical returns the answer the reference emulator gives to a request
+// with this verdict: the code of the first violation, in precedence order,
+// whose strict outcomes do not include success, and that violation; or ""
+// for success. Violations whose rule pass reports true are passed over:
+// that is how an emulator fault breaks a rule. A verdict that abstains
+// answers success.
+func (v Verdict) Canonical(pass func(*Rule) bool) (string, *Violation) {
+	for i := range v.Violations {
+		x := &v.Violations[i]
+		if x.Strict.Success || (pass != nil && pass(x.Rule)) {
+			continue
+		}
+		if len(x.Strict.Codes) == 1 {
+			return x.Strict.Codes[0], x
+		}
+		if c, ok := canonicalCodes[x.Rule]; ok && x.Strict.Has(c) {
+			return c, x
+		}
+		return x.Strict.Codes[0], x
+	}
+	return "", nil
+}
+
+// StopsBefore reports whether a strict target must answer with an error
+// before reaching rule r: some violation ranked before r does not allow
+// success. The reference emulator consults its rate limiter only for
+// requests that reach RuleRateLimit.
+func (v Verdict) StopsBefore(r *Rule) bool {
+	for _, x := range v.Violations {
+		if x.rank() >= r.rank {
+			break
+		}
+		if !x.Strict.Success {
+			return true
+		}
+	}
+	return false
+}

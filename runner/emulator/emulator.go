@@ -1,0 +1,286 @@
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// Config configures an emulator. The zero value of every field but Fleet
+// has a sensible default.
+type Config struct {
+	// Fleet is the fleet to serve (LoadFleet, or fixtures.DefaultFleet).
+	Fleet *FleetFile
+	// Keys gives an account's credentials; an account of the fleet
+	// without one gets a generated pair (see Emulator.Credentials).
+	Keys map[string]tcapi.Credential
+	// Clock drives transitions and the rate limiter; RealClock if nil.
+	Clock Clock
+	// Latency is how long STOPPING, STARTING and the other operations the
+	// emulator starts take; 300 ms if zero.
+	Latency time.Duration
+	// RateLimit is the StopInstances limit per second and account; the
+	// other actions keep their documented limits (facts §8, §9). Zero
+	// means the default, 10; a negative value turns every limit off.
+	RateLimit int
+	// Faults names the rules to break (see Faults).
+	Faults []string
+	// Logger receives one line per request; nothing if nil.
+	Logger *slog.Logger
+	// Rand is the source of RequestIds and generated credentials;
+	// crypto/rand if nil.
+	Rand io.Reader
+	// Limits are the request size limits; tcapi.DefaultLimits() if zero.
+	Limits tcapi.Limits
+
+	_ struct{}
+}
+
+// DefaultLatency is the duration of an operation when Config.Latency is
+// zero: long enough for STOPPING to be observed, short enough for a quick
+// run.
+const DefaultLatency = 300 * time.Millisecond
+
+// Emulator is the reference CVM emulator: the model served over the
+// TencentCloud API 3.0 protocol, as an http.Handler. It is safe for
+// concurrent use.
+type Emulator struct {
+	store   *store
+	limiter *limiter
+	keys    tcapi.KeyMap
+	creds   map[string]tcapi.Credential
+	order   []string // account names in fleet order
+	clock   Clock
+	faults  faultSet
+	log     *slog.Logger
+	limits  tcapi.Limits
+
+	randMu sync.Mutex
+	rand   io.Reader
+}
+
+// New returns an emulator serving cfg.Fleet.
+func New(cfg Config) (*Emulator, error) {
+	if cfg.Fleet == nil {
+		return nil, fmt.Errorf("emulator: no fleet")
+	}
+	faults, err := newFaultSet(cfg.Faults)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	e := &Emulator{
+		keys:   tcapi.KeyMap{},
+		creds:  map[string]tcapi.Credential{},
+		clock:  cfg.Clock,
+		faults: faults,
+		log:    cfg.Logger,
+		limits: cfg.Limits,
+		rand:   cfg.Rand,
+	}
+	if e.clock == nil {
+		e.clock = RealClock{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.rand == nil {
+		e.rand = rand.Reader
+	}
+	if e.limits == (tcapi.Limits{}) {
+		e.limits = tcapi.DefaultLimits()
+	}
+	latency := cfg.Latency
+	if latency == 0 {
+		latency = DefaultLatency
+	}
+	rate := cfg.RateLimit
+	switch {
+	case rate == 0:
+		rate = model.RateLimit(model.ActionStop)
+	case rate < 0:
+		rate = 0
+	}
+	if faults[FaultNoRateLimit] {
+		rate = 0
+	}
+	e.store = newStore(cfg.Fleet, latency)
+	e.limiter = newLimiter(rate)
+	for _, a := range cfg.Fleet.Accounts {
+		c, ok := cfg.Keys[a.Name]
+		if !ok || c.SecretID == "" {
+			c = tcapi.Credential{SecretID: "AKID" + e.randomHex(16), SecretKey: e.randomHex(16)}
+		}
+		if _, dup := e.keys[c.SecretID]; dup {
+			return nil, fmt.Errorf("emulator: accounts share the SecretId %s", c.SecretID)
+		}
+		e.keys[c.SecretID] = tcapi.Key{SecretKey: c.SecretKey, Token: c.Token, Account: a.Name}
+		e.creds[a.Name] = c
+		e.order = append(e.order, a.Name)
+	}
+	return e, nil
+}
+
+// Accounts lists the fleet's account names in fixture order; the first is
+// the default account.
+func (e *Emulator) Accounts() []string { return append([]string(nil), e.order...) }
+
+// Credentials returns an account's credentials.
+func (e *Emulator) Credentials(account string) tcapi.Credential { return e.creds[account] }
+
+func (e *Emulator) randomHex(n int) string {
+	b := make([]byte, n)
+	e.randMu.Lock()
+	_, err := io.ReadFull(e.rand, b)
+	e.randMu.Unlock()
+	if err != nil {
+		panic(fmt.Sprintf("emulator: randomness: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
+
+func (e *Emulator) requestID() string {
+	e.randMu.Lock()
+	defer e.randMu.Unlock()
+	return tcapi.NewRequestID(e.rand)
+}
+
+// ServeHTTP answers one API request. Every answer is a TencentCloud
+// envelope with a RequestId, whatever the input; a panic becomes
+// InternalError and the emulator goes on.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	start := time.Now()
+	rid := e.requestID()
+	a := answer{code: "?"}
+	var req model.Request
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("panic", "request_id", rid, "panic", fmt.Sprint(p))
+			a = answer{code: model.CodeInternalError, message: "internal error"}
+			tcapi.WriteError(w, rid, a.code, a.message)
+		}
+		e.logRequest(hr, req, rid, a, time.Since(start))
+	}()
+	body, err := io.ReadAll(io.LimitReader(hr.Body, e.limits.ReadLimit()))
+	if err != nil {
+		a = answer{code: model.CodeInternalError, message: "could not read the request body"}
+		tcapi.WriteError(w, rid, a.code, a.message)
+		return
+	}
+	req = tcapi.Decode(hr, body, e.keys, e.limits)
+	a = e.answer(req, rid)
+	switch {
+	case a.code != "":
+		tcapi.WriteError(w, rid, a.code, a.message)
+	case a.describe != nil:
+		tcapi.WriteSuccess(w, rid, a.describe)
+	default:
+		tcapi.WriteSuccess(w, rid, nil)
+	}
+}
+
+// answer is what the emulator says to one request.
+type answer struct {
+	code, message string
+	describe      *describeResponse
+}
+
+// describeResponse renders {"TotalCount":n,"InstanceSet":[…]} from
+// pre-rendered instances.
+type describeResponse struct {
+	total int
+	set   []byte
+}
+
+// MarshalJSON writes the response fields without re-encoding instances.
+func (d *describeResponse) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(d.set)+48)
+	b = append(b, `{"TotalCount":`...)
+	b = strconv.AppendInt(b, int64(d.total), 10)
+	b = append(b, `,"InstanceSet":[`...)
+	b = append(b, d.set...)
+	return append(b, "]}"...), nil
+}
+
+// answer judges req with the model and applies it: the canonical answer of
+// the rules it breaks (minus those a fault passes over), the rate limiter
+// for requests that reach it, then the action's effect.
+func (e *Emulator) answer(req model.Request, rid string) answer {
+	now := e.clock.Now()
+	s := e.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance(now)
+	j := model.Judge(s, req, model.Env{Now: now, Limited: model.No})
+	if j.Abstain {
+		return answer{code: model.CodeInvalidAction, message: fmt.Sprintf("the action %s is not served by this emulator", req.Action)}
+	}
+	if !j.StopsBefore(model.RuleRateLimit) && !e.limiter.allow(req.Account, req.Action, now) {
+		return answer{code: model.CodeRequestLimitExceeded,
+			message: fmt.Sprintf("over the limit of %d %s requests a second", e.limiter.limit(req.Action), req.Action)}
+	}
+	code, v := j.Canonical(e.faults.passes)
+	if code == model.CodeMalformed && e.faults[FaultMalformedIsNotFound] {
+		code = model.CodeNotFound
+	}
+	if code != "" {
+		if e.faults[FaultPartialBatch] {
+			e.applyWhere(req, j, rid, now, func(p model.Instance) bool { return model.AllowsSuccess(j.Action, p, j.Intent) })
+		}
+		return answer{code: code, message: v.Detail + ": " + v.Rule.Requirement}
+	}
+	switch j.Action {
+	case model.ActionStop, model.ActionStart:
+		e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
+		return answer{}
+	}
+	buf, total := s.describePage(nil, req.Account, req.Region, j, requestedIDs(req))
+	return answer{describe: &describeResponse{total: total, set: buf}}
+}
+
+// applyWhere applies the action's canonical effect to every target of j
+// that the caller can see and that satisfies ok. The caller holds the lock.
+func (e *Emulator) applyWhere(req model.Request, j model.Judgement, rid string, now time.Time, ok func(model.Instance) bool) {
+	for _, id := range j.Targets {
+		r := e.store.byID[id]
+		if r == nil || r.inst.Owner != req.Account || (req.Region != "" && r.inst.Region() != req.Region) || !ok(r.inst) {
+			continue
+		}
+		e.store.set(r, model.Effect(j.Action, r.inst, j.Intent, rid)[0], now)
+	}
+}
+
+// requestedIDs returns the InstanceIds strings of a request.
+func requestedIDs(req model.Request) []string {
+	v := req.Params["InstanceIds"]
+	ids := make([]string, 0, len(v.Items))
+	for _, it := range v.Items {
+		ids = append(ids, it.Text)
+	}
+	return ids
+}
+
+func (e *Emulator) logRequest(hr *http.Request, req model.Request, rid string, a answer, d time.Duration) {
+	outcome := a.code
+	if outcome == "" {
+		outcome = "success"
+	}
+	e.log.Info("request",
+		"request_id", rid,
+		"method", hr.Method,
+		"host", hr.Host,
+		"action", req.Action,
+		"region", req.Region,
+		"account", req.Account,
+		"client", hr.Header.Get("X-TC-RequestClient"),
+		"outcome", outcome,
+		"duration_ms", float64(d.Microseconds())/1000)
+}

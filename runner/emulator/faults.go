@@ -1,0 +1,91 @@
+package emulator
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cvmconform/cvmconform/model"
+)
+
+// Fault is a named way to break exactly one rule, so that the suite can
+// prove each of its checks catches a target that breaks it (DESIGN "The
+// emulator"). Faults are chosen with --fault NAME, repeatable.
+type Fault struct {
+	Name   string
+	Breaks string // the rule or behaviour it breaks, with its clause
+	What   string // what the faulty emulator does instead
+
+	// pass lists the model rules the faulty emulator ignores when it
+	// picks its answer, if that is how the fault works.
+	pass []*model.Rule
+}
+
+// The faults, by name.
+const (
+	FaultBatchLimitOff       = "batch-limit-off"
+	FaultMalformedIsNotFound = "malformed-id-not-found"
+	FaultStopAnyState        = "stop-any-state"
+	FaultPartialBatch        = "partial-batch"
+	FaultNoRateLimit         = "no-rate-limit"
+)
+
+// Faults lists every fault the emulator knows, in name order.
+var Faults = sortFaults([]Fault{
+	{Name: FaultBatchLimitOff, Breaks: "BATCH-LIMIT (seed §1: at most 100 instances a request)",
+		What: "accepts and acts on more than 100 instance IDs", pass: []*model.Rule{model.RuleBatchLimit}},
+	{Name: FaultMalformedIsNotFound, Breaks: "ID-MALFORMED (seed §6: ins-1122 is InvalidInstanceId.Malformed)",
+		What: "answers InvalidInstanceId.NotFound for a malformed instance ID"},
+	{Name: FaultStopAnyState, Breaks: "STATE-STOP (seed §1: only RUNNING instances can be stopped)",
+		What: "stops an instance in any state", pass: []*model.Rule{model.RuleStopState, model.RuleInProgress}},
+	{Name: FaultPartialBatch, Breaks: "atomicity (ledger L-13: an error leaves every instance unchanged)",
+		What: "when a batch is refused, still stops (or starts) the members that could be"},
+	{Name: FaultNoRateLimit, Breaks: "RATE-LIMIT (seed §1: 10 requests a second)",
+		What: "has no rate limiter"},
+})
+
+func sortFaults(fs []Fault) []Fault {
+	sort.Slice(fs, func(i, j int) bool { return fs[i].Name < fs[j].Name })
+	return fs
+}
+
+// faultSet is the set of faults an emulator runs with.
+type faultSet map[string]bool
+
+func newFaultSet(names []string) (faultSet, error) {
+	fs := faultSet{}
+	for _, n := range names {
+		if !knownFault(n) {
+			var all []string
+			for _, f := range Faults {
+				all = append(all, f.Name)
+			}
+			return nil, fmt.Errorf("unknown fault %q (known: %s)", n, strings.Join(all, ", "))
+		}
+		fs[n] = true
+	}
+	return fs, nil
+}
+
+func knownFault(name string) bool {
+	for _, f := range Faults {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// passes reports whether the faulty emulator ignores rule r.
+func (fs faultSet) passes(r *model.Rule) bool {
+	for _, f := range Faults {
+		if fs[f.Name] {
+			for _, p := range f.pass {
+				if p == r {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
