@@ -1,0 +1,280 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ConsoleOptions adjusts [Console].
+type ConsoleOptions struct {
+	// Color writes statuses and the verdict in ANSI colour. Set it only
+	// for a terminal whose user has not opted out: IsTerminal(w) and the
+	// NO_COLOR environment variable unset or empty (https://no-color.org).
+	// Without it the report contains no escape sequences at all.
+	Color bool
+
+	_ struct{}
+}
+
+// Console writes the final report of a run for people, in this order:
+//
+//  1. a header: target, region, seed, strictness (lenient or strict),
+//     fleet and start time;
+//  2. each failed check, then each errored check, in the run's order, with
+//     its ID, title, clause, severity, reason, counterexample transcript
+//     (indented) and, on its own line, "replay: " and the replay command;
+//  3. a table of every check in the run's (catalog) order: ID, title,
+//     result and time, with the reason under the title of every check
+//     that has one — so each skip is listed with why;
+//  4. a summary line: counts by status, requests, duration and rate;
+//  5. the verdict line, starting with the [Verdict] of [Run.Summary]:
+//     "CONFORMANT", "CONFORMANT (n checks skipped)", "NOT CONFORMANT: …"
+//     or "INCOMPLETE: …".
+//
+// Text from the run is shown with control characters and invalid UTF-8
+// escaped (\x1b, \u009b), so a target cannot inject terminal sequences.
+// The layout and wording are for people and may change; use [JSON] for
+// anything a program reads. Console writes once, at the end; an error is
+// the writer's.
+func Console(w io.Writer, r Run, opts ConsoleOptions) error {
+	_, err := io.WriteString(w, console(r, opts))
+	return err
+}
+
+// ANSI SGR sequences for statuses and verdicts.
+const (
+	sgrReset   = "\x1b[0m"
+	sgrGreen   = "\x1b[32m"
+	sgrYellow  = "\x1b[33m"
+	sgrRed     = "\x1b[1;31m"
+	sgrMagenta = "\x1b[1;35m"
+)
+
+var statusColor = map[Status]string{Pass: sgrGreen, Skip: sgrYellow, Fail: sgrRed, Error: sgrMagenta}
+
+var verdictColor = map[Verdict]string{Conformant: sgrGreen, NotConformant: sgrRed, Incomplete: sgrMagenta}
+
+// label is how a status reads in the console and progress lines: the
+// statuses that need attention in capitals, so they stand out without
+// colour too.
+func label(s Status) string {
+	switch s {
+	case Fail, Error:
+		return strings.ToUpper(string(s))
+	case "":
+		return "?"
+	}
+	return clean(string(s), false)
+}
+
+// paint wraps text in the colour sgr when color is on.
+func paint(color bool, sgr, text string) string {
+	if !color || sgr == "" {
+		return text
+	}
+	return sgr + text + sgrReset
+}
+
+func console(r Run, opts ConsoleOptions) string {
+	var b strings.Builder
+	consoleHeader(&b, r)
+	for _, sec := range []struct {
+		status Status
+		title  string
+	}{{Fail, "Failures"}, {Error, "Errors"}} {
+		var cs []Check
+		for _, c := range r.Checks {
+			if c.Status == sec.status {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s (%d)\n", sec.title, len(cs))
+		for _, c := range cs {
+			b.WriteString("\n")
+			consoleBlock(&b, c, opts.Color)
+		}
+	}
+	b.WriteString("\nResults\n\n")
+	consoleTable(&b, r.Checks, opts.Color)
+	b.WriteString("\n" + summaryLine(r) + "\n")
+	v := r.Summary().Verdict()
+	line := verdictLine(r)
+	b.WriteString(paint(opts.Color, verdictColor[v], string(v)) + strings.TrimPrefix(line, string(v)) + "\n")
+	return b.String()
+}
+
+func consoleHeader(b *strings.Builder, r Run) {
+	strictness := "lenient"
+	if r.Strict {
+		strictness = "strict"
+	}
+	or := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return clean(s, false)
+	}
+	b.WriteString("cvmconform: StopInstances conformance run\n")
+	for _, kv := range [][2]string{
+		{"target", or(r.Target)},
+		{"region", or(r.Region)},
+		{"seed", fmt.Sprint(r.Seed)},
+		{"strictness", strictness},
+		{"fleet", or(r.Fleet)},
+		{"started", r.Started.UTC().Format(time.RFC3339)},
+	} {
+		fmt.Fprintf(b, "  %-12s%s\n", kv[0]+":", kv[1])
+	}
+}
+
+// consoleBlock writes one failed or errored check in full.
+func consoleBlock(b *strings.Builder, c Check, color bool) {
+	fmt.Fprintf(b, "%s  %s  %s\n", paint(color, statusColor[c.Status], label(c.Status)), clean(c.ID, false), clean(c.Title, false))
+	field := func(name, value string) {
+		if value != "" {
+			fmt.Fprintf(b, "  %-10s%s\n", name+":", clean(value, false))
+		}
+	}
+	field("clause", c.Spec)
+	field("severity", c.Severity)
+	field("reason", c.Reason)
+	if ce := strings.TrimRight(clean(c.Counterexample, true), "\n"); ce != "" {
+		b.WriteString("  counterexample:\n")
+		for _, line := range strings.Split(ce, "\n") {
+			b.WriteString(strings.TrimRight("    "+line, " ") + "\n")
+		}
+	}
+	if c.Replay != "" {
+		b.WriteString("  replay: " + clean(c.Replay, false) + "\n")
+	}
+}
+
+// titleWidth is the width at which the console table wraps titles (and
+// the reasons written under them).
+const titleWidth = 44
+
+// consoleTable writes the table of every check. With color, it paints the
+// RESULT column after rendering: escape sequences inside cells would
+// count as width and break the table's alignment.
+func consoleTable(b *strings.Builder, checks []Check, color bool) {
+	t := &table{header: []string{"ID", "TITLE", "RESULT", "TIME"}, widths: []int{0, titleWidth, 0, 0}}
+	for _, c := range checks {
+		title := clean(c.Title, false)
+		if c.Reason != "" {
+			title += "\n↳ " + clean(c.Reason, false)
+		}
+		t.add(clean(c.ID, false), title, label(c.Status), seconds(c.Duration))
+	}
+	var out strings.Builder
+	_ = t.render(&out) // a strings.Builder never fails
+	if !color {
+		b.WriteString(out.String())
+		return
+	}
+	// The RESULT column starts after the ID and TITLE columns and their
+	// two-space gaps; a row's first line has its label there, and a
+	// continuation line has spaces.
+	offset := columnWidth(t, 0) + 2 + columnWidth(t, 1) + 2
+	lines := strings.SplitAfter(out.String(), "\n")
+	for i, line := range lines {
+		if i >= 2 {
+			line = paintResult(line, offset)
+		}
+		b.WriteString(line)
+	}
+}
+
+// columnWidth is the width table.render gives column i.
+func columnWidth(t *table, i int) int {
+	n := 0
+	for _, row := range append([][]string{t.header}, t.rows...) {
+		for _, l := range wrap(row[i], t.widths[i]) {
+			n = max(n, utf8.RuneCountInString(l))
+		}
+	}
+	return n
+}
+
+// paintResult colours the status label that starts at rune offset in line.
+func paintResult(line string, offset int) string {
+	runes := []rune(line)
+	if len(runes) <= offset {
+		return line
+	}
+	head, rest := string(runes[:offset]), string(runes[offset:])
+	for _, s := range []Status{Pass, Fail, Skip, Error} {
+		l := label(s)
+		if after, ok := strings.CutPrefix(rest, l); ok && (after == "" || after[0] == ' ' || after[0] == '\n') {
+			return head + paint(true, statusColor[s], l) + after
+		}
+	}
+	return line
+}
+
+// summaryLine is e.g. "47 checks: 45 pass, 1 fail, 1 skip, 0 error — 1234
+// requests in 38.2s (32 req/s)".
+func summaryLine(r Run) string {
+	s := r.Summary()
+	line := fmt.Sprintf("%s: %d pass, %d fail, %d skip, %d error — %s in %s",
+		plural(len(r.Checks), "check"), s.Pass, s.Fail, s.Skip, s.Error, plural(r.Requests, "request"), seconds(r.Duration))
+	if r.Duration > 0 {
+		rate := float64(r.Requests) / r.Duration.Seconds()
+		if rate >= 10 {
+			line += fmt.Sprintf(" (%.0f req/s)", rate)
+		} else {
+			line += fmt.Sprintf(" (%.1f req/s)", rate)
+		}
+	}
+	return line
+}
+
+// verdictLine is the last line of the console report; it starts with the
+// verdict.
+func verdictLine(r Run) string {
+	s := r.Summary()
+	v := s.Verdict()
+	switch {
+	case v == NotConformant:
+		line := fmt.Sprintf("%s: %s failed (%s)", v, plural(s.Fail, "check"), idList(r, Fail))
+		if s.Error > 0 {
+			line += fmt.Sprintf("; %s could not be carried out (%s)", plural(s.Error, "check"), idList(r, Error))
+		}
+		return line
+	case s.Error > 0:
+		return fmt.Sprintf("%s: %s could not be carried out (%s); no check failed, but conformance is undecided",
+			v, plural(s.Error, "check"), idList(r, Error))
+	case len(r.Checks) == 0:
+		return fmt.Sprintf("%s: no checks were run", v)
+	case v == Incomplete:
+		return fmt.Sprintf("%s: no check passed (%s skipped)", v, plural(s.Skip, "check"))
+	case s.Skip > 0:
+		return fmt.Sprintf("%s (%s skipped)", v, plural(s.Skip, "check"))
+	}
+	return string(v)
+}
+
+// idList names the checks with status s: at most five, then how many more.
+func idList(r Run, s Status) string {
+	const most = 5
+	var ids []string
+	n := 0
+	for _, c := range r.Checks {
+		if c.Status == s {
+			if n < most {
+				ids = append(ids, clean(c.ID, false))
+			}
+			n++
+		}
+	}
+	list := strings.Join(ids, ", ")
+	if n > most {
+		list += fmt.Sprintf(" and %d more", n-most)
+	}
+	return list
+}

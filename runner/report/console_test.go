@@ -1,0 +1,164 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestConsoleGolden(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		color bool
+	}{{"console.golden", false}, {"console_color.golden", true}} {
+		var b bytes.Buffer
+		require.NoError(t, Console(&b, sampleRun(), ConsoleOptions{Color: tc.color}))
+		golden(t, tc.name, b.String())
+	}
+}
+
+var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+func TestConsoleColor(t *testing.T) {
+	t.Parallel()
+	var plain, color bytes.Buffer
+	require.NoError(t, Console(&plain, sampleRun(), ConsoleOptions{}))
+	require.NoError(t, Console(&color, sampleRun(), ConsoleOptions{Color: true}))
+	require.NotContains(t, plain.String(), "\x1b", "without Color, no escape sequence at all (the run's own are escaped)")
+	require.Equal(t, plain.String(), sgr.ReplaceAllString(color.String(), ""), "colour must only add SGR sequences, never move text")
+	for _, s := range []string{"\x1b[32mpass\x1b[0m", "\x1b[1;31mFAIL\x1b[0m", "\x1b[33mskip\x1b[0m", "\x1b[1;35mERROR\x1b[0m", "\x1b[1;31mNOT CONFORMANT\x1b[0m"} {
+		require.Contains(t, color.String(), s)
+	}
+	require.Equal(t, 2, strings.Count(color.String(), "\x1b[32mpass"), "each of the two passes is painted once, in the table")
+	require.Equal(t, 2, strings.Count(color.String(), "\x1b[1;31mFAIL"), "the failure is painted in its block and in the table")
+}
+
+func TestConsoleWriteError(t *testing.T) {
+	t.Parallel()
+	err := Console(&failingWriter{n: 10}, sampleRun(), ConsoleOptions{})
+	require.True(t, errors.Is(err, errWrite), "got %v", err)
+}
+
+// TestVerdict covers the summary and verdict lines: the wording a reader
+// of CI logs looks for.
+func TestVerdict(t *testing.T) {
+	t.Parallel()
+	check := func(id string, s Status) Check {
+		return Check{ID: id, Title: "t", Status: s, Reason: map[Status]string{Skip: "no PENDING instance", Error: "connection reset"}[s]}
+	}
+	run := func(d time.Duration, requests int, cs ...Check) Run {
+		return Run{Duration: d, Requests: requests, Checks: cs}
+	}
+	for _, tc := range []struct {
+		name        string
+		run         Run
+		wantVerdict Verdict
+		wantSummary string
+		wantLine    string
+		reason      string
+	}{
+		{
+			name:        "all pass",
+			run:         run(38200*time.Millisecond, 1234, check("SI-A-01", Pass), check("SI-A-02", Pass)),
+			wantVerdict: Conformant,
+			wantSummary: "2 checks: 2 pass, 0 fail, 0 skip, 0 error — 1234 requests in 38.2s (32 req/s)",
+			wantLine:    "CONFORMANT",
+			reason:      "nothing failed, errored or was skipped",
+		},
+		{
+			name:        "some skipped",
+			run:         run(2*time.Second, 3, check("SI-A-01", Pass), check("SI-A-02", Skip), check("SI-A-03", Skip)),
+			wantVerdict: Conformant,
+			wantSummary: "3 checks: 1 pass, 0 fail, 2 skip, 0 error — 3 requests in 2.0s (1.5 req/s)",
+			wantLine:    "CONFORMANT (2 checks skipped)",
+			reason:      "a skip is not a failure, but not a pass either: the verdict says how many",
+		},
+		{
+			name:        "one skipped",
+			run:         run(time.Second, 1, check("SI-A-01", Pass), check("SI-A-02", Skip)),
+			wantVerdict: Conformant,
+			wantSummary: "2 checks: 1 pass, 0 fail, 1 skip, 0 error — 1 request in 1.0s (1.0 req/s)",
+			wantLine:    "CONFORMANT (1 check skipped)",
+			reason:      "singular nouns for one",
+		},
+		{
+			name:        "a failure",
+			run:         run(time.Second, 20, check("SI-A-01", Pass), check("SI-B-02", Fail)),
+			wantVerdict: NotConformant,
+			wantSummary: "2 checks: 1 pass, 1 fail, 0 skip, 0 error — 20 requests in 1.0s (20 req/s)",
+			wantLine:    "NOT CONFORMANT: 1 check failed (SI-B-02)",
+			reason:      "one failure decides the run",
+		},
+		{
+			name: "failures and errors",
+			run: run(time.Second, 20, check("SI-A-01", Fail), check("SI-A-02", Fail), check("SI-A-03", Fail),
+				check("SI-A-04", Fail), check("SI-A-05", Fail), check("SI-A-06", Fail), check("SI-A-07", Fail), check("SI-B-01", Error)),
+			wantVerdict: NotConformant,
+			wantSummary: "8 checks: 0 pass, 7 fail, 0 skip, 1 error — 20 requests in 1.0s (20 req/s)",
+			wantLine:    "NOT CONFORMANT: 7 checks failed (SI-A-01, SI-A-02, SI-A-03, SI-A-04, SI-A-05 and 2 more); 1 check could not be carried out (SI-B-01)",
+			reason:      "failures take precedence over errors, and the list of IDs is capped at five",
+		},
+		{
+			name:        "an error only",
+			run:         run(time.Second, 20, check("SI-A-01", Pass), check("SI-RATE-01", Error)),
+			wantVerdict: Incomplete,
+			wantSummary: "2 checks: 1 pass, 0 fail, 0 skip, 1 error — 20 requests in 1.0s (20 req/s)",
+			wantLine:    "INCOMPLETE: 1 check could not be carried out (SI-RATE-01); no check failed, but conformance is undecided",
+			reason:      "an error is not a failure (the target did not depart from the spec) nor a pass (nothing was shown)",
+		},
+		{
+			name:        "every check skipped",
+			run:         run(0, 0, check("SI-A-01", Skip)),
+			wantVerdict: Incomplete,
+			wantSummary: "1 check: 0 pass, 0 fail, 1 skip, 0 error — 0 requests in 0.00s",
+			wantLine:    "INCOMPLETE: no check passed (1 check skipped)",
+			reason:      "nothing was verified, so the run cannot be called conformant; no duration means no rate",
+		},
+		{
+			name:        "no checks",
+			run:         run(0, 0),
+			wantVerdict: Incomplete,
+			wantSummary: "0 checks: 0 pass, 0 fail, 0 skip, 0 error — 0 requests in 0.00s",
+			wantLine:    "INCOMPLETE: no checks were run",
+			reason:      "an empty selection verifies nothing",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.wantVerdict, tc.run.Summary().Verdict(), tc.reason)
+			require.Equal(t, tc.wantSummary, summaryLine(tc.run), tc.reason)
+			require.Equal(t, tc.wantLine, verdictLine(tc.run), tc.reason)
+			var b bytes.Buffer
+			require.NoError(t, Console(&b, tc.run, ConsoleOptions{}))
+			require.True(t, strings.HasSuffix(b.String(), "\n"+tc.wantSummary+"\n"+tc.wantLine+"\n"), "the report ends with the summary and the verdict\n%s", b.String())
+		})
+	}
+}
+
+func TestConsoleEdges(t *testing.T) {
+	t.Parallel()
+	r := Run{Strict: true, Seed: 7, Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Checks: []Check{
+		{ID: "SI-A-01", Title: "passes", Status: Pass, Reason: "accepted either documented code"},
+		{ID: "SI-A-02", Title: "status missing"},
+		{ID: "SI-A-03", Title: "status unknown", Status: "flaky\x1b"},
+		{ID: "SI-A-04", Title: "failed, with nothing to show", Status: Fail},
+	}}
+	var b bytes.Buffer
+	require.NoError(t, Console(&b, r, ConsoleOptions{Color: true}))
+	out := b.String()
+	for _, want := range []string{
+		"  target:     -\n", "  seed:       7\n", "  strictness: strict\n", "  started:    2025-01-02T03:04:05Z\n",
+		"\x1b[1;31mFAIL\x1b[0m  SI-A-04  failed, with nothing to show\n\nResults\n",
+		"↳ accepted either documented code",
+		"status missing                     ?", `status unknown                     flaky\x1b`,
+	} {
+		require.Contains(t, out, want)
+	}
+	require.NotContains(t, out, "replay:", "no replay line without a replay command")
+	require.NotContains(t, out, "counterexample:", "no transcript heading without a transcript")
+}

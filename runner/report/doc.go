@@ -1,0 +1,24 @@
+// Package report renders the result of a conformance run.
+//
+// A run is data ([Run], [Check], [Summary]); the reporters render it to an
+// [io.Writer] and never decide anything:
+//
+//   - [Console]: the final report for people — header, failures and errors
+//     with their counterexamples and replay commands, a table of every
+//     check, a summary line and the [Verdict].
+//   - [Progress]: live progress while a run goes: one rewritten status
+//     line on a terminal, one plain line per check otherwise.
+//   - [JSON]: the machine-readable report whose keys are a stable
+//     interface (DESIGN "Command line").
+//   - [JUnit]: JUnit XML for CI test reporters.
+//   - [Ledger]: the model's ambiguity ledger as a table.
+//
+// [WriteFile] writes a report to a path atomically; [IsTerminal] tells a
+// caller whether a writer is a terminal, to choose live progress and
+// colour.
+//
+// Only the JSON report's keys and types are stable. The layout and wording
+// of the human-readable output (Console, Progress, Ledger) and the JUnit
+// text content are for people and CI viewers, and may change: do not parse
+// them.
+package report

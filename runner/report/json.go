@@ -1,0 +1,146 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// JSON writes the run as the JSON report, indented two spaces and ended
+// by a newline. Its keys and their types are a stable interface (DESIGN
+// "Command line"): they may be added to, never renamed or removed, and
+// every key is always present (an empty string is "", an empty list []).
+//
+//	{
+//	  "target": string,
+//	  "region": string,
+//	  "seed": number,            // uint64, exact: see below
+//	  "seed_text": string,       // the same seed in decimal
+//	  "strict": bool,
+//	  "fleet": string,
+//	  "started": string,         // RFC 3339, UTC, whole seconds
+//	  "duration_ms": number,     // integer milliseconds, rounded
+//	  "requests": number,
+//	  "checks": [{
+//	    "id", "title", "spec", "severity": string,
+//	    "status": "pass" | "fail" | "skip" | "error",
+//	    "reason", "counterexample", "replay": string,
+//	    "duration_ms", "requests": number
+//	  }],
+//	  "summary": {"pass", "fail", "skip", "error": number}
+//	}
+//
+// The keys of DESIGN are target, seed, started, duration_ms, requests,
+// checks (id, title, spec, status, reason, counterexample) and summary;
+// the others are additions. Keys appear in the order above.
+//
+// The seed is a uint64 written as an exact JSON number. Values above 2^53
+// do not survive a parser that reads numbers as IEEE doubles (JavaScript's
+// JSON.parse, jq before 1.7): such consumers must read "seed_text", or
+// parse numbers as big integers.
+//
+// Strings are the run's own, with JSON escapes for control characters;
+// invalid UTF-8 becomes U+FFFD. JSON writes nothing and returns an error
+// if a check's status is not one of the four (the interface allows no
+// other); otherwise an error is the writer's.
+func JSON(w io.Writer, r Run) error {
+	var buf bytes.Buffer
+	if err := encodeJSON(&buf, r); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+type jsonRun struct {
+	Target     string      `json:"target"`
+	Region     string      `json:"region"`
+	Seed       uint64      `json:"seed"`
+	SeedText   string      `json:"seed_text"`
+	Strict     bool        `json:"strict"`
+	Fleet      string      `json:"fleet"`
+	Started    string      `json:"started"`
+	DurationMS int64       `json:"duration_ms"`
+	Requests   int         `json:"requests"`
+	Checks     []jsonCheck `json:"checks"`
+	Summary    jsonSummary `json:"summary"`
+}
+
+type jsonCheck struct {
+	ID             string `json:"id"`
+	Title          string `json:"title"`
+	Spec           string `json:"spec"`
+	Severity       string `json:"severity"`
+	Status         Status `json:"status"`
+	Reason         string `json:"reason"`
+	Counterexample string `json:"counterexample"`
+	Replay         string `json:"replay"`
+	DurationMS     int64  `json:"duration_ms"`
+	Requests       int    `json:"requests"`
+}
+
+type jsonSummary struct {
+	Pass  int `json:"pass"`
+	Fail  int `json:"fail"`
+	Skip  int `json:"skip"`
+	Error int `json:"error"`
+}
+
+func encodeJSON(w io.Writer, r Run) error {
+	if err := validStatuses(r); err != nil {
+		return err
+	}
+	s := r.Summary()
+	out := jsonRun{
+		Target:     r.Target,
+		Region:     r.Region,
+		Seed:       r.Seed,
+		SeedText:   strconv.FormatUint(r.Seed, 10),
+		Strict:     r.Strict,
+		Fleet:      r.Fleet,
+		Started:    r.Started.UTC().Format(time.RFC3339),
+		DurationMS: millis(r.Duration),
+		Requests:   r.Requests,
+		Checks:     make([]jsonCheck, 0, len(r.Checks)),
+		Summary:    jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
+	}
+	for _, c := range r.Checks {
+		out.Checks = append(out.Checks, jsonCheck{
+			ID:             c.ID,
+			Title:          c.Title,
+			Spec:           c.Spec,
+			Severity:       c.Severity,
+			Status:         c.Status,
+			Reason:         c.Reason,
+			Counterexample: c.Counterexample,
+			Replay:         c.Replay,
+			DurationMS:     millis(c.Duration),
+			Requests:       c.Requests,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // transcripts are full of < > &; nothing here is HTML
+	return enc.Encode(out)
+}
+
+// millis is d in whole milliseconds, rounded half away from zero.
+func millis(d time.Duration) int64 {
+	return d.Round(time.Millisecond).Milliseconds()
+}
+
+// validStatuses returns an error naming the first check whose status is
+// not one of the four.
+func validStatuses(r Run) error {
+	for _, c := range r.Checks {
+		switch c.Status {
+		case Pass, Fail, Skip, Error:
+		default:
+			return fmt.Errorf("report: check %q has status %q, not one of pass, fail, skip, error", c.ID, c.Status)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// JUnit writes the run as JUnit XML, the format CI test reporters
+// (GitLab, Jenkins, GitHub Actions reporters) display:
+//
+//	<testsuites name="cvmconform" tests= failures= errors= skipped= time=>
+//	  <testsuite name="cvmconform" tests= failures= errors= skipped= time= timestamp=>
+//	    <properties> target, region, seed, strict, fleet </properties>
+//	    <testcase classname="cvmconform.<AREA>" name="<ID> <title>" time=>
+//
+// one testcase per check, in the run's order, AREA being the middle part
+// of the ID (BATCH in SI-BATCH-02). A failed check holds
+// <failure message="<reason>" type="<ID>"> and an errored one <error …>
+// alike, whose text is the counterexample and a "replay: " line; a
+// skipped one holds <skipped message="<reason>"/>. Times are seconds with
+// three decimals; timestamp is RFC 3339 in UTC.
+//
+// The XML is well-formed whatever the run holds: text is escaped, the
+// characters XML 1.0 forbids or a viewer would interpret (control
+// characters, invalid UTF-8) are written as visible escapes such as
+// \x07, \xff and \u0085, and CR LF becomes LF. The text content is for
+// people and may change. JUnit writes nothing and returns an error if a
+// check's status is not one of the four; otherwise an error is the
+// writer's.
+func JUnit(w io.Writer, r Run) error {
+	var buf bytes.Buffer
+	if err := encodeJUnit(&buf, r); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure"`
+	Error     *junitProblem `xml:"error"`
+	Skipped   *junitSkipped `xml:"skipped"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",cdata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func encodeJUnit(w io.Writer, r Run) error {
+	if err := validStatuses(r); err != nil {
+		return err
+	}
+	s := r.Summary()
+	line := func(s string) string { return clean(s, false) }
+	suite := junitSuite{
+		Name:      "cvmconform",
+		Tests:     len(r.Checks),
+		Failures:  s.Fail,
+		Errors:    s.Error,
+		Skipped:   s.Skip,
+		Time:      junitTime(r.Duration),
+		Timestamp: r.Started.UTC().Format(time.RFC3339),
+		Properties: []junitProperty{
+			{"target", line(r.Target)},
+			{"region", line(r.Region)},
+			{"seed", strconv.FormatUint(r.Seed, 10)},
+			{"strict", strconv.FormatBool(r.Strict)},
+			{"fleet", line(r.Fleet)},
+		},
+	}
+	for _, c := range r.Checks {
+		tc := junitCase{
+			Classname: "cvmconform." + area(c.ID),
+			Name:      strings.TrimSpace(line(c.ID) + " " + line(c.Title)),
+			Time:      junitTime(c.Duration),
+		}
+		problem := &junitProblem{Message: line(c.Reason), Type: line(c.ID), Text: problemText(c)}
+		switch c.Status {
+		case Fail:
+			tc.Failure = problem
+		case Error:
+			tc.Error = problem
+		case Skip:
+			tc.Skipped = &junitSkipped{Message: line(c.Reason)}
+		}
+		suite.Cases = append(suite.Cases, tc)
+	}
+	out := junitSuites{
+		Name:     suite.Name,
+		Tests:    suite.Tests,
+		Failures: suite.Failures,
+		Errors:   suite.Errors,
+		Skipped:  suite.Skipped,
+		Time:     suite.Time,
+		Suites:   []junitSuite{suite},
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// problemText is a failure's or error's text: the counterexample, then
+// the replay command.
+func problemText(c Check) string {
+	var parts []string
+	if ce := strings.TrimRight(clean(c.Counterexample, true), "\n"); ce != "" {
+		parts = append(parts, ce)
+	}
+	if c.Replay != "" {
+		parts = append(parts, "replay: "+clean(c.Replay, false))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "\n\n") + "\n"
+}
+
+// area is the AREA of an ID SI-<AREA>-<NN>, or the whole (cleaned) ID if
+// it has another form.
+func area(id string) string {
+	if parts := strings.Split(id, "-"); len(parts) == 3 && parts[0] == "SI" && parts[1] != "" {
+		return clean(parts[1], false)
+	}
+	if id == "" {
+		return "unknown"
+	}
+	return clean(id, false)
+}
+
+// junitTime is d in seconds with three decimals.
+func junitTime(d time.Duration) string {
+	return fmt.Sprintf("%.3f", d.Seconds())
+}

@@ -1,0 +1,78 @@
+package report
+
+import "time"
+
+// Status is a check's verdict. Fail means the target departs from the
+// specification; Error means the check itself could not be carried out
+// (the harness broke, the target vanished): never one disguised as the
+// other (DESIGN "Command line").
+type Status string
+
+// The four statuses, with the JSON report's spelling.
+const (
+	Pass  Status = "pass"
+	Fail  Status = "fail"
+	Skip  Status = "skip"
+	Error Status = "error"
+)
+
+// Run is the result of one conformance run: what was checked, and how
+// each check went. Reporters render it; nothing in it is rendered text
+// except Counterexample.
+type Run struct {
+	Target   string // what was checked, e.g. "http://127.0.0.1:8080 (embedded emulator)"
+	Region   string
+	Seed     uint64
+	Strict   bool
+	Fleet    string // one line describing the fleet the checks used
+	Started  time.Time
+	Duration time.Duration
+	Requests int // requests sent in the whole run
+	Checks   []Check
+
+	_ struct{}
+}
+
+// Check is the result of one check.
+type Check struct {
+	ID       string // SI-<AREA>-<NN>
+	Title    string
+	Spec     string // the clause it enforces
+	Severity string // MUST or SHOULD
+	Status   Status
+	// Reason is one line: why the check failed, was skipped, or errored.
+	Reason string
+	// Counterexample is the minimal failing exchange as a readable
+	// transcript (requests, responses, the model's expectation), for a
+	// failure; may be empty otherwise.
+	Counterexample string
+	// Replay is the exact command that replays this check's failure.
+	Replay   string
+	Duration time.Duration
+	Requests int
+
+	_ struct{}
+}
+
+// Summary counts checks by status.
+type Summary struct {
+	Pass, Fail, Skip, Error int
+}
+
+// Summary counts the run's checks by status.
+func (r Run) Summary() Summary {
+	var s Summary
+	for _, c := range r.Checks {
+		switch c.Status {
+		case Pass:
+			s.Pass++
+		case Fail:
+			s.Fail++
+		case Skip:
+			s.Skip++
+		case Error:
+			s.Error++
+		}
+	}
+	return s
+}

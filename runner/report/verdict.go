@@ -1,0 +1,31 @@
+package report
+
+// Verdict is a run's overall outcome, decided from its [Summary].
+type Verdict string
+
+// The three verdicts, in the words the console report uses.
+const (
+	// Conformant: no check failed or errored, and at least one passed.
+	// Skipped checks are not passes; the console report counts them.
+	Conformant Verdict = "CONFORMANT"
+	// NotConformant: at least one check failed, whatever else happened.
+	NotConformant Verdict = "NOT CONFORMANT"
+	// Incomplete: no check failed, but conformance is undecided — a
+	// check errored (could not be carried out), or no check passed
+	// (none ran, or every one was skipped).
+	Incomplete Verdict = "INCOMPLETE"
+)
+
+// Verdict decides the run's outcome, in this order of precedence: any
+// failure makes it [NotConformant]; otherwise any error, or no pass at
+// all, makes it [Incomplete]; otherwise it is [Conformant]. Which exit
+// status each verdict gets is the caller's decision.
+func (s Summary) Verdict() Verdict {
+	switch {
+	case s.Fail > 0:
+		return NotConformant
+	case s.Error > 0 || s.Pass == 0:
+		return Incomplete
+	}
+	return Conformant
+}
