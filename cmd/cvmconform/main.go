@@ -5,6 +5,7 @@
 // Usage:
 //
 //	cvmconform run [flags]        run the conformance suite against a target
+//	cvmconform emulate [flags]    serve the reference emulator
 //	cvmconform checks [--ledger]  list the checks, or the ambiguity ledger
 //
 // Exit status: 0 conformant, 1 at least one check failed, 2 the run could
@@ -12,9 +13,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 // Exit statuses (DESIGN "Command line").
@@ -32,6 +36,7 @@ Usage:
 
 Commands:
   run       run the conformance suite against a target (default: the embedded emulator)
+  emulate   serve the reference CVM emulator, a local fake the official SDKs work against
   checks    list the checks; --ledger prints where the documentation does not decide
 
 Run 'cvmconform <command> -h' for a command's flags.
@@ -44,12 +49,17 @@ type environment func(string) (string, bool)
 // cli is one invocation: its output streams and environment. Nothing
 // below cmd prints or reads the environment; everything here does.
 type cli struct {
+	// ctx ends on SIGINT or SIGTERM.
+	ctx            context.Context
 	stdout, stderr io.Writer
 	env            environment
 }
 
 func main() {
-	os.Exit(cli{stdout: os.Stdout, stderr: os.Stderr, env: os.LookupEnv}.main(os.Args[1:]))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli{ctx: ctx, stdout: os.Stdout, stderr: os.Stderr, env: os.LookupEnv}.main(os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
 func (c cli) main(args []string) int {
@@ -60,6 +70,8 @@ func (c cli) main(args []string) int {
 	switch args[0] {
 	case "run":
 		return c.run(args[1:])
+	case "emulate":
+		return c.emulate(args[1:])
 	case "checks":
 		return c.checks(args[1:])
 	case "-h", "-help", "--help", "help":

@@ -5,15 +5,29 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
 // DescribeInstances: the page of the caller's instances in the request's
 // region that match its InstanceIds or Filters (facts §9). The scan is
 // O(fleet) in time but allocates only for the page: each instance's JSON is
 // rendered once and cached until the instance changes.
+
+// describe renders DescribeInstances' answer fields,
+// {"TotalCount":n,"InstanceSet":[…]}, from the cached instance renderings.
+// The caller holds the store lock.
+func (s *store) describe(account, region string, j model.Judgement, ids []string) tcapi.RawObject {
+	buf := make([]byte, 0, 1024*min(j.Limit, 20))
+	buf = append(buf, `{"InstanceSet":[`...)
+	buf, total := s.describePage(buf, account, region, j, ids)
+	buf = append(buf, `],"TotalCount":`...)
+	buf = strconv.AppendInt(buf, int64(total), 10)
+	return append(buf, '}')
+}
 
 // describePage appends the page's rendered instances to buf and returns
 // it with the total number of matches. The caller holds the store lock.
@@ -28,7 +42,7 @@ func (s *store) describePage(buf []byte, account, region string, j model.Judgeme
 	total, listed := 0, 0
 	for _, r := range s.accounts[account] {
 		p := &r.inst
-		if p.State == model.Terminated || (region != "" && p.Region() != region) ||
+		if p.State == model.Terminated || (region != "" && r.region != region) ||
 			(want != nil && !want[p.ID]) || !matchesFilters(p, j.Filters) {
 			continue
 		}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -187,27 +186,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 }
 
-// answer is what the emulator says to one request.
+// answer is what the emulator says to one request: an error code and
+// message, or success with DescribeInstances' fields when describe is set.
 type answer struct {
 	code, message string
-	describe      *describeResponse
-}
-
-// describeResponse renders {"TotalCount":n,"InstanceSet":[…]} from
-// pre-rendered instances.
-type describeResponse struct {
-	total int
-	set   []byte
-}
-
-// MarshalJSON writes the response fields without re-encoding instances.
-func (d *describeResponse) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(d.set)+48)
-	b = append(b, `{"TotalCount":`...)
-	b = strconv.AppendInt(b, int64(d.total), 10)
-	b = append(b, `,"InstanceSet":[`...)
-	b = append(b, d.set...)
-	return append(b, "]}"...), nil
+	describe      tcapi.RawObject
 }
 
 // answer judges req with the model and applies it: the canonical answer of
@@ -242,8 +225,7 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
 		return answer{}
 	}
-	buf, total := s.describePage(nil, req.Account, req.Region, j, requestedIDs(req))
-	return answer{describe: &describeResponse{total: total, set: buf}}
+	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}
 }
 
 // applyWhere applies the action's canonical effect to every target of j

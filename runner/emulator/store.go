@@ -29,6 +29,7 @@ type store struct {
 // DescribeInstances reports, and its cached JSON rendering.
 type record struct {
 	inst    model.Instance
+	region  string // inst.Region(), which never changes
 	extra   FixtureInstance
 	due     time.Time
 	heapIdx int    // index in the due heap, -1 when not scheduled
@@ -41,7 +42,7 @@ func newStore(f *FleetFile, latency time.Duration) *store {
 		recs := make([]*record, 0, len(a.Instances))
 		for _, fi := range a.Instances {
 			p, _ := fi.instance(a.Name) // validated by ParseFleet
-			r := &record{inst: p, extra: fi, heapIdx: -1}
+			r := &record{inst: p, region: p.Region(), extra: fi, heapIdx: -1}
 			s.byID[p.ID] = r
 			recs = append(recs, r)
 		}

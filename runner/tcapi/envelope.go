@@ -117,6 +117,12 @@ var (
 )
 
 // errFieldsNotObject is the panic value for WriteSuccess misuse.
+// RawObject is a JSON object the caller has already rendered (a hot path's
+// pre-encoded answer). WriteSuccess writes it as it is, without the
+// validation encoding/json would do: the caller vouches that it is one
+// valid JSON object.
+type RawObject []byte
+
 var errFieldsNotObject = errors.New("tcapi: WriteSuccess: fields must marshal to a JSON object or null")
 
 // WriteSuccess writes a success envelope with status 200 and Content-Type
@@ -132,7 +138,9 @@ func WriteSuccess(w http.ResponseWriter, requestID string, fields any) {
 	buf.Reset()
 	buf.WriteString(`{"Response":`)
 	start := buf.Len()
-	if fields != nil {
+	if raw, ok := fields.(RawObject); ok {
+		buf.Write(raw)
+	} else if fields != nil {
 		if err := json.NewEncoder(buf).Encode(fields); err != nil {
 			panic(fmt.Errorf("tcapi: WriteSuccess: %w", err))
 		}

@@ -35,6 +35,9 @@ func TestWriteSuccess(t *testing.T) {
 		{"struct", describeFields{1, []instance{{"ins-r8hr2upy", "STOPPING"}}},
 			`{"Response":{"TotalCount":1,"InstanceSet":[{"InstanceId":"ins-r8hr2upy","InstanceState":"STOPPING"}],"RequestId":"rid"}}`,
 			"fields first, in struct order, then RequestId"},
+		{"raw object", tcapi.RawObject(`{"InstanceSet":[],"TotalCount":0}`), `{"Response":{"InstanceSet":[],"TotalCount":0,"RequestId":"rid"}}`,
+			"a pre-rendered object is written as it is"},
+		{"empty raw object", tcapi.RawObject(`{}`), `{"Response":{"RequestId":"rid"}}`, "an empty object adds nothing"},
 		{"map", map[string]any{"b": 1, "a": "<x>"}, `{"Response":{"a":"\u003cx\u003e","b":1,"RequestId":"rid"}}`, "encoding/json rules: sorted map keys, HTML escaped"},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cvmconform/cvmconform/runner/emulator"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// faultFlags collects repeated --fault values.
+type faultFlags []string
+
+func (f *faultFlags) String() string     { return strings.Join(*f, ",") }
+func (f *faultFlags) Set(v string) error { *f = append(*f, v); return nil }
+
+// credentialVars are the environment variables holding each account's
+// credentials, by account position: the first account is the default one.
+var credentialVars = [][2]string{
+	{"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"},
+	{"TENCENTCLOUD_SECRET_ID_2", "TENCENTCLOUD_SECRET_KEY_2"},
+}
+
+func (c cli) emulate(args []string) int {
+	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to serve on (port 0 picks a free one)")
+	fleet := fs.String("fleet", "", "fleet fixture `FILE` (JSON, see fixtures/README.md); default: the embedded default fleet")
+	rate := fs.Int("rate-limit", 10, "StopInstances requests per second and account; 0 turns every rate limit off")
+	latency := fs.Duration("stop-latency", emulator.DefaultLatency, "how long STOPPING and STARTING last")
+	listFaults := fs.Bool("list-faults", false, "list the faults --fault can inject, with the rule each breaks, and exit")
+	var faults faultFlags
+	fs.Var(&faults, "fault", "break one rule: a fault `NAME` from --list-faults (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprint(c.stderr, `Usage: cvmconform emulate [flags]
+
+Serves the reference CVM emulator (StopInstances, StartInstances,
+DescribeInstances over the TencentCloud API 3.0 protocol) until SIGINT or
+SIGTERM. The official SDKs work against it with only the endpoint and
+protocol set. Its first line on stdout is "listening on http://HOST:PORT",
+then the credentials to use, as export lines. With TENCENTCLOUD_SECRET_ID
+and TENCENTCLOUD_SECRET_KEY set, that pair owns the default fleet (and
+TENCENTCLOUD_SECRET_ID_2 / _KEY_2 the second account's); otherwise a pair
+is generated and printed. One log line a request goes to stderr.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "cvmconform emulate: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *listFaults {
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "FAULT\tBREAKS\tWHAT THE EMULATOR DOES INSTEAD")
+		for _, f := range emulator.Faults {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Breaks, f.What)
+		}
+		tw.Flush()
+		return exitOK
+	}
+	if *rate < 0 || *latency <= 0 {
+		fmt.Fprintln(c.stderr, "cvmconform emulate: --rate-limit must be ≥ 0 and --stop-latency > 0")
+		return exitUsage
+	}
+	cfg := emulator.Config{Latency: *latency, RateLimit: *rate, Faults: faults,
+		Logger: slog.New(slog.NewTextHandler(c.stderr, nil))}
+	if *rate == 0 {
+		cfg.RateLimit = -1
+	}
+	var err error
+	if *fleet == "" {
+		cfg.Fleet = emulator.DefaultFleet()
+	} else if cfg.Fleet, err = emulator.LoadFleet(*fleet); err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform emulate: %v\n", err)
+		return exitUsage
+	}
+	given := map[string]bool{}
+	cfg.Keys = map[string]tcapi.Credential{}
+	for i, a := range cfg.Fleet.Accounts {
+		if i >= len(credentialVars) {
+			break
+		}
+		id, okID := c.env(credentialVars[i][0])
+		key, okKey := c.env(credentialVars[i][1])
+		if okID && okKey && id != "" && key != "" {
+			cfg.Keys[a.Name] = tcapi.Credential{SecretID: id, SecretKey: key}
+			given[a.Name] = true
+		}
+	}
+	e, err := emulator.New(cfg)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform emulate: %v\n", err)
+		return exitUsage
+	}
+	srv, err := emulator.Listen(*listen, e)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform emulate: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(c.stdout, "listening on %s\n", srv.URL)
+	for i, a := range e.Accounts() {
+		cred := e.Credentials(a)
+		suffix := ""
+		if i > 0 {
+			suffix = fmt.Sprintf("_%d", i+1)
+		}
+		fmt.Fprintf(c.stdout, "# account %q%s\n", a, map[bool]string{true: " (default)", false: ""}[i == 0])
+		fmt.Fprintf(c.stdout, "export TENCENTCLOUD_SECRET_ID%s=%s\n", suffix, cred.SecretID)
+		if given[a] {
+			fmt.Fprintf(c.stdout, "# TENCENTCLOUD_SECRET_KEY%s: the one in your environment\n", suffix)
+		} else {
+			fmt.Fprintf(c.stdout, "export TENCENTCLOUD_SECRET_KEY%s=%s\n", suffix, cred.SecretKey)
+		}
+	}
+	fmt.Fprintf(c.stdout, "# then: cvmconform run --endpoint %s --region ap-guangzhou --all-instances\n", srv.URL)
+	if len(faults) > 0 {
+		fmt.Fprintf(c.stdout, "# faults: %s\n", strings.Join(faults, ", "))
+	}
+	<-c.ctx.Done()
+	cfg.Logger.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform emulate: shutdown: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
