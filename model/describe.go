@@ -22,6 +22,10 @@ const describeClause = "facts §9 DescribeInstances: TotalCount counts all match
 // missing. Filters the model does not evaluate (vpc-id, tags, …) are
 // trusted.
 func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) []*Finding {
+	account := r.Account
+	if account == "" {
+		account = o.account
+	}
 	var out []*Finding
 	find := func(rule, id, expected, actual string) {
 		out = append(out, &Finding{Rule: rule, Clause: describeClause, Instance: id, Expected: expected, Actual: actual})
@@ -38,8 +42,8 @@ func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) [
 			find("DESCRIBE-DUPLICATE", v.ID, "each instance listed once", "listed twice")
 		}
 		listed[v.ID] = true
-		if ps := o.possible[v.ID]; len(ps) > 0 && !ps[0].Visible(o.account, o.region) {
-			find("DESCRIBE-ISOLATION", v.ID, "only the caller's instances in "+o.region,
+		if ps := o.possible[v.ID]; len(ps) > 0 && !ps[0].Visible(account, o.region) {
+			find("DESCRIBE-ISOLATION", v.ID, fmt.Sprintf("only account %q's instances in %s", account, o.region),
 				fmt.Sprintf("an instance of account %q in %s", ps[0].Owner, ps[0].Region()))
 			continue
 		}
@@ -54,7 +58,7 @@ func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) [
 	}
 	certain := 0
 	for _, id := range o.IDs() {
-		if !o.certainlyListed(id, requested, j.Filters) {
+		if !o.certainlyListed(account, id, requested, j.Filters) {
 			continue
 		}
 		certain++
@@ -66,7 +70,7 @@ func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) [
 		find("DESCRIBE-TOTAL", "", fmt.Sprintf("TotalCount ≥ %d (instances that certainly match)", certain), fmt.Sprint(res.TotalCount))
 	}
 	for _, v := range res.Instances {
-		if ps := o.possible[v.ID]; len(ps) > 0 && !ps[0].Visible(o.account, o.region) {
+		if ps := o.possible[v.ID]; len(ps) > 0 && !ps[0].Visible(account, o.region) {
 			continue
 		}
 		if f := o.Observe(v); f != nil {
@@ -76,14 +80,14 @@ func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) [
 	return out
 }
 
-// certainlyListed reports whether instance id is the caller's, surely not
+// certainlyListed reports whether instance id is account's, surely not
 // terminated, and matches the request in every state it may be in.
-func (o *Observer) certainlyListed(id string, requested []string, filters []Filter) bool {
+func (o *Observer) certainlyListed(account, id string, requested []string, filters []Filter) bool {
 	if requested != nil && !slices.Contains(requested, id) {
 		return false
 	}
 	for _, p := range o.possible[id] {
-		if !p.Visible(o.account, o.region) || p.State == Terminated {
+		if !p.Visible(account, o.region) || p.State == Terminated {
 			return false
 		}
 		for _, f := range filters {

@@ -182,6 +182,15 @@ func TestObserveDescribe(t *testing.T) {
 	j, r = desc(map[string]Value{"InstanceIds": Strs(seedA)})
 	requireRules(t, o.ObserveDescribe(j, r, DescribeResult{TotalCount: 1, Instances: []View{ViewOf(f[seedB])}}), "DESCRIBE-FILTER", "DESCRIBE-MISSING")
 
+	// Another account's DescribeInstances must not list this account's
+	// instances.
+	rOther := request(ActionDescribe, map[string]Value{"Limit": Num(100)})
+	rOther.Account = other
+	jOther := Judge(o, rOther, env)
+	theirs := ViewOf(f["ins-theirs01"])
+	requireRules(t, o.ObserveDescribe(jOther, rOther, DescribeResult{TotalCount: 2, Instances: []View{theirs, ViewOf(f[seedA])}}), "DESCRIBE-ISOLATION")
+	require.Empty(t, o.ObserveDescribe(jOther, rOther, DescribeResult{TotalCount: 1, Instances: []View{theirs}}), "its own instance, and only that")
+
 	unseen := ViewOf(inst("ins-newcomer", Running))
 	j, r = desc(map[string]Value{"Limit": Num(100)})
 	res = all()

@@ -88,4 +88,12 @@ type Call struct {
 	// UNSIGNED-PAYLOAD and signs the hash of that literal instead of the
 	// body's, as the SDK's UnsignedPayload option does (facts §1 table).
 	UnsignedPayload bool
+	// Body (StyleTC3JSON only), when not nil, is sent and signed as the
+	// body instead of the encoding of Params: a test's way to send a
+	// properly signed body that is not valid JSON.
+	Body []byte
+	// ContentType (TC3 styles only), when set, is sent and signed instead
+	// of the style's content type: a test's way to send a properly signed
+	// request with a content type the API does not accept.
+	ContentType string
 }

@@ -77,9 +77,15 @@ func NewRequest(ctx context.Context, endpoint string, call Call, cred Credential
 		method = http.MethodPost
 		if call.Style == StyleTC3JSON {
 			body = encodeJSONBody(call.Params)
+			if call.Body != nil {
+				body = call.Body
+			}
 		} else {
 			method, ct = http.MethodGet, ContentTypeForm
 			target.RawQuery = encodePairs(flattenParams(call.Params, -1))
+		}
+		if call.ContentType != "" {
+			ct = call.ContentType
 		}
 		hashed := HashedPayload(body)
 		if call.UnsignedPayload {
