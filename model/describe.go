@@ -22,9 +22,12 @@ const describeClause = "facts §9 DescribeInstances: TotalCount counts all match
 // missing. Filters the model does not evaluate (vpc-id, tags, …) are
 // trusted.
 func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) []*Finding {
-	account := r.Account
+	account, region := r.Account, r.Region
 	if account == "" {
 		account = o.account
+	}
+	if region == "" {
+		region = o.region
 	}
 	var out []*Finding
 	find := func(rule, id, expected, actual string) {
@@ -42,8 +45,8 @@ func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) [
 			find("DESCRIBE-DUPLICATE", v.ID, "each instance listed once", "listed twice")
 		}
 		listed[v.ID] = true
-		if ps := o.possible[v.ID]; len(ps) > 0 && !ps[0].Visible(account, o.region) {
-			find("DESCRIBE-ISOLATION", v.ID, fmt.Sprintf("only account %q's instances in %s", account, o.region),
+		if ps := o.possible[v.ID]; len(ps) > 0 && !ps[0].Visible(account, region) {
+			find("DESCRIBE-ISOLATION", v.ID, fmt.Sprintf("only account %q's instances in %s", account, region),
 				fmt.Sprintf("an instance of account %q in %s", ps[0].Owner, ps[0].Region()))
 			continue
 		}
@@ -58,7 +61,7 @@ func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) [
 	}
 	certain := 0
 	for _, id := range o.IDs() {
-		if !o.certainlyListed(account, id, requested, j.Filters) {
+		if !o.certainlyListed(account, region, id, requested, j.Filters) {
 			continue
 		}
 		certain++
@@ -70,24 +73,24 @@ func (o *Observer) ObserveDescribe(j Judgement, r Request, res DescribeResult) [
 		find("DESCRIBE-TOTAL", "", fmt.Sprintf("TotalCount ≥ %d (instances that certainly match)", certain), fmt.Sprint(res.TotalCount))
 	}
 	for _, v := range res.Instances {
-		if ps := o.possible[v.ID]; len(ps) > 0 && !ps[0].Visible(account, o.region) {
+		if ps := o.possible[v.ID]; len(ps) > 0 && !ps[0].Visible(account, region) {
 			continue
 		}
-		if f := o.Observe(v); f != nil {
+		if f := o.observeAs(account, v); f != nil {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// certainlyListed reports whether instance id is account's, surely not
+// certainlyListed reports whether instance id is account's in region, surely not
 // terminated, and matches the request in every state it may be in.
-func (o *Observer) certainlyListed(account, id string, requested []string, filters []Filter) bool {
+func (o *Observer) certainlyListed(account, region, id string, requested []string, filters []Filter) bool {
 	if requested != nil && !slices.Contains(requested, id) {
 		return false
 	}
 	for _, p := range o.possible[id] {
-		if !p.Visible(account, o.region) || p.State == Terminated {
+		if !p.Visible(account, region) || p.State == Terminated {
 			return false
 		}
 		for _, f := range filters {

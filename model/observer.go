@@ -165,8 +165,11 @@ func (o *Observer) Know(p Instance) {
 
 // Discover adds an instance of the observer's account from its first
 // observation. Its guest's traits are unknown (DESIGN "The model").
-func (o *Observer) Discover(v View) {
-	o.Know(Instance{ID: v.ID, Owner: o.account, Zone: v.Zone, State: v.State,
+func (o *Observer) Discover(v View) { o.discoverAs(o.account, v) }
+
+// discoverAs adds an instance of account from its first observation.
+func (o *Observer) discoverAs(account string, v View) {
+	o.Know(Instance{ID: v.ID, Owner: account, Zone: v.Zone, State: v.State,
 		ChargeType: v.ChargeType, SystemDisk: v.SystemDisk, LocalDataDisk: v.LocalDataDisk,
 		StopChargingMode: v.StopChargingMode, LatestOperation: v.LatestOperation,
 		LatestOperationState: v.LatestOperationState, LatestOperationRequestID: v.LatestOperationRequestID,
@@ -246,10 +249,14 @@ func transitionClause(action string, out Outcome) string {
 // narrows what is possible to it. An instance the observer does not know is
 // discovered. After a finding the observer believes the observation, so
 // that later findings are not echoes of this one.
-func (o *Observer) Observe(v View) *Finding {
+func (o *Observer) Observe(v View) *Finding { return o.observeAs(o.account, v) }
+
+// observeAs is Observe of a view account's request returned: an unknown
+// instance is discovered as account's.
+func (o *Observer) observeAs(account string, v View) *Finding {
 	ps, ok := o.possible[v.ID]
 	if !ok {
-		o.Discover(v)
+		o.discoverAs(account, v)
 		return nil
 	}
 	var keep []Instance

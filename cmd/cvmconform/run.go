@@ -1,9 +1,218 @@
 package main
 
-import "fmt"
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cvmconform/cvmconform/conformance"
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/report"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// embeddedLatency is the operation latency of the embedded emulator: short,
+// so that `make run` is quick, and long enough to see STOPPING.
+const embeddedLatency = 50 * time.Millisecond
+
+const runUsage = `Usage: cvmconform run [flags]
+
+Runs the conformance suite for StopInstances against a target and reports,
+check by check, where it departs from the specification.
+
+With no --endpoint it starts the embedded reference emulator on loopback
+and checks that. Against any other endpoint the suite uses only the public
+API (DescribeInstances, StartInstances, StopInstances): it stops and starts
+instances, so it acts only on the instances --instances names
+(--all-instances is allowed for targets on this machine only).
+
+Credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY (and
+TENCENTCLOUD_SESSION_TOKEN); the region defaults to TENCENTCLOUD_REGION. A
+second pair, TENCENTCLOUD_SECRET_ID_2 / TENCENTCLOUD_SECRET_KEY_2, enables the
+account-isolation checks. Secrets are never printed or written.
+
+Exit status: 0 conformant, 1 a check failed, 2 the run could not be made
+(or a check could not be carried out).
+
+Flags:
+`
 
 func (c cli) run(args []string) int {
-	fmt.Fprintln(c.stdout, "cvmconform run: not built yet. The reference model is in place ('cvmconform checks --ledger');")
-	fmt.Fprintln(c.stdout, "the emulator and the conformance run against it come next.")
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	endpoint := fs.String("endpoint", "", "target `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region; default: the embedded emulator")
+	region := fs.String("region", "", "region `REGION` (default $TENCENTCLOUD_REGION, else ap-guangzhou)")
+	instances := fs.String("instances", "", "comma-separated instance `IDs` the suite may stop and start")
+	all := fs.Bool("all-instances", false, "let the suite stop and start every discovered instance (targets on this machine only)")
+	rate := fs.Int("rate-limit", model.RateLimit(model.ActionStop), "the StopInstances limit per second `N` the target is expected to enforce")
+	sequences := fs.Int("checks", 100, "how many random `N` state-machine sequences SI-PROP-01 runs")
+	seed := fs.Uint64("seed", 0, "seed `S` for a reproducible run (default: random, printed in the report)")
+	only := fs.String("only", "", "run only the checks whose ID starts with one of these comma-separated `PREFIXES` (e.g. SI-BATCH,SI-ID-01)")
+	signature := fs.String("signature", "tc3", "signature `STYLE` of ordinary requests: tc3, hmacsha256, hmacsha1, or all (in turn)")
+	strict := fs.Bool("strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
+	jsonPath := fs.String("json", "", "also write the JSON report to `FILE`")
+	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
+	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(c.stderr, "cvmconform run: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	signings, err := parseSignature(*signature)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if *rate <= 0 || *sequences <= 0 {
+		return fail("--rate-limit and --checks must be positive")
+	}
+	if *region == "" {
+		*region, _ = c.env("TENCENTCLOUD_REGION")
+	}
+	if *region == "" {
+		*region = "ap-guangzhou"
+	}
+	if !model.KnownRegion(*region) {
+		return fail("--region %q is not a region the SDK lists (%s)", *region, strings.Join(model.Regions, ", "))
+	}
+	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only)}
+	cfg.Target = runner.TargetConfig{Region: *region, StopRateLimit: *rate, Signings: signings}
+	var replay []string
+	if *endpoint == "" {
+		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, RateLimit: *rate})
+		if err != nil {
+			return fail("starting the embedded emulator: %v", err)
+		}
+		defer emu.Close()
+		cfg.Target.Endpoint, cfg.Target.Cred, cfg.Target.Cred2 = emu.URL, emu.Cred, emu.Cred2
+		cfg.Target.Allowed = func(string) bool { return true }
+		cfg.TargetName = emu.URL + " (embedded emulator)"
+	} else {
+		url, err := runner.ResolveEndpoint(*endpoint, *region)
+		if err != nil {
+			return fail("%v", err)
+		}
+		cfg.Target.Endpoint, cfg.TargetName = url, url
+		replay = append(replay, "--endpoint", *endpoint, "--region", *region)
+		cfg.Target.Cred = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY"),
+			Token: c.getenv("TENCENTCLOUD_SESSION_TOKEN")}
+		if cfg.Target.Cred.SecretID == "" || cfg.Target.Cred.SecretKey == "" {
+			return fail("set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to the target's credentials")
+		}
+		cfg.Target.Cred2 = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID_2"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY_2")}
+		switch {
+		case *instances != "" && *all:
+			return fail("give --instances or --all-instances, not both")
+		case *instances != "":
+			ids := splitList(*instances)
+			for _, id := range ids {
+				if !model.ValidInstanceID(id) {
+					return fail("--instances: %q is not an instance ID (ins-xxxxxxxx)", id)
+				}
+			}
+			cfg.Target.Allowed = func(id string) bool { return slices.Contains(ids, id) }
+			replay = append(replay, "--instances", *instances)
+		case *all && runner.Loopback(url):
+			cfg.Target.Allowed = func(string) bool { return true }
+			replay = append(replay, "--all-instances")
+		case *all:
+			return fail("--all-instances is only for a target on this machine; %s is not: name the instances the suite may stop with --instances", url)
+		case runner.Loopback(url):
+			return fail("name the instances the suite may stop and start with --instances, or allow all of them with --all-instances")
+		default:
+			return fail("%s is not on this machine, and the suite stops instances: name the ones it may stop and start with --instances", url)
+		}
+	}
+	if *strict {
+		replay = append(replay, "--strict")
+	}
+	if *signature != "tc3" {
+		replay = append(replay, "--signature", *signature)
+	}
+	if *rate != model.RateLimit(model.ActionStop) {
+		replay = append(replay, "--rate-limit", strconv.Itoa(*rate))
+	}
+	cfg.Replay = func(seed uint64, check string) string {
+		return strings.Join(append(append([]string{"cvmconform", "run"}, replay...), "--seed", strconv.FormatUint(seed, 10), "--only", check), " ")
+	}
+	progress := report.NewProgress(c.stderr, len(mustSelect(cfg.Only)), report.IsTerminal(c.stderr))
+	cfg.Progress = progress
+	progress.Note("cvmconform: checking %s (%s)", cfg.TargetName, *region)
+	result, err := conformance.Run(c.ctx, cfg)
+	progress.Close()
+	if err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform run: %v\n", err)
+		if errors.Is(err, conformance.ErrCannotRun) && len(result.Checks) == 0 {
+			return exitUsage
+		}
+	}
+	_, noColor := c.env("NO_COLOR")
+	if err := report.Console(c.stdout, result, report.ConsoleOptions{Color: report.IsTerminal(c.stdout) && !noColor}); err != nil {
+		return fail("writing the report: %v", err)
+	}
+	for path, render := range map[string]func(io.Writer, report.Run) error{*jsonPath: report.JSON, *junitPath: report.JUnit} {
+		if path == "" {
+			continue
+		}
+		if err := report.WriteFile(path, func(w io.Writer) error { return render(w, result) }); err != nil {
+			return fail("%v", err)
+		}
+	}
+	switch s := result.Summary(); {
+	case s.Fail > 0:
+		return exitFailed
+	case s.Error > 0 || err != nil:
+		return exitUsage
+	}
 	return exitOK
+}
+
+func (c cli) getenv(name string) string {
+	v, _ := c.env(name)
+	return v
+}
+
+// parseSignature reads --signature.
+func parseSignature(s string) ([]runner.Signing, error) {
+	switch strings.ToLower(s) {
+	case "tc3":
+		return []runner.Signing{runner.SignTC3}, nil
+	case "hmacsha256":
+		return []runner.Signing{runner.SignHmacSHA256}, nil
+	case "hmacsha1":
+		return []runner.Signing{runner.SignHmacSHA1}, nil
+	case "all":
+		return []runner.Signing{runner.SignTC3, runner.SignHmacSHA256, runner.SignHmacSHA1}, nil
+	}
+	return nil, fmt.Errorf("--signature %q: want tc3, hmacsha256, hmacsha1 or all", s)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// mustSelect counts the checks --only selects, for the progress line; an
+// unmatched prefix is reported by the run itself.
+func mustSelect(only []string) []*conformance.Check {
+	checks, err := conformance.Select(conformance.Catalog(), only)
+	if err != nil {
+		return nil
+	}
+	return checks
 }

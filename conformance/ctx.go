@@ -1,0 +1,372 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// Ctx is what a check works with: it sends requests through the target,
+// has the model judge every answer and observation, hands out instances
+// the check may use, and keeps the check's transcript for a
+// counterexample. A Ctx belongs to one check and one goroutine, except
+// where a method says otherwise.
+type Ctx struct {
+	context.Context
+	run     *runState
+	check   *Check
+	Rand    *rand.Rand
+	steps   []string
+	touched map[string]bool
+	used    map[string]bool
+}
+
+func (s *runState) newCtx(ctx context.Context, c *Check) *Ctx {
+	return &Ctx{Context: ctx, run: s, check: c, Rand: checkRand(s.seed, c.ID),
+		touched: map[string]bool{}, used: map[string]bool{}}
+}
+
+// failure is a departure from the specification.
+type failure struct {
+	reason  string
+	detail  string
+	rapidSd uint64 // the state machine's failing seed, when it has one
+}
+
+func (f *failure) Error() string { return f.reason }
+
+func (f *failure) seed(run uint64) uint64 {
+	if f.rapidSd != 0 {
+		return f.rapidSd
+	}
+	return run
+}
+
+// skipped is a check the target cannot be checked for.
+type skipped struct{ reason string }
+
+func (s *skipped) Error() string { return "skipped: " + s.reason }
+
+func isFailure(err error) bool {
+	var f *failure
+	return errors.As(err, &f)
+}
+
+// Failf fails the check: the target departs from the specification.
+func (c *Ctx) Failf(format string, args ...any) error {
+	return &failure{reason: fmt.Sprintf(format, args...)}
+}
+
+// Fail fails the check with the model's finding.
+func (c *Ctx) Fail(f *model.Finding) error {
+	return &failure{reason: oneLine(f), detail: f.Detail}
+}
+
+// Skipf skips the check: the target lacks what it needs.
+func (c *Ctx) Skipf(format string, args ...any) error {
+	return &skipped{reason: fmt.Sprintf(format, args...)}
+}
+
+func oneLine(f *model.Finding) string {
+	s := f.Rule + ": "
+	if f.Instance != "" {
+		s += f.Instance + ": "
+	}
+	return s + "expected " + f.Expected + "; got " + f.Actual + " [" + f.Clause + "]"
+}
+
+// rateRetries is how many times a paced request that the target
+// rate-limited is sent again before the check gives up with an error.
+const rateRetries = 3
+
+// Send sends one request as this check and has the model judge the
+// answer (and, for DescribeInstances, every instance it lists). It
+// returns the exchange and the first finding, if any; err is not nil when
+// the request could not be made at all.
+//
+// A paced request the target rate-limits has had no effect and tested
+// nothing: Send lets the limiter's window pass and sends it again, and
+// after rateRetries refusals returns an error, so that a check is never
+// passed by a target that refuses everything (the SI-RATE checks judge
+// the limiter itself).
+func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
+	s.Check = c.check.ID
+	for attempt := 0; ; attempt++ {
+		x, err := c.run.target.Do(c, s)
+		if err != nil {
+			if x != nil {
+				c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", nil))
+			}
+			return x, nil, err
+		}
+		f, expect := c.judge(x)
+		c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f))
+		if f != nil || s.Unpaced || !model.IsRateLimited(x.Outcome.Code) {
+			return x, f, nil
+		}
+		if attempt == rateRetries {
+			return x, nil, fmt.Errorf("the target rate-limited this paced request %d times in a row, so the check could not be carried out", rateRetries+1)
+		}
+		c.run.target.Pacer().Rest(s.Call.Action)
+	}
+}
+
+// expectation renders what the model accepts for a step, folding the
+// rate-limit family into one note: a paced request may always be
+// rate-limited by traffic the suite cannot see.
+func expectation(o model.Outcomes) string {
+	var codes []string
+	limited := false
+	for _, code := range o.Codes {
+		if model.IsRateLimited(code) {
+			limited = true
+			continue
+		}
+		codes = append(codes, code)
+	}
+	s := model.Outcomes{Success: o.Success, Codes: codes}.String()
+	if limited {
+		s += "  (or rate-limited, with no effect)"
+	}
+	return s
+}
+
+// judge has the observer judge one exchange.
+func (c *Ctx) judge(x *runner.Exchange) (*model.Finding, string) {
+	if x.ParseErr != nil {
+		return &model.Finding{Rule: "ENVELOPE", Clause: "facts §5: every answer is {\"Response\": {…, \"RequestId\"}}",
+			Expected: "a TencentCloud envelope", Actual: x.Answer()}, "a TencentCloud envelope"
+	}
+	obs := c.run.obs
+	j, f := obs.Exchange(x.Request, model.Env{Now: x.Sent, Limited: model.Maybe}, x.Outcome)
+	expect := expectation(j.Outcomes(c.run.strict))
+	if j.Abstain {
+		expect = "anything (the model does not model " + x.Call.Action + ")"
+	}
+	if (x.Outcome.Code == "" || x.Outcome.Unknown) && (j.Action == model.ActionStop || j.Action == model.ActionStart) {
+		for _, id := range j.Targets {
+			c.touched[id] = true
+		}
+	}
+	if f == nil && x.Call.Action == model.ActionDescribe && x.Outcome.Code == "" && !x.Outcome.Unknown {
+		res, err := runner.ParseDescribe(x.Response)
+		if err != nil {
+			return &model.Finding{Rule: "DESCRIBE-SHAPE", Clause: "facts §9: TotalCount and InstanceSet",
+				Expected: "TotalCount and InstanceSet", Actual: err.Error()}, expect
+		}
+		if fs := obs.ObserveDescribe(j, x.Request, res); len(fs) > 0 {
+			return fs[0], expect
+		}
+	}
+	return f, expect
+}
+
+// Expect sends a request and fails the check if the model finds the answer
+// (or an observation) unacceptable.
+func (c *Ctx) Expect(s runner.Send) error {
+	_, err := c.ExpectX(s)
+	return err
+}
+
+// ExpectX is Expect that also returns the exchange.
+func (c *Ctx) ExpectX(s runner.Send) (*runner.Exchange, error) {
+	x, f, err := c.Send(s)
+	if err != nil {
+		return x, err
+	}
+	if f != nil {
+		return x, c.Fail(f)
+	}
+	return x, nil
+}
+
+// Note adds a line to the check's transcript.
+func (c *Ctx) Note(format string, args ...any) {
+	c.steps = append(c.steps, "    # "+fmt.Sprintf(format, args...))
+}
+
+// Running returns n allow-listed instances settled in RUNNING, not yet used
+// by this check; the check is skipped when there are not enough.
+func (c *Ctx) Running(n int) ([]string, error) {
+	return c.take(model.Running, n)
+}
+
+// Stopped returns n allow-listed STOPPED instances, not yet used by this
+// check. When the fleet has too few, it makes them: it stops RUNNING ones
+// with StopType HARD and waits for STOPPED, judging every step.
+func (c *Ctx) Stopped(n int) ([]string, error) {
+	have := c.free(c.run.allowedIn(model.Stopped))
+	if len(have) >= n {
+		ids := pick(c.Rand, have, n)
+		c.use(ids)
+		return ids, nil
+	}
+	fresh, err := c.Running(n - len(have))
+	if err != nil {
+		return nil, err
+	}
+	c.Note("making %d STOPPED instance(s) by stopping %s with StopType HARD", len(fresh), strings.Join(fresh, ", "))
+	if err := c.Expect(stopCall(fresh, "StopType", model.Str("HARD"))); err != nil {
+		return nil, err
+	}
+	if err := c.Settle(fresh...); err != nil {
+		return nil, err
+	}
+	for _, id := range fresh {
+		if !allIn(c.run.obs.Possible(id), model.Stopped) {
+			return nil, fmt.Errorf("%s did not reach STOPPED after a HARD stop", id)
+		}
+	}
+	c.use(have)
+	return append(have, fresh...), nil
+}
+
+// InState returns a discovered instance in state st (one the suite
+// cannot create), preferring allow-listed ones; skipped when there is
+// none. The returned instance is safe to name in a stop or start only if
+// allowed reports true.
+func (c *Ctx) InState(st model.InstanceState) (id string, allowed bool, err error) {
+	ids := c.free(c.run.discoveredIn(st))
+	if len(ids) == 0 {
+		return "", false, c.Skipf("no %s instance was discovered, and the suite cannot create one", st)
+	}
+	for _, id := range ids {
+		if c.run.target.Allowed(id) {
+			c.use([]string{id})
+			return id, true, nil
+		}
+	}
+	return ids[0], false, nil
+}
+
+// RunningWhere is Running restricted to instances ok accepts; what names
+// the kind of instance in a skip reason.
+func (c *Ctx) RunningWhere(n int, what string, ok func(model.Instance) bool) ([]string, error) {
+	var have []string
+	for _, id := range c.free(c.run.allowedIn(model.Running)) {
+		if ps := c.run.obs.Possible(id); len(ps) > 0 && ok(ps[0]) {
+			have = append(have, id)
+		}
+	}
+	if len(have) < n {
+		return nil, c.Skipf("needs %d allow-listed RUNNING %s; %d are available", n, what, len(have))
+	}
+	ids := pick(c.Rand, have, n)
+	c.use(ids)
+	return ids, nil
+}
+
+func (c *Ctx) take(st model.InstanceState, n int) ([]string, error) {
+	have := c.free(c.run.allowedIn(st))
+	if len(have) < n {
+		return nil, c.Skipf("needs %d allow-listed %s instances; %d are available", n, st, len(have))
+	}
+	ids := pick(c.Rand, have, n)
+	c.use(ids)
+	return ids, nil
+}
+
+func (c *Ctx) free(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !c.used[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (c *Ctx) use(ids []string) {
+	for _, id := range ids {
+		c.used[id] = true
+	}
+}
+
+// Settle waits until the instances are stable, judging every observation,
+// and fails the check if one stays in flight past the settle timeout.
+func (c *Ctx) Settle(ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	before := c.run.target.Transcript().Len()
+	res, err := c.run.target.Settle(c, c.check.ID, c.run.obs, ids, c.run.settle)
+	polls := c.run.target.Transcript().Len() - before
+	if err != nil {
+		return err
+	}
+	var views []string
+	for _, id := range ids {
+		if ps := c.run.obs.Possible(id); len(ps) > 0 {
+			views = append(views, model.ViewOf(ps[0]).String())
+		}
+	}
+	c.Note("settled after %d DescribeInstances: %s", polls, strings.Join(views, "; "))
+	if len(res.Findings) > 0 {
+		return c.Fail(res.Findings[0])
+	}
+	if len(res.Unsettled) > 0 {
+		return c.Failf("ASYNC: %s still in flight after %s: an operation must end (seed §1: \"STOPPED when the instance is successfully shut down\"; facts §8)",
+			strings.Join(res.Unsettled, ", "), c.run.settle)
+	}
+	return nil
+}
+
+// Observe describes the instances and judges what the target shows.
+func (c *Ctx) Observe(ids ...string) error {
+	return c.Expect(runner.Send{Call: tcapi.Call{Action: model.ActionDescribe,
+		Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(ids...)}}}})
+}
+
+// transcript renders the check's steps and the failure's detail.
+func (c *Ctx) transcript(f *failure) string {
+	var b strings.Builder
+	for _, s := range c.steps {
+		b.WriteString(s)
+		b.WriteString("\n")
+	}
+	if f != nil && f.detail != "" {
+		b.WriteString("model:\n")
+		b.WriteString(f.detail)
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// renderStep renders one exchange for a transcript:
+//
+//  3. > StopInstances {"InstanceIds":["ins-…"]} (TC3JSON, ap-guangzhou)
+//     < success (RequestId …, 2ms)
+//     model: success
+func renderStep(n int, x *runner.Exchange, expect string, f *model.Finding) string {
+	s := fmt.Sprintf("%2d. > %s\n    < %s", n, x.Summary(), x.Answer())
+	if expect != "" {
+		s += "\n    model: " + expect
+	}
+	if f != nil {
+		s += "\n    ✗ " + oneLine(f)
+	}
+	return s
+}
+
+// stopCall is a StopInstances of ids, with extra parameters as name, value
+// pairs.
+func stopCall(ids []string, extra ...any) runner.Send {
+	return actionCall(model.ActionStop, ids, extra...)
+}
+
+// startCall is a StartInstances of ids.
+func startCall(ids ...string) runner.Send { return actionCall(model.ActionStart, ids) }
+
+func actionCall(action string, ids []string, extra ...any) runner.Send {
+	params := []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(ids...)}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		params = append(params, tcapi.Param{Name: extra[i].(string), Value: extra[i+1].(model.Value)})
+	}
+	return runner.Send{Call: tcapi.Call{Action: action, Params: params}}
+}

@@ -1,0 +1,375 @@
+package conformance
+
+import (
+	"flag"
+	"fmt"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// The stateful property: rapid draws sequences of requests — valid stops,
+// stops of a mix of states, stops breaking one rule, starts, describes and
+// settles — and the model's observer judges every answer and observation.
+// Each sequence starts from the fleet as it was discovered. On a failure
+// rapid replays and shrinks the sequence; the report shows the shortest
+// failing sequence it saw, or, when the target does not fail the same way
+// twice, the original one marked "not reproduced".
+
+func propertyChecks() []*Check {
+	return []*Check{
+		{ID: "SI-PROP-01", Title: "Random sequences of stops, starts and describes follow the model",
+			Clause: "seed §1, §2, §6; facts §7–§9; DESIGN \"The model\"", Severity: MUST, Needs: Needs{Running: 1},
+			Run: stateMachine},
+	}
+}
+
+// sequenceRun is what one execution of the property left behind.
+type sequenceRun struct {
+	steps  []string
+	failed bool
+}
+
+func stateMachine(c *Ctx) error {
+	configureRapid(c.run.cfg.Sequences, c.run.cfg.Steps, c.run.seed)
+	var (
+		mu          sync.Mutex
+		first, last *sequenceRun
+		shortest    *sequenceRun
+		harness     error
+		sequences   int
+	)
+	setHarness := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if harness == nil {
+			harness = err
+		}
+	}
+	prop := func(t *rapid.T) {
+		if err := c.run.reset(c); err != nil {
+			setHarness(fmt.Errorf("resetting the fleet before a sequence: %w", err))
+			t.Fatalf("harness: %v", err)
+		}
+		c.steps = nil
+		run := &sequenceRun{}
+		defer func() {
+			run.steps = slices.Clone(c.steps)
+			mu.Lock()
+			defer mu.Unlock()
+			sequences++
+			last = run
+			if run.failed {
+				if first == nil {
+					first = run
+				}
+				if shortest == nil || len(run.steps) < len(shortest.steps) {
+					shortest = run
+				}
+			}
+		}()
+		m := &machine{c: c, t: t, run: run, harness: setHarness}
+		t.Repeat(map[string]func(*rapid.T){
+			"stopValid":   m.stopValid,
+			"stopMixed":   m.stopMixed,
+			"stopInvalid": m.stopInvalid,
+			"start":       m.start,
+			"describe":    m.describe,
+			"settle":      m.settle,
+		})
+	}
+	tb := &rapidTB{name: c.check.ID}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rapid.Check(tb, prop)
+	}()
+	<-done
+	c.steps = nil
+	if harness != nil {
+		return harness
+	}
+	if !tb.failed {
+		c.Note("%d sequences passed", sequences)
+		return nil
+	}
+	msg := tb.message()
+	f := &failure{rapidSd: failingSeed(msg)}
+	chosen := shortest
+	switch {
+	case strings.Contains(msg, "flaky test") || shortest == nil:
+		chosen = first
+		f.reason = "a sequence failed, but the target did not fail the same way when it was replayed (not reproduced): " + firstFailure(first)
+	case last != nil && last.failed:
+		chosen = last
+		fallthrough
+	default:
+		f.reason = firstFailure(chosen)
+	}
+	if chosen != nil {
+		c.steps = chosen.steps
+		c.Note("the shortest failing sequence of the %d run (%d steps); replay it with the command below", sequences, len(chosen.steps))
+	} else {
+		f.reason = "rapid reported a failure: " + msg
+	}
+	return f
+}
+
+// firstFailure is the ✗ line of a sequence's transcript.
+func firstFailure(r *sequenceRun) string {
+	if r == nil {
+		return "(no transcript)"
+	}
+	for _, s := range r.steps {
+		if i := strings.Index(s, "✗ "); i >= 0 {
+			return strings.TrimSpace(s[i+len("✗ "):])
+		}
+	}
+	return "the sequence failed"
+}
+
+var rapidSeed = regexp.MustCompile(`-rapid\.seed=(\d+)`)
+
+func failingSeed(msg string) uint64 {
+	m := rapidSeed.FindStringSubmatch(msg)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
+}
+
+// configureRapid sets rapid's flags for this run: rapid reads its settings
+// only from its command-line flags (with RAPID_* environment defaults), so
+// the suite sets them, as a command line would. Outside `go test` the
+// testing flags rapid consults must exist and be parsed first.
+func configureRapid(checks, steps int, seed uint64) {
+	testing.Init()
+	if !flag.Parsed() {
+		_ = flag.CommandLine.Parse(nil)
+	}
+	for name, value := range map[string]string{
+		"rapid.checks":     strconv.Itoa(checks),
+		"rapid.steps":      strconv.Itoa(steps),
+		"rapid.seed":       strconv.FormatUint(seed, 10),
+		"rapid.nofailfile": "true",
+		"rapid.shrinktime": "20s",
+	} {
+		if err := flag.Set(name, value); err != nil {
+			panic(fmt.Sprintf("conformance: rapid flag %s: %v", name, err)) // rapid renamed a flag: caught by the tests
+		}
+	}
+}
+
+// rapidTB receives rapid's verdict outside `go test`. FailNow ends the
+// goroutine that rapid.Check runs in, as testing.T does.
+type rapidTB struct {
+	mu     sync.Mutex
+	name   string
+	failed bool
+	errs   []string
+}
+
+func (t *rapidTB) Helper()                   {}
+func (t *rapidTB) Name() string              { return t.name }
+func (t *rapidTB) Logf(string, ...any)       {}
+func (t *rapidTB) Log(...any)                {}
+func (t *rapidTB) Skipf(string, ...any)      { runtime.Goexit() }
+func (t *rapidTB) Skip(...any)               { runtime.Goexit() }
+func (t *rapidTB) SkipNow()                  { runtime.Goexit() }
+func (t *rapidTB) Error(args ...any)         { t.Errorf("%s", fmt.Sprint(args...)) }
+func (t *rapidTB) Fatal(args ...any)         { t.Error(args...); t.FailNow() }
+func (t *rapidTB) Fatalf(f string, a ...any) { t.Errorf(f, a...); t.FailNow() }
+func (t *rapidTB) FailNow()                  { t.Fail(); runtime.Goexit() }
+func (t *rapidTB) Fail() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.failed = true
+}
+func (t *rapidTB) Failed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.failed
+}
+func (t *rapidTB) Errorf(format string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.failed = true
+	t.errs = append(t.errs, fmt.Sprintf(format, args...))
+}
+
+func (t *rapidTB) message() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.Join(t.errs, "\n")
+}
+
+// machine is one sequence's actions over the observer's knowledge.
+type machine struct {
+	c       *Ctx
+	t       *rapid.T
+	run     *sequenceRun
+	harness func(error) // records an error of the harness: not the target's failure
+}
+
+// do sends one request and fails the sequence on a finding.
+func (m *machine) do(s runner.Send) {
+	_, f, err := m.c.Send(s)
+	if err != nil {
+		m.harness(err)
+		m.t.Fatalf("harness: %v", err)
+	}
+	if f != nil {
+		m.run.failed = true
+		m.t.Fatalf("%s", oneLine(f))
+	}
+}
+
+// settled lists the allow-listed instances settled in state st, sorted.
+func (m *machine) settled(st model.InstanceState) []string { return m.c.run.allowedIn(st) }
+
+func (m *machine) known() []string {
+	var ids []string
+	for _, id := range m.c.run.obs.IDs() {
+		if m.c.run.target.Allowed(id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func (m *machine) stopValid(t *rapid.T) {
+	running := m.settled(model.Running)
+	if len(running) == 0 {
+		t.Skip("no RUNNING instance")
+	}
+	n := rapid.OneOf(rapid.IntRange(1, min(3, len(running))), rapid.IntRange(1, min(len(running), model.MaxBatch))).Draw(t, "batchSize")
+	ids := rapid.SliceOfNDistinct(rapid.SampledFrom(running), n, n, rapid.ID[string]).Draw(t, "instanceIds")
+	var extra []any
+	switch rapid.IntRange(0, 2).Draw(t, "forceStyle") {
+	case 1:
+		if st := rapid.SampledFrom([]string{"SOFT", "HARD", "SOFT_FIRST"}).Draw(t, "stopType"); true {
+			extra = append(extra, "StopType", model.Str(st))
+		}
+	case 2:
+		extra = append(extra, "ForceStop", model.Bool(rapid.Bool().Draw(t, "forceStop")))
+	}
+	if mode := rapid.SampledFrom([]string{"", "KEEP_CHARGING", "STOP_CHARGING"}).Draw(t, "stoppedMode"); mode != "" {
+		extra = append(extra, "StoppedMode", model.Str(mode))
+	}
+	m.do(stopCall(ids, extra...))
+}
+
+func (m *machine) stopMixed(t *rapid.T) {
+	known := m.known()
+	if len(known) == 0 {
+		t.Skip("no allow-listed instance")
+	}
+	ids := rapid.SliceOfNDistinct(rapid.SampledFrom(known), 1, min(4, len(known)), rapid.ID[string]).Draw(t, "instanceIds")
+	if rapid.IntRange(0, 3).Draw(t, "withUnknown") == 0 {
+		ids = append(ids, m.c.unknownIDs(1)...)
+	}
+	m.do(stopCall(ids, "StopType", model.Str(rapid.SampledFrom([]string{"SOFT", "HARD"}).Draw(t, "stopType"))))
+}
+
+// stopInvalid breaks one rule from the grammar of violations, on RUNNING
+// instances the request would otherwise stop.
+func (m *machine) stopInvalid(t *rapid.T) {
+	running := m.settled(model.Running)
+	if len(running) == 0 {
+		t.Skip("no RUNNING instance")
+	}
+	ids := rapid.SliceOfNDistinct(rapid.SampledFrom(running), 1, min(2, len(running)), rapid.ID[string]).Draw(t, "instanceIds")
+	s := stopCall(ids)
+	switch v := rapid.SampledFrom([]string{"missing", "empty", "tooMany", "malformed", "unknown", "idsNotArray",
+		"forceStopType", "stopTypeType", "badStopType", "badStoppedMode", "forceWithStopType", "unknownParam"}).Draw(t, "violation"); v {
+	case "missing":
+		s.Call.Params = nil
+	case "empty":
+		s.Call.Params[0].Value = model.Strs()
+	case "tooMany":
+		s.Call.Params[0].Value = model.Strs(m.c.unknownIDs(model.MaxBatch + 1)...)
+	case "malformed":
+		s.Call.Params[0].Value = model.Strs(append(ids, rapid.SampledFrom([]string{"ins-1122", "", "ins-ABCDEFGH", "i-12345678"}).Draw(t, "malformedID"))...)
+	case "unknown":
+		s.Call.Params[0].Value = model.Strs(append(ids, m.c.unknownIDs(1)...)...)
+	case "idsNotArray":
+		s.Call.Params[0].Value = model.Str(ids[0])
+	case "forceStopType":
+		s.Call.Params = append(s.Call.Params, tcapi.Param{Name: "ForceStop", Value: model.Str("yes")})
+	case "stopTypeType":
+		s.Call.Params = append(s.Call.Params, tcapi.Param{Name: "StopType", Value: model.Num(1)})
+	case "badStopType":
+		s.Call.Params = append(s.Call.Params, tcapi.Param{Name: "StopType", Value: model.Str("GENTLE")})
+	case "badStoppedMode":
+		s.Call.Params = append(s.Call.Params, tcapi.Param{Name: "StoppedMode", Value: model.Str("HALF_CHARGING")})
+	case "forceWithStopType":
+		s.Call.Params = append(s.Call.Params, tcapi.Param{Name: "ForceStop", Value: model.Bool(true)},
+			tcapi.Param{Name: "StopType", Value: model.Str("HARD")})
+	case "unknownParam":
+		s.Call.Params = append(s.Call.Params, tcapi.Param{Name: "Frobnicate", Value: model.Bool(true)})
+	}
+	m.do(jsonOnly(s))
+}
+
+func (m *machine) start(t *rapid.T) {
+	stopped := m.settled(model.Stopped)
+	known := m.known()
+	if len(stopped) == 0 && len(known) == 0 {
+		t.Skip("no allow-listed instance")
+	}
+	pool := stopped
+	if len(pool) == 0 || rapid.IntRange(0, 4).Draw(t, "startAny") == 0 {
+		pool = known
+	}
+	ids := rapid.SliceOfNDistinct(rapid.SampledFrom(pool), 1, min(4, len(pool)), rapid.ID[string]).Draw(t, "instanceIds")
+	m.do(startCall(ids...))
+}
+
+func (m *machine) describe(t *rapid.T) {
+	var params []tcapi.Param
+	switch rapid.IntRange(0, 2).Draw(t, "describeBy") {
+	case 0:
+		known := m.c.run.obs.IDs()
+		ids := rapid.SliceOfNDistinct(rapid.SampledFrom(known), 1, min(10, len(known)), rapid.ID[string]).Draw(t, "instanceIds")
+		params = []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(ids...)}}
+	case 1:
+		st := rapid.SampledFrom([]string{"RUNNING", "STOPPED", "STOPPING", "STARTING"}).Draw(t, "stateFilter")
+		params = []tcapi.Param{{Name: "Filters", Value: model.Arr(model.Obj(map[string]model.Value{
+			"Name": model.Str("instance-state"), "Values": model.Strs(st)}))}, {Name: "Limit", Value: model.Num(100)}}
+	case 2:
+		params = []tcapi.Param{{Name: "Offset", Value: model.Num(rapid.IntRange(0, 120).Draw(t, "offset"))},
+			{Name: "Limit", Value: model.Num(rapid.IntRange(1, 100).Draw(t, "limit"))}}
+	}
+	m.do(runner.Send{Call: tcapi.Call{Action: model.ActionDescribe, Params: params}})
+}
+
+func (m *machine) settle(t *rapid.T) {
+	var ids []string
+	for id := range m.c.touched {
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		t.Skip("nothing in flight")
+	}
+	slices.Sort(ids)
+	if err := m.c.Settle(ids...); err != nil {
+		if isFailure(err) {
+			m.run.failed = true
+			m.c.steps = append(m.c.steps, "    ✗ "+err.Error())
+			t.Fatalf("%v", err)
+		}
+		m.harness(err)
+		t.Fatalf("harness: %v", err)
+	}
+}

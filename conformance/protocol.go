@@ -1,0 +1,128 @@
+package conformance
+
+import (
+	"net/url"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// Protocol: common parameters, encodings, hosts and signature styles
+// (facts §1, §6, §12; seed §1 Note, §2 common parameters).
+
+func protocolChecks() []*Check {
+	return []*Check{
+		// facts §6 InvalidAction: "no such action".
+		{ID: "SI-PROTO-03", Title: "An Action the API does not have is refused with InvalidAction",
+			Clause: "facts §6 InvalidAction", Severity: MUST,
+			Run: func(c *Ctx) error {
+				return c.Expect(describeWith(func(call *tcapi.Call) { call.Action = "StopInstancez" }))
+			}},
+		// seed §2: Action, Required Yes.
+		{ID: "SI-PROTO-04", Title: "A request without Action is refused",
+			Clause: "seed §2 Action: Required Yes", Severity: MUST,
+			Run: func(c *Ctx) error { return c.Expect(describeWith(func(call *tcapi.Call) { call.Action = "" })) }},
+		// seed §2: Version, "The value used for this API: 2017-03-12".
+		{ID: "SI-PROTO-05", Title: "A Version other than 2017-03-12 is refused",
+			Clause: "seed §2 Version; facts §6 NoSuchVersion", Severity: MUST,
+			Run: func(c *Ctx) error {
+				return c.Expect(describeWith(func(call *tcapi.Call) { call.Version = "2020-02-02" }))
+			}},
+		// facts §6 UnsupportedRegion; §12 the region list.
+		{ID: "SI-PROTO-06", Title: "A Region the product does not list is refused",
+			Clause: "seed §2 Region; facts §6 UnsupportedRegion, §12", Severity: MUST,
+			Run: func(c *Ctx) error {
+				return c.Expect(describeWith(func(call *tcapi.Call) { call.Region = "xx-nowhere" }))
+			}},
+		// seed §1 Note: "If the common parameter Region is a Finance region, a
+		// domain name with the Finance region needs to be specified."
+		{ID: "SI-PROTO-07", Title: "A Finance-region request sent to the nearest-access host is refused",
+			Clause: "seed §1 Note (Finance regions); facts §12", Severity: MUST,
+			Run: financeAtNearestHost},
+		// facts §6 InvalidParameter: a body that is not JSON.
+		{ID: "SI-PROTO-08", Title: "A properly signed body that is not JSON is refused",
+			Clause: "facts §1 request styles; §6 InvalidParameter", Severity: MUST,
+			Run: func(c *Ctx) error {
+				return c.Expect(describeWith(func(call *tcapi.Call) { call.Body = []byte(`{"Limit": `) }))
+			}},
+		// facts §1: a POST is application/json (TC3) or form-encoded (v1).
+		{ID: "SI-PROTO-09", Title: "A properly signed POST with a content type the API does not take is refused",
+			Clause: "facts §1 request styles table", Severity: SHOULD,
+			Run: func(c *Ctx) error {
+				return c.Expect(describeWith(func(call *tcapi.Call) { call.ContentType = "text/plain" }))
+			}},
+		// facts §1 style B; §2: TC3 GET, action parameters flattened in the query.
+		{ID: "SI-PROTO-10", Title: "A TC3-signed GET with flattened InstanceIds.N stops the instance",
+			Clause: "facts §1 style B, §2; seed §2 InstanceIds.N", Severity: MUST, Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error { return stopInStyle(c, runner.Signing{Style: tcapi.StyleTC3Get}) }},
+		// facts §3: the older signature, HmacSHA256.
+		{ID: "SI-PROTO-11", Title: "A GET signed with HmacSHA256 (signature v1) stops the instance",
+			Clause: "facts §1 style C, §3 (SignatureMethod=HmacSHA256)", Severity: MUST, Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error { return stopInStyle(c, runner.SignHmacSHA256) }},
+		// facts §3: the older signature, HmacSHA1, form-encoded POST.
+		{ID: "SI-PROTO-12", Title: "A form POST signed with HmacSHA1 (signature v1) stops the instance",
+			Clause: "facts §1 style D, §3 (HmacSHA1)", Severity: MUST, Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error { return stopInStyle(c, runner.SignHmacSHA1) }},
+	}
+}
+
+// describeWith is a valid TC3 DescribeInstances, changed by mutate.
+func describeWith(mutate func(*tcapi.Call)) runner.Send {
+	s := runner.Send{ExactStyle: true, Call: tcapi.Call{Action: model.ActionDescribe, Params: []tcapi.Param{{Name: "Limit", Value: model.Num(1)}}}}
+	mutate(&s.Call)
+	return s
+}
+
+// stopInStyle stops one RUNNING instance with the given signature style and
+// checks that it reaches a stopped state.
+func stopInStyle(c *Ctx, sg runner.Signing) error {
+	ids, err := c.Running(1)
+	if err != nil {
+		return err
+	}
+	s := stopCall(ids, "StopType", model.Str("HARD"))
+	s.Call.Style, s.Call.V1Method, s.ExactStyle = sg.Style, sg.V1Method, true
+	if err := c.Expect(s); err != nil {
+		return err
+	}
+	return c.Settle(ids...)
+}
+
+// financeAtNearestHost sends DescribeInstances for a Finance region to that
+// region's Finance host, which must serve it, then to the nearest-access
+// host, which must refuse it. A target that does not serve the Finance
+// region at its own host is not checked (skip).
+func financeAtNearestHost(c *Ctx) error {
+	region := model.FinanceRegions[0]
+	at := func(host string) runner.Send {
+		s := describeWith(func(call *tcapi.Call) { call.Region = region })
+		c.atHost(&s, host)
+		return s
+	}
+	x, f, err := c.Send(at(model.RegionHost(region)))
+	switch {
+	case err != nil:
+		return err
+	case f != nil:
+		return c.Fail(f)
+	case x.Outcome.Code != "":
+		return c.Skipf("the target does not serve the Finance region %s at %s (%s), so the Finance host rule cannot be checked",
+			region, model.RegionHost(region), x.Outcome.Code)
+	}
+	return c.Expect(at(model.NearestHost))
+}
+
+// atHost addresses s to host: on a real cloud by connecting to that host,
+// elsewhere (an emulator on this machine) by sending its Host header,
+// which the emulator routes by (facts §12).
+func (c *Ctx) atHost(s *runner.Send, host string) {
+	u, err := url.Parse(c.run.cfg.Target.Endpoint)
+	if err == nil {
+		if kind, _ := model.ClassifyHost(u.Host); kind != model.HostOther {
+			s.Endpoint = "https://" + host
+			return
+		}
+	}
+	s.Call.Host = host
+}

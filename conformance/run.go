@@ -1,0 +1,366 @@
+package conformance
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/report"
+)
+
+// Config is one conformance run.
+type Config struct {
+	Target runner.TargetConfig
+	// TargetName names the target in reports, e.g. "http://127.0.0.1:8080
+	// (embedded emulator)".
+	TargetName string
+	Strict     bool
+	// Seed makes the run reproducible: it seeds the state machine and every
+	// random choice of the directed checks. 0 picks one.
+	Seed uint64
+	// Sequences is how many state-machine sequences SI-PROP-01 runs (100
+	// if zero); Steps their mean length (6 if zero).
+	Sequences, Steps int
+	// Only selects checks by ID prefix (see Select).
+	Only []string
+	// Progress receives the run's progress; nil for none.
+	Progress Progress
+	// Replay renders the command that replays one check with a seed.
+	Replay func(seed uint64, check string) string
+	// Artifacts is a directory for files a failure refers to (such as a
+	// linearizability visualisation); "" keeps them in the temp dir.
+	Artifacts string
+
+	_ struct{}
+}
+
+// Progress is told about the run as it goes (report.Progress fits).
+type Progress interface {
+	Start(id, title string)
+	Done(c report.Check)
+	Note(format string, args ...any)
+}
+
+type noProgress struct{}
+
+func (noProgress) Start(string, string) {}
+func (noProgress) Done(report.Check)    {}
+func (noProgress) Note(string, ...any)  {}
+
+// ErrCannotRun wraps every reason a run could not be made at all:
+// configuration, an unreachable target, rejected credentials. The CLI
+// exits 2 on it.
+var ErrCannotRun = errors.New("the run could not be made")
+
+// runState is what every check of a run shares.
+type runState struct {
+	cfg      Config
+	target   *runner.Target
+	obs      *model.Observer
+	strict   model.Strictness
+	seed     uint64
+	views    map[string]model.View          // the fleet as discovered
+	baseline map[string]model.InstanceState // each instance's state at discovery
+	settle   time.Duration
+	started  time.Time
+}
+
+// Run discovers the target's fleet and carries out the selected checks in
+// catalog order, resetting the instances a check moved before the next.
+// It returns an error wrapping ErrCannotRun when the run cannot be made.
+func Run(ctx context.Context, cfg Config) (report.Run, error) {
+	checks := Catalog()
+	if err := validate(checks); err != nil {
+		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
+	}
+	checks, err := Select(checks, cfg.Only)
+	if err != nil {
+		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = noProgress{}
+	}
+	if cfg.Sequences == 0 {
+		cfg.Sequences = 100
+	}
+	if cfg.Steps == 0 {
+		cfg.Steps = 6
+	}
+	if cfg.Replay == nil {
+		cfg.Replay = func(seed uint64, check string) string {
+			return fmt.Sprintf("cvmconform run --seed %d --only %s", seed, check)
+		}
+	}
+	s := &runState{cfg: cfg, seed: cfg.Seed, settle: runner.SettleTimeout(cfg.Target.Endpoint), started: time.Now()}
+	if s.seed == 0 {
+		var b [8]byte
+		_, _ = crand.Read(b[:])
+		s.seed = binary.LittleEndian.Uint64(b[:]) >> 1
+	}
+	if cfg.Strict {
+		s.strict = model.Strict
+	}
+	if s.target, err = runner.NewTarget(cfg.Target); err != nil {
+		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
+	}
+	if err := s.discover(ctx); err != nil {
+		return report.Run{}, err
+	}
+	out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: s.seed, Strict: cfg.Strict,
+		Fleet: s.fleetLine(), Started: s.started}
+	var finals []*Check
+	for _, c := range checks {
+		if c.Final {
+			finals = append(finals, c)
+			continue
+		}
+		out.Checks = append(out.Checks, s.runCheck(ctx, c))
+		if ctx.Err() != nil {
+			return out, fmt.Errorf("%w: %v", ErrCannotRun, ctx.Err())
+		}
+	}
+	for _, c := range finals {
+		out.Checks = append(out.Checks, s.runCheck(ctx, c))
+	}
+	out.Duration = time.Since(s.started)
+	out.Requests = s.target.Transcript().Len()
+	return out, nil
+}
+
+// discover lists the fleet, records it in the observer, and refuses to go
+// on when the target cannot be reached or refuses the credentials.
+func (s *runState) discover(ctx context.Context) error {
+	views, err := s.target.Discover(ctx, "discovery")
+	if err != nil {
+		if xs := s.target.Transcript().Since(0); len(xs) > 0 && xs[len(xs)-1].Outcome.Code != "" {
+			x := xs[len(xs)-1]
+			if strings.HasPrefix(x.Outcome.Code, "AuthFailure") {
+				return fmt.Errorf("%w: the target refused the credentials (%s: %s)", ErrCannotRun, x.Outcome.Code, x.Response.Error.Message)
+			}
+		}
+		return fmt.Errorf("%w: cannot list the fleet with DescribeInstances: %v", ErrCannotRun, err)
+	}
+	s.obs = model.NewObserver(runner.AccountMain, s.cfg.Target.Region, s.strict)
+	s.views = map[string]model.View{}
+	s.baseline = map[string]model.InstanceState{}
+	for _, v := range views {
+		s.obs.Discover(v)
+		s.views[v.ID] = v
+		s.baseline[v.ID] = v.State
+	}
+	return nil
+}
+
+// fleetLine describes the fleet in one line for the report header.
+func (s *runState) fleetLine() string {
+	count := map[model.InstanceState]int{}
+	allowed := 0
+	for id, v := range s.views {
+		count[v.State]++
+		if s.target.Allowed(id) {
+			allowed++
+		}
+	}
+	var parts []string
+	for _, st := range model.InstanceStates {
+		if count[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", count[st], st))
+		}
+	}
+	line := fmt.Sprintf("%d instances in %s (%s); %d may be stopped and started", len(s.views), s.cfg.Target.Region,
+		strings.Join(parts, ", "), allowed)
+	if s.target.HasSecondAccount() {
+		line += "; a second account is configured"
+	}
+	return line
+}
+
+// runCheck carries out one check and resets what it moved.
+func (s *runState) runCheck(ctx context.Context, c *Check) report.Check {
+	s.cfg.Progress.Start(c.ID, c.Title)
+	start := time.Now()
+	before := s.target.Transcript().Len()
+	res := report.Check{ID: c.ID, Title: c.Title, Spec: c.Clause, Severity: string(c.Severity)}
+	x := s.newCtx(ctx, c)
+	var err error
+	if reason := s.lacks(c.Needs); reason != "" {
+		err = &skipped{reason: reason}
+	} else {
+		err = s.protect(c, x)
+	}
+	if err == nil || isFailure(err) {
+		if rerr := s.reset(x); rerr != nil && err == nil {
+			err = rerr
+		}
+	} else {
+		_ = s.reset(x) // best effort after a skip or an error
+	}
+	var f *failure
+	var sk *skipped
+	switch {
+	case err == nil:
+		res.Status = report.Pass
+	case errors.As(err, &sk):
+		res.Status, res.Reason = report.Skip, sk.reason
+	case errors.As(err, &f):
+		res.Status, res.Reason = report.Fail, f.reason
+		res.Counterexample = x.transcript(f)
+		res.Replay = s.cfg.Replay(f.seed(s.seed), c.ID)
+	default:
+		res.Status, res.Reason = report.Error, err.Error()
+		res.Counterexample = x.transcript(nil)
+	}
+	res.Duration = time.Since(start)
+	res.Requests = s.target.Transcript().Len() - before
+	s.cfg.Progress.Done(res)
+	return res
+}
+
+// protect runs a check, turning a panic into an error: a broken check
+// must not take the run down, nor pass.
+func (s *runState) protect(c *Check, x *Ctx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the check panicked: %v", p)
+		}
+	}()
+	return c.Run(x)
+}
+
+// lacks says what of its needs the target does not offer, or "".
+func (s *runState) lacks(n Needs) string {
+	if n.SecondAccount && !s.target.HasSecondAccount() {
+		return "needs a second account: set TENCENTCLOUD_SECRET_ID_2 and TENCENTCLOUD_SECRET_KEY_2"
+	}
+	if n.Running+n.Stopped > 0 {
+		running := len(s.allowedIn(model.Running))
+		stopped := len(s.allowedIn(model.Stopped))
+		if have := running + min(stopped, n.Stopped); have < n.Running+n.Stopped {
+			return fmt.Sprintf("needs %s allow-listed instances; the fleet offers %d RUNNING and %d STOPPED (see --instances)",
+				n, running, stopped)
+		}
+	}
+	for _, st := range n.States {
+		if len(s.discoveredIn(st)) == 0 {
+			return fmt.Sprintf("no %s instance was discovered, and the suite cannot create one", st)
+		}
+	}
+	return ""
+}
+
+// discoveredIn lists the caller's instances that may be in state st as far
+// as the model knows, sorted: for a state the suite cannot create, it is
+// enough that the instance may still be in it.
+func (s *runState) discoveredIn(st model.InstanceState) []string {
+	var ids []string
+	for _, id := range s.obs.IDs() {
+		ps := s.obs.Possible(id)
+		if len(ps) > 0 && ps[0].Owner == runner.AccountMain && ps[0].Region() == s.cfg.Target.Region && anyIn(ps, st) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// allowedIn lists the allow-listed instances settled in state st.
+func (s *runState) allowedIn(st model.InstanceState) []string {
+	var ids []string
+	for _, id := range s.discoveredIn(st) {
+		if s.target.Allowed(id) && s.obs.Settled(id) && allIn(s.obs.Possible(id), st) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func anyIn(ps []model.Instance, st model.InstanceState) bool {
+	for _, p := range ps {
+		if p.State == st {
+			return true
+		}
+	}
+	return false
+}
+
+func allIn(ps []model.Instance, st model.InstanceState) bool {
+	for _, p := range ps {
+		if p.State != st {
+			return false
+		}
+	}
+	return true
+}
+
+// reset settles the instances the check moved, starts again those that
+// were RUNNING when discovered and stops again those that were STOPPED, so
+// that every check, and every sequence of the state machine, starts from
+// the fleet as it was found (DESIGN: each sequence starts from a reset
+// fleet).
+func (s *runState) reset(x *Ctx) error {
+	if len(x.touched) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(x.touched))
+	for id := range x.touched {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if err := x.Settle(ids...); err != nil {
+		return err
+	}
+	var restart, restop []string
+	for _, id := range ids {
+		switch ps := s.obs.Possible(id); {
+		case s.baseline[id] == model.Running && allIn(ps, model.Stopped):
+			restart = append(restart, id)
+		case s.baseline[id] == model.Stopped && allIn(ps, model.Running):
+			restop = append(restop, id)
+		}
+	}
+	clear(x.touched)
+	for _, todo := range []struct {
+		ids  []string
+		send func([]string) runner.Send
+	}{
+		{restart, func(b []string) runner.Send { return startCall(b...) }},
+		{restop, func(b []string) runner.Send { return stopCall(b, "StopType", model.Str("HARD")) }},
+	} {
+		for ids := todo.ids; len(ids) > 0; ids = ids[min(len(ids), model.MaxBatch):] {
+			batch := ids[:min(len(ids), model.MaxBatch)]
+			if err := x.Expect(todo.send(batch)); err != nil {
+				return err
+			}
+			if err := x.Settle(batch...); err != nil {
+				return err
+			}
+		}
+	}
+	clear(x.touched)
+	return nil
+}
+
+// checkRand returns the check's own random source, derived from the run's
+// seed and its ID, so that one check replays the same with --only.
+func checkRand(seed uint64, id string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// pick returns n of ids chosen by r, in a stable order.
+func pick(r *rand.Rand, ids []string, n int) []string {
+	ids = slices.Clone(ids)
+	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	ids = ids[:min(n, len(ids))]
+	return ids
+}

@@ -1,0 +1,126 @@
+package conformance
+
+import (
+	"fmt"
+
+	"github.com/cvmconform/cvmconform/model"
+)
+
+// States (seed §1: "You can only perform this operation on instances whose
+// status is RUNNING"; facts §7, §8, §10) and StoppedMode (seed §2).
+
+func stateChecks() []*Check {
+	checks := []*Check{
+		// seed §4: "This example shows you how to shut down two instances."
+		{ID: "SI-STATE-01", Title: "The seed's example: stopping two RUNNING instances succeeds and they stop",
+			Clause: "seed §4 Example 1; seed §1", Severity: MUST, Needs: Needs{Running: 2},
+			Run: func(c *Ctx) error { return stopAndSettle(c, 2) }},
+		// seed §1; facts §7 UnsupportedOperation.InstanceStateStopped.
+		{ID: "SI-STATE-02", Title: "Stopping a STOPPED instance is refused with its state's code",
+			Clause: "seed §1 only RUNNING; facts §7; ledger L-09", Severity: MUST, Needs: Needs{Stopped: 1},
+			Run: func(c *Ctx) error {
+				ids, err := c.Stopped(1)
+				if err != nil {
+					return err
+				}
+				return c.Expect(stopCall(ids, "StopType", model.Str("HARD")))
+			}},
+		// seed §1; facts §7 UnsupportedOperation.InstanceStateStopping.
+		{ID: "SI-STATE-03", Title: "Stopping an instance again while it stops is refused",
+			Clause: "seed §1 only RUNNING; facts §7; ledger L-09", Severity: MUST, Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error {
+				ids, err := c.Running(1)
+				if err != nil {
+					return err
+				}
+				if err := c.Expect(stopCall(ids)); err != nil {
+					return err
+				}
+				return c.Expect(stopCall(ids, "StopType", model.Str("HARD")))
+			}},
+		// facts §8: only STOPPED instances may be started.
+		{ID: "SI-STATE-04", Title: "Starting a RUNNING instance is refused with UnsupportedOperation.InstanceStateRunning",
+			Clause: "facts §8 StartInstances", Severity: MUST, Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error {
+				ids, err := c.Running(1)
+				if err != nil {
+					return err
+				}
+				return c.Expect(startCall(ids...))
+			}},
+		// seed §2 StoppedMode STOP_CHARGING on an eligible instance.
+		{ID: "SI-STATE-05", Title: "STOP_CHARGING on a pay-as-you-go instance with cloud disks ends STOPPED with StopChargingMode STOP_CHARGING",
+			Clause: "seed §2 StoppedMode; facts §7, §10 StopChargingMode", Severity: MUST, Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error {
+				ids, err := c.RunningWhere(1, "pay-as-you-go instance on cloud disks", func(p model.Instance) bool {
+					return model.StopChargingEligible(p) == model.Yes
+				})
+				if err != nil {
+					return err
+				}
+				if err := c.Expect(stopCall(ids, "StopType", model.Str("HARD"), "StoppedMode", model.Str("STOP_CHARGING"))); err != nil {
+					return err
+				}
+				return c.Settle(ids...)
+			}},
+		// seed §2: "only valid for some pay-as-you-go instances using cloud
+		// disks"; seed §6 InvalidInstance.NotSupported; ledger L-07.
+		{ID: "SI-STATE-06", Title: "STOP_CHARGING on a prepaid or local-disk instance is refused, or served keeping charges",
+			Clause: "seed §2 StoppedMode; seed §6 InvalidInstance.NotSupported; ledger L-07", Severity: MUST, Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error {
+				ids, err := c.RunningWhere(1, "prepaid or local-disk instance", func(p model.Instance) bool {
+					return model.StopChargingEligible(p) == model.No
+				})
+				if err != nil {
+					return err
+				}
+				if err := c.Expect(stopCall(ids, "StopType", model.Str("HARD"), "StoppedMode", model.Str("STOP_CHARGING"))); err != nil {
+					return err
+				}
+				return c.Settle(ids...)
+			}},
+		// seed §2 StoppedMode: "Default value: KEEP_CHARGING".
+		{ID: "SI-STATE-07", Title: "A stop without StoppedMode keeps a pay-as-you-go instance KEEP_CHARGING",
+			Clause: "seed §2 StoppedMode default KEEP_CHARGING", Severity: MUST, Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error {
+				ids, err := c.RunningWhere(1, "pay-as-you-go instance on cloud disks", func(p model.Instance) bool {
+					return model.StopChargingEligible(p) == model.Yes
+				})
+				if err != nil {
+					return err
+				}
+				if err := c.Expect(stopCall(ids, "StopType", model.Str("HARD"))); err != nil {
+					return err
+				}
+				return c.Settle(ids...)
+			}},
+	}
+	// seed §1 and facts §7, one check per state the suite cannot create:
+	// stopping an instance in it is refused with that state's code. The
+	// IDs follow this list's order, which must never change.
+	for i, st := range []model.InstanceState{
+		model.Pending, model.LaunchFailed, model.Starting, model.Stopping, model.Rebooting, model.Shutdown,
+		model.Terminating, model.EnterRescueMode, model.RescueMode, model.ExitRescueMode,
+		model.EnterServiceLiveMigrate, model.ServiceLiveMigrate, model.ExitServiceLiveMigrate,
+	} {
+		checks = append(checks, &Check{ID: fmt.Sprintf("SI-STATE-%02d", 10+i),
+			Title:  fmt.Sprintf("Stopping a %s instance is refused with %s", st, model.StateCode(st)),
+			Clause: "seed §1 only RUNNING; facts §7 " + model.StateCode(st), Severity: MUST,
+			Needs: Needs{States: []model.InstanceState{st}},
+			Run:   func(c *Ctx) error { return stopInState(c, st) }})
+	}
+	return checks
+}
+
+// stopInState stops a discovered instance in state st: refused, with the
+// state's code in strict mode.
+func stopInState(c *Ctx, st model.InstanceState) error {
+	id, allowed, err := c.InState(st)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return c.Skipf("the %s instance %s is not allow-listed (--instances), and a faulty target could stop it", st, id)
+	}
+	return c.Expect(stopCall([]string{id}, "StopType", model.Str("HARD")))
+}

@@ -1,0 +1,12 @@
+// Package runner is how the suite reaches a target: a [Target] that signs
+// requests with runner/tcapi, paces them under the documented rate limits
+// ([Pacer]), records every exchange with secrets redacted ([Transcript]),
+// refuses to stop or start an instance outside the allow-list, discovers
+// the fleet by DescribeInstances paging, and waits for instances to
+// settle. [StartEmbedded] starts the reference emulator when no endpoint
+// is given; [ResolveEndpoint] turns "tencentcloud" into the right host for
+// a region.
+//
+// Subpackages: tcapi (the wire protocol), emulator (the reference
+// emulator), report (console, JSON and JUnit reporters).
+package runner

@@ -1,0 +1,169 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// wireInstance is the part of DescribeInstances' Instance the model reads
+// (facts §9).
+type wireInstance struct {
+	InstanceID               string `json:"InstanceId"`
+	InstanceState            string
+	InstanceChargeType       string
+	Placement                struct{ Zone string }
+	SystemDisk               struct{ DiskType string }
+	DataDisks                []struct{ DiskType string }
+	StopChargingMode         string
+	LatestOperation          *string
+	LatestOperationState     *string
+	LatestOperationRequestID *string `json:"LatestOperationRequestId"`
+}
+
+// ParseDescribe reads a DescribeInstances answer into the model's view of
+// it. An answer without TotalCount or InstanceSet is an error.
+func ParseDescribe(r tcapi.Response) (model.DescribeResult, error) {
+	var res model.DescribeResult
+	tc, ok1 := r.Fields["TotalCount"]
+	set, ok2 := r.Fields["InstanceSet"]
+	if !ok1 || !ok2 {
+		return res, fmt.Errorf("DescribeInstances answer lacks TotalCount or InstanceSet")
+	}
+	if err := json.Unmarshal(tc, &res.TotalCount); err != nil {
+		return res, fmt.Errorf("TotalCount: %w", err)
+	}
+	var ws []wireInstance
+	if err := json.Unmarshal(set, &ws); err != nil {
+		return res, fmt.Errorf("InstanceSet: %w", err)
+	}
+	for _, w := range ws {
+		v := model.View{ID: w.InstanceID, Zone: w.Placement.Zone, State: model.InstanceState(w.InstanceState),
+			ChargeType: model.ChargeType(w.InstanceChargeType), SystemDisk: model.DiskType(w.SystemDisk.DiskType),
+			StopChargingMode: model.ChargingMode(w.StopChargingMode), LatestOperation: deref(w.LatestOperation),
+			LatestOperationState:     model.OperationState(deref(w.LatestOperationState)),
+			LatestOperationRequestID: deref(w.LatestOperationRequestID)}
+		for _, d := range w.DataDisks {
+			v.LocalDataDisk = v.LocalDataDisk || model.DiskType(d.DiskType).Local()
+		}
+		res.Instances = append(res.Instances, v)
+	}
+	return res, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// Describe sends a DescribeInstances and parses a successful answer.
+func (t *Target) Describe(ctx context.Context, check string, params ...tcapi.Param) (*Exchange, model.DescribeResult, error) {
+	x, err := t.Do(ctx, Send{Check: check, Call: tcapi.Call{Action: model.ActionDescribe, Params: params}})
+	if err != nil {
+		return x, model.DescribeResult{}, err
+	}
+	if x.Outcome.Unknown || x.Outcome.Code != "" || x.ParseErr != nil {
+		return x, model.DescribeResult{}, fmt.Errorf("DescribeInstances: %s", x.Answer())
+	}
+	res, err := ParseDescribe(x.Response)
+	return x, res, err
+}
+
+// Discover lists every instance of the caller in the target's region, by
+// DescribeInstances pages of 100 (facts §9), and records them for the
+// allow-list guard.
+func (t *Target) Discover(ctx context.Context, check string) ([]model.View, error) {
+	var all []model.View
+	seen := map[string]bool{}
+	for offset := 0; ; offset += model.DescribeMaxLimit {
+		_, res, err := t.Describe(ctx, check, tcapi.Param{Name: "Offset", Value: model.Num(offset)},
+			tcapi.Param{Name: "Limit", Value: model.Num(model.DescribeMaxLimit)})
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range res.Instances {
+			if !seen[v.ID] {
+				seen[v.ID] = true
+				all = append(all, v)
+			}
+		}
+		if len(res.Instances) == 0 || offset+model.DescribeMaxLimit >= res.TotalCount {
+			break
+		}
+	}
+	ids := make([]string, len(all))
+	for i, v := range all {
+		ids[i] = v.ID
+	}
+	t.KnowFleet(ids)
+	return all, nil
+}
+
+// SettleTimeout is how long instances may take to finish their
+// operations: seconds on loopback, minutes on a cloud.
+func SettleTimeout(endpoint string) time.Duration {
+	if Loopback(endpoint) {
+		return 15 * time.Second
+	}
+	return 5 * time.Minute
+}
+
+// Settled is the result of Settle.
+type Settled struct {
+	// Findings are the observations the model refused on the way.
+	Findings []*model.Finding
+	// Unsettled lists the instances still in flight at the deadline.
+	Unsettled []string
+}
+
+// Settle polls DescribeInstances, with backoff, until every instance in ids
+// is seen in a stable state (not transient, LatestOperationState not
+// OPERATING) or timeout passes. Every observation is judged by obs.
+func (t *Target) Settle(ctx context.Context, check string, obs *model.Observer, ids []string, timeout time.Duration) (Settled, error) {
+	var out Settled
+	deadline := time.Now().Add(timeout)
+	wait := 20 * time.Millisecond
+	pending := append([]string(nil), ids...)
+	for len(pending) > 0 {
+		seen := map[string]model.View{}
+		for i := 0; i < len(pending); i += model.MaxBatch {
+			batch := pending[i:min(i+model.MaxBatch, len(pending))]
+			x, res, err := t.Describe(ctx, check, tcapi.Param{Name: "InstanceIds", Value: model.Strs(batch...)},
+				tcapi.Param{Name: "Limit", Value: model.Num(model.DescribeMaxLimit)})
+			if err != nil {
+				return out, err
+			}
+			j := model.Judge(obs, x.Request, model.Env{Now: x.Sent, Limited: model.Maybe})
+			out.Findings = append(out.Findings, obs.ObserveDescribe(j, x.Request, res)...)
+			for _, v := range res.Instances {
+				seen[v.ID] = v
+			}
+		}
+		var still []string
+		for _, id := range pending {
+			v, ok := seen[id]
+			if ok && (v.State.Transient() || v.LatestOperationState == model.OpOperating) {
+				still = append(still, id)
+			}
+		}
+		pending = still
+		if len(pending) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			out.Unsettled = pending
+			break
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return out, err
+		}
+		wait = min(wait*3/2, 2*time.Second)
+	}
+	return out, nil
+}

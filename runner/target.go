@@ -1,0 +1,351 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// Version is the suite's version, sent in X-TC-RequestClient.
+const Version = "0.1.0"
+
+// Account labels the model uses for the credentials the suite holds.
+const (
+	AccountMain   = "main"
+	AccountSecond = "second"
+)
+
+// TargetConfig says how to reach a target.
+type TargetConfig struct {
+	Endpoint string // base URL, e.g. "https://cvm.tencentcloudapi.com"
+	Region   string
+	Cred     tcapi.Credential
+	// Cred2 is a second account's credentials, for the isolation checks;
+	// zero if none.
+	Cred2 tcapi.Credential
+	// Timeout bounds one request; a request that times out has an unknown
+	// outcome. 10 s if zero.
+	Timeout time.Duration
+	// StopRateLimit is the StopInstances limit per second the target is
+	// expected to enforce; the pacer keeps ordinary traffic under it.
+	// model.RateLimit(StopInstances) if zero.
+	StopRateLimit int
+	// Allowed reports whether the suite may stop or start an instance.
+	// Nil allows none.
+	Allowed func(id string) bool
+	// Signings are the signature styles ordinary requests use, in
+	// rotation (--signature); TC3 JSON if empty.
+	Signings []Signing
+
+	_ struct{}
+}
+
+// Signing is a request style with, for the v1 styles, its HMAC.
+type Signing struct {
+	Style    tcapi.Style
+	V1Method string
+}
+
+// The signings --signature names.
+var (
+	SignTC3        = Signing{Style: tcapi.StyleTC3JSON}
+	SignHmacSHA256 = Signing{Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA256}
+	SignHmacSHA1   = Signing{Style: tcapi.StyleV1PostForm, V1Method: tcapi.HmacSHA1}
+)
+
+// Target sends requests to one endpoint, paced under its rate limits,
+// records every exchange, and refuses to stop or start an instance the
+// allow-list does not name. It is safe for concurrent use.
+type Target struct {
+	cfg    TargetConfig
+	client *http.Client
+	keys   tcapi.KeyMap
+	pacer  *Pacer
+	log    *Transcript
+
+	mu    sync.Mutex
+	fleet map[string]bool // IDs of the caller's discovered instances
+	turn  int             // rotation through cfg.Signings
+}
+
+// NewTarget returns a target for cfg.
+func NewTarget(cfg TargetConfig) (*Target, error) {
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q is not an http(s) URL", cfg.Endpoint)
+	}
+	if cfg.Cred.SecretID == "" || cfg.Cred.SecretKey == "" {
+		return nil, errors.New("no credentials: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.StopRateLimit == 0 {
+		cfg.StopRateLimit = model.RateLimit(model.ActionStop)
+	}
+	if cfg.Allowed == nil {
+		cfg.Allowed = func(string) bool { return false }
+	}
+	if len(cfg.Signings) == 0 {
+		cfg.Signings = []Signing{SignTC3}
+	}
+	keys := tcapi.KeyMap{cfg.Cred.SecretID: {SecretKey: cfg.Cred.SecretKey, Token: cfg.Cred.Token, Account: AccountMain}}
+	if cfg.Cred2.SecretID != "" {
+		keys[cfg.Cred2.SecretID] = tcapi.Key{SecretKey: cfg.Cred2.SecretKey, Token: cfg.Cred2.Token, Account: AccountSecond}
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 16
+	return &Target{
+		cfg:    cfg,
+		client: &http.Client{Transport: transport, Timeout: cfg.Timeout},
+		keys:   keys,
+		pacer:  NewPacer(cfg.StopRateLimit),
+		log:    &Transcript{},
+		fleet:  map[string]bool{},
+	}, nil
+}
+
+// Config returns the target's configuration.
+func (t *Target) Config() TargetConfig { return t.cfg }
+
+// Transcript is the record of every exchange with the target.
+func (t *Target) Transcript() *Transcript { return t.log }
+
+// Pacer is the target's client-side rate limiter.
+func (t *Target) Pacer() *Pacer { return t.pacer }
+
+// HasSecondAccount reports whether a second account's credentials were
+// given.
+func (t *Target) HasSecondAccount() bool { return t.cfg.Cred2.SecretID != "" }
+
+// Allowed reports whether the suite may stop or start instance id.
+func (t *Target) Allowed(id string) bool { return t.cfg.Allowed(id) }
+
+// KnowFleet records the caller's discovered instances: the allow-list
+// guard refuses to name any of them in a stop or start unless allowed.
+func (t *Target) KnowFleet(ids []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		t.fleet[id] = true
+	}
+}
+
+// Send is one request to make.
+type Send struct {
+	Check string // the check sending it, for X-TC-RequestClient and the transcript
+	Call  tcapi.Call
+	// Second sends with the second account's credentials.
+	Second bool
+	// Cred, when set, signs with these credentials instead (a deliberately
+	// unknown key).
+	Cred *tcapi.Credential
+	// Mutate changes the signed request before it is sent, to break it on
+	// purpose (a wrong signature, no Authorization, another Host).
+	Mutate func(*http.Request)
+	// Unpaced skips the pacer: only the rate-limit checks exceed the
+	// documented limits, on purpose.
+	Unpaced bool
+	// ExactStyle sends Call.Style and Call.V1Method as given; otherwise
+	// the target's signings take turns.
+	ExactStyle bool
+	// Endpoint, when set, is the base URL to send to instead of the
+	// target's (a real cloud's other host).
+	Endpoint string
+}
+
+// ErrUnreachable wraps a failure to reach the target at all: the check
+// could not be carried out, which is an error, never a failure.
+var ErrUnreachable = errors.New("target unreachable")
+
+// Do sends one request and records the exchange. Version, Region and
+// Timestamp default to the API version, the target's region and now. A
+// request that was sent but not answered in time has an unknown outcome
+// (Exchange.Outcome.Unknown). Do returns an error when the request could
+// not be built, would stop or start an instance outside the allow-list,
+// or the target could not be reached (ErrUnreachable).
+func (t *Target) Do(ctx context.Context, s Send) (*Exchange, error) {
+	c := s.Call
+	if c.Version == "" {
+		c.Version = model.APIVersion
+	}
+	if c.Region == "" {
+		c.Region = t.cfg.Region
+	}
+	if c.Timestamp.IsZero() {
+		c.Timestamp = time.Now()
+	}
+	c.RequestClient = "cvmconform/" + Version
+	if s.Check != "" {
+		c.RequestClient += " " + s.Check
+	}
+	cred := t.cfg.Cred
+	switch {
+	case s.Cred != nil:
+		cred = *s.Cred
+	case s.Second:
+		cred = t.cfg.Cred2
+	}
+	if !s.ExactStyle {
+		t.mu.Lock()
+		sg := t.cfg.Signings[t.turn%len(t.cfg.Signings)]
+		t.turn++
+		t.mu.Unlock()
+		c.Style, c.V1Method = sg.Style, sg.V1Method
+	}
+	if err := t.guard(c); err != nil {
+		return nil, err
+	}
+	if !s.Unpaced {
+		if err := t.pacer.Wait(ctx, c.Action); err != nil {
+			return nil, err
+		}
+	}
+	endpoint := t.cfg.Endpoint
+	if s.Endpoint != "" {
+		endpoint = s.Endpoint
+	}
+	req, err := tcapi.NewRequest(ctx, endpoint, c, cred)
+	if err != nil {
+		return nil, err
+	}
+	if s.Mutate != nil {
+		s.Mutate(req)
+	}
+	x := &Exchange{Check: s.Check, Call: c, Method: req.Method, URL: req.URL.String(), Host: req.Host,
+		Headers: redactedHeaders(req.Header)}
+	x.Body, err = readBody(req)
+	if err != nil {
+		return nil, err
+	}
+	x.Request = tcapi.Decode(req, []byte(x.Body), t.keys, tcapi.DefaultLimits())
+	if c.Style == tcapi.StyleV1Get || c.Style == tcapi.StyleV1PostForm {
+		x.Body = redactForm(x.Body)
+		u := *req.URL
+		u.RawQuery = redactForm(u.RawQuery)
+		x.URL = u.String()
+	}
+	x.Sent = time.Now()
+	res, err := t.client.Do(req)
+	if err == nil {
+		var body []byte
+		body, err = io.ReadAll(io.LimitReader(res.Body, 64<<20))
+		res.Body.Close()
+		x.Status, x.RawResponse = res.StatusCode, string(body)
+	}
+	x.Received = time.Now()
+	switch {
+	case err != nil && unreachable(err):
+		x.Err = err
+		t.log.add(x)
+		return x, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	case err != nil:
+		x.Err = err
+		x.Outcome = model.Outcome{Unknown: true}
+	default:
+		x.Response, x.ParseErr = tcapi.ParseResponse([]byte(x.RawResponse))
+		x.Outcome = model.Outcome{RequestID: x.Response.RequestID}
+		if x.Response.Error != nil {
+			x.Outcome.Code = x.Response.Error.Code
+		}
+	}
+	t.log.add(x)
+	return x, nil
+}
+
+// guard refuses a stop or start that names one of the caller's discovered
+// instances outside the allow-list: the suite stops real machines.
+func (t *Target) guard(c tcapi.Call) error {
+	if c.Action != model.ActionStop && c.Action != model.ActionStart {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, p := range c.Params {
+		for _, id := range stringsIn(p.Value) {
+			if t.fleet[id] && !t.cfg.Allowed(id) {
+				return fmt.Errorf("refusing to %s %s: it is not in the allow-list (--instances)", c.Action, id)
+			}
+		}
+	}
+	return nil
+}
+
+func stringsIn(v model.Value) []string {
+	switch v.Kind {
+	case model.KindString:
+		return []string{v.Text}
+	case model.KindArray, model.KindObject:
+		var out []string
+		for _, it := range v.Items {
+			out = append(out, stringsIn(it)...)
+		}
+		for _, f := range v.Fields {
+			out = append(out, stringsIn(f)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func readBody(req *http.Request) (string, error) {
+	if req.GetBody == nil {
+		return "", nil
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	return string(b), err
+}
+
+// unreachable tells a target that cannot be reached at all (no
+// connection) from one that did not answer in time.
+func unreachable(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// redactedHeaders lists the request headers as "Name: value", with the
+// signature and session token replaced: the transcript is printed and
+// written, and must hold no secret.
+func redactedHeaders(h http.Header) []string {
+	var out []string
+	for _, k := range sortedHeaderKeys(h) {
+		for _, v := range h[k] {
+			switch k {
+			case "Authorization":
+				v = redactAuthorization(v)
+			case "X-Tc-Token":
+				v = "(redacted)"
+			}
+			out = append(out, k+": "+v)
+		}
+	}
+	return out
+}
+
+func sortedHeaderKeys(h http.Header) []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
