@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/cvmconform/cvmconform/model"
@@ -117,26 +118,6 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 	}
 }
 
-// expectation renders what the model accepts for a step, folding the
-// rate-limit family into one note: a paced request may always be
-// rate-limited by traffic the suite cannot see.
-func expectation(o model.Outcomes) string {
-	var codes []string
-	limited := false
-	for _, code := range o.Codes {
-		if model.IsRateLimited(code) {
-			limited = true
-			continue
-		}
-		codes = append(codes, code)
-	}
-	s := model.Outcomes{Success: o.Success, Codes: codes}.String()
-	if limited {
-		s += "  (or rate-limited, with no effect)"
-	}
-	return s
-}
-
 // judge has the observer judge one exchange.
 func (c *Ctx) judge(x *runner.Exchange) (*model.Finding, string) {
 	if x.ParseErr != nil {
@@ -145,7 +126,7 @@ func (c *Ctx) judge(x *runner.Exchange) (*model.Finding, string) {
 	}
 	obs := c.run.obs
 	j, f := obs.Exchange(x.Request, model.Env{Now: x.Sent, Limited: model.Maybe}, x.Outcome)
-	expect := expectation(j.Outcomes(c.run.strict))
+	expect := j.Outcomes(c.run.strict).Describe()
 	if j.Abstain {
 		expect = "anything (the model does not model " + x.Call.Action + ")"
 	}
@@ -236,6 +217,19 @@ func (c *Ctx) InState(st model.InstanceState) (id string, allowed bool, err erro
 	if len(ids) == 0 {
 		return "", false, c.Skipf("no %s instance was discovered, and the suite cannot create one", st)
 	}
+	// Prefer an instance that is certainly in st, then one last seen in
+	// it, over one that may merely have moved into it.
+	rank := func(id string) int {
+		ps := c.run.obs.Possible(id)
+		switch {
+		case allIn(ps, st):
+			return 0
+		case ps[0].State == st:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(ids, func(a, b string) int { return rank(a) - rank(b) })
 	for _, id := range ids {
 		if c.run.target.Allowed(id) {
 			c.use([]string{id})
@@ -323,10 +317,10 @@ func (c *Ctx) Observe(ids ...string) error {
 		Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(ids...)}}}})
 }
 
-// transcript renders the check's steps and the failure's detail.
-func (c *Ctx) transcript(f *failure) string {
+// transcript renders the check's first n steps and the failure's detail.
+func (c *Ctx) transcript(f *failure, n int) string {
 	var b strings.Builder
-	for _, s := range c.steps {
+	for _, s := range c.steps[:min(n, len(c.steps))] {
 		b.WriteString(s)
 		b.WriteString("\n")
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
 )
 
 // Checks over the whole run's transcript, made after every other check:
@@ -20,8 +21,10 @@ func finalChecks() []*Check {
 					switch {
 					case x.Err != nil:
 					case x.ParseErr != nil:
+						c.show(x)
 						return c.Failf("request %d (%s) was answered with something else than an envelope: %s", x.Seq, x.Summary(), x.Answer())
 					case x.Response.Error != nil && (x.Response.Error.Code == "" || x.Response.Error.Message == ""):
+						c.show(x)
 						return c.Failf("request %d (%s): an error without a Code or a Message: %s", x.Seq, x.Summary(), x.RawResponse)
 					}
 				}
@@ -30,7 +33,7 @@ func finalChecks() []*Check {
 		{ID: "SI-PROTO-02", Title: "Every answer carries a RequestId, UUID-shaped and unique across the run",
 			Clause: "seed §3 RequestId: \"returned for each request\"; facts §5", Severity: MUST, Final: true,
 			Run: func(c *Ctx) error {
-				seen := map[string]int{}
+				seen := map[string]*runner.Exchange{}
 				for _, x := range c.run.target.Transcript().Since(0) {
 					if x.Err != nil || x.ParseErr != nil {
 						continue
@@ -38,11 +41,13 @@ func finalChecks() []*Check {
 					id := x.Response.RequestID
 					switch {
 					case !uuidShape.MatchString(id):
+						c.show(x)
 						return c.Failf("request %d (%s): RequestId %q is not UUID-shaped", x.Seq, x.Summary(), id)
-					case seen[id] != 0:
-						return c.Failf("requests %d and %d were answered with the same RequestId %s", seen[id], x.Seq, id)
+					case seen[id] != nil:
+						c.show(seen[id], x)
+						return c.Failf("requests %d and %d were answered with the same RequestId %s", seen[id].Seq, x.Seq, id)
 					}
-					seen[id] = x.Seq
+					seen[id] = x
 				}
 				return nil
 			}},
@@ -53,6 +58,7 @@ func finalChecks() []*Check {
 				for _, x := range c.run.target.Transcript().Since(0) {
 					if code := x.Outcome.Code; code == "InternalServerError" || code == model.CodeInternalError {
 						bad = append(bad, fmt.Sprintf("%d (%s)", x.Seq, x.Check))
+						c.show(x)
 					}
 				}
 				if len(bad) > 0 {
@@ -61,6 +67,20 @@ func finalChecks() []*Check {
 				return nil
 			}},
 	}
+}
+
+// show adds earlier exchanges of the run to the check's transcript.
+func (c *Ctx) show(xs ...*runner.Exchange) {
+	for _, x := range xs {
+		c.steps = append(c.steps, renderStep(x.Seq, x, "", nil)+"\n    (sent by "+orNone(x.Check)+")")
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "the harness"
+	}
+	return s
 }
 
 var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

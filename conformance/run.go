@@ -40,6 +40,9 @@ type Config struct {
 	// Artifacts is a directory for files a failure refers to (such as a
 	// linearizability visualisation); "" keeps them in the temp dir.
 	Artifacts string
+	// SettleTimeout bounds how long an operation may take; 0 picks one
+	// for the target (runner.SettleTimeout).
+	SettleTimeout time.Duration
 
 	_ struct{}
 }
@@ -101,7 +104,10 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 			return fmt.Sprintf("cvmconform run --seed %d --only %s", seed, check)
 		}
 	}
-	s := &runState{cfg: cfg, seed: cfg.Seed, settle: runner.SettleTimeout(cfg.Target.Endpoint), started: time.Now()}
+	s := &runState{cfg: cfg, seed: cfg.Seed, settle: cfg.SettleTimeout, started: time.Now()}
+	if s.settle == 0 {
+		s.settle = runner.SettleTimeout(cfg.Target.Endpoint)
+	}
 	if s.seed == 0 {
 		var b [8]byte
 		_, _ = crand.Read(b[:])
@@ -198,12 +204,11 @@ func (s *runState) runCheck(ctx context.Context, c *Check) report.Check {
 	} else {
 		err = s.protect(c, x)
 	}
-	if err == nil || isFailure(err) {
-		if rerr := s.reset(x); rerr != nil && err == nil {
-			err = rerr
-		}
-	} else {
-		_ = s.reset(x) // best effort after a skip or an error
+	// The counterexample is the check's own exchanges; the reset's join it
+	// only when the reset is what failed.
+	own := len(x.steps)
+	if rerr := s.reset(x); rerr != nil && err == nil {
+		err, own = rerr, len(x.steps)
 	}
 	var f *failure
 	var sk *skipped
@@ -214,11 +219,11 @@ func (s *runState) runCheck(ctx context.Context, c *Check) report.Check {
 		res.Status, res.Reason = report.Skip, sk.reason
 	case errors.As(err, &f):
 		res.Status, res.Reason = report.Fail, f.reason
-		res.Counterexample = x.transcript(f)
+		res.Counterexample = x.transcript(f, own)
 		res.Replay = s.cfg.Replay(f.seed(s.seed), c.ID)
 	default:
 		res.Status, res.Reason = report.Error, err.Error()
-		res.Counterexample = x.transcript(nil)
+		res.Counterexample = x.transcript(nil, own)
 	}
 	res.Duration = time.Since(start)
 	res.Requests = s.target.Transcript().Len() - before

@@ -33,7 +33,8 @@ func stateChecks() []*Check {
 				if err != nil {
 					return err
 				}
-				if err := c.Expect(stopCall(ids)); err != nil {
+				// HARD, so that the first stop cannot fail back to RUNNING.
+				if err := c.Expect(stopCall(ids, "StopType", model.Str("HARD"))); err != nil {
 					return err
 				}
 				return c.Expect(stopCall(ids, "StopType", model.Str("HARD")))

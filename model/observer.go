@@ -198,10 +198,16 @@ func (o *Observer) Exchange(r Request, env Env, out Outcome) (Judgement, *Findin
 	j := Judge(o, r, env)
 	var f *Finding
 	if !out.Unknown && !j.Accepts(out.Code, o.strictness) {
-		f = &Finding{Rule: rulesOf(j.Violations), Clause: clausesOf(j.Violations),
-			Expected: j.Outcomes(o.strictness).String() + " (" + o.strictness.String() + ")",
-			Actual:   out.String(), Detail: violationLines(j.Violations)}
-		if len(j.Violations) == 0 {
+		// A rate limit that may or may not apply is not what the
+		// answer broke unless the answer was a rate limit.
+		vs := j.Violations
+		if env.Limited == Maybe && !IsRateLimited(out.Code) {
+			vs = withoutRule(vs, RuleRateLimit)
+		}
+		f = &Finding{Rule: rulesOf(vs), Clause: clausesOf(vs),
+			Expected: j.Outcomes(o.strictness).Describe() + " (" + o.strictness.String() + ")",
+			Actual:   out.String(), Detail: violationLines(vs)}
+		if len(vs) == 0 {
 			f.Rule, f.Clause = "VALID-REQUEST", "seed §1, §2: a valid request on RUNNING instances succeeds"
 		}
 	}
@@ -225,7 +231,12 @@ func (o *Observer) apply(action, id string, in Intent, out Outcome) {
 	case out.Unknown:
 		after = append(before, after...)
 	case len(after) == 0:
-		return // the success was itself a finding; keep what was known
+		// The success was itself a finding. Believe the target did what it
+		// says, so that later observations are judged against that and
+		// not reported again as echoes of this one.
+		for _, p := range before {
+			after = append(after, Effect(action, p, in, out.RequestID)...)
+		}
 	}
 	o.possible[id] = Closure(after)
 	o.cause[id] = transitionClause(action, out)
@@ -300,6 +311,16 @@ func describePossible(ps []Instance, v View) string {
 	}
 	sort.Strings(diff)
 	return "one of [" + strings.Join(views, "; ") + "] (differs in " + strings.Join(diff, ", ") + ")"
+}
+
+func withoutRule(vs []Violation, r *Rule) []Violation {
+	var out []Violation
+	for _, v := range vs {
+		if v.Rule != r {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func violationLines(vs []Violation) string {

@@ -81,7 +81,7 @@ func TestObserverJudgesOutcomes(t *testing.T) {
 	_, f = o.Exchange(stop(idOf(Stopped)), env, Outcome{})
 	require.NotNil(t, f, "stopping a STOPPED instance must fail")
 	require.Contains(t, f.Detail, "STATE-STOP")
-	require.Equal(t, Stopped, o.Possible(idOf(Stopped))[0].State, "a success that should not have been changes nothing the model can vouch for")
+	require.Equal(t, Stopping, o.Possible(idOf(Stopped))[0].State, "after a success that should not have been, the model believes the target acted")
 }
 
 func TestObserverUnknownOutcomeWidens(t *testing.T) {

@@ -86,6 +86,29 @@ func (o Outcomes) String() string {
 	return strings.Join(parts, " | ")
 }
 
+// Describe renders the set like String, but folds the rate-limit family
+// into one note: "success | InvalidParameter (or rate-limited, with no
+// effect)".
+func (o Outcomes) Describe() string {
+	var codes []string
+	limited := false
+	for _, code := range o.Codes {
+		if IsRateLimited(code) {
+			limited = true
+			continue
+		}
+		codes = append(codes, code)
+	}
+	s := Outcomes{Success: o.Success, Codes: codes}.String()
+	if limited {
+		if len(codes) == 0 && !o.Success {
+			return "RequestLimitExceeded (or a sub-code)"
+		}
+		s += " (or rate-limited, with no effect)"
+	}
+	return s
+}
+
 func normCodes(codes []string) []string {
 	if len(codes) == 0 {
 		return nil

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"regexp"
 	"sync"
 	"time"
 
@@ -63,8 +65,10 @@ type Emulator struct {
 	log     *slog.Logger
 	limits  tcapi.Limits
 
-	randMu sync.Mutex
-	rand   io.Reader
+	randMu  sync.Mutex
+	rand    io.Reader
+	lastRID string // the previous RequestId (FaultRepeatedRequestID)
+	rids    int
 }
 
 // New returns an emulator serving cfg.Fleet.
@@ -112,6 +116,7 @@ func New(cfg Config) (*Emulator, error) {
 		rate = 0
 	}
 	e.store = newStore(cfg.Fleet, latency)
+	e.store.stuck = faults[FaultStuckStopping]
 	e.limiter = newLimiter(rate)
 	for _, a := range cfg.Fleet.Accounts {
 		c, ok := cfg.Keys[a.Name]
@@ -149,7 +154,12 @@ func (e *Emulator) randomHex(n int) string {
 func (e *Emulator) requestID() string {
 	e.randMu.Lock()
 	defer e.randMu.Unlock()
-	return tcapi.NewRequestID(e.rand)
+	e.rids++
+	if e.faults[FaultRepeatedRequestID] && e.rids%5 == 0 && e.lastRID != "" {
+		return e.lastRID
+	}
+	e.lastRID = tcapi.NewRequestID(e.rand)
+	return e.lastRID
 }
 
 // ServeHTTP answers one API request. Every answer is a TencentCloud
@@ -175,6 +185,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	req = tcapi.Decode(hr, body, e.keys, e.limits)
+	switch {
+	case e.faults[FaultSignatureUnchecked] && req.Auth == model.AuthBadSignature:
+		req.Account = e.accountOfSecretID(hr, body)
+	case e.faults[FaultSharedAccounts] && req.Auth == model.AuthOK:
+		req.Account = e.order[0]
+	}
 	a = e.answer(req, rid)
 	switch {
 	case a.code != "":
@@ -231,6 +247,9 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 // applyWhere applies the action's canonical effect to every target of j
 // that the caller can see and that satisfies ok. The caller holds the lock.
 func (e *Emulator) applyWhere(req model.Request, j model.Judgement, rid string, now time.Time, ok func(model.Instance) bool) {
+	if e.faults[FaultWrongRequestID] {
+		rid = e.requestID()
+	}
 	for _, id := range j.Targets {
 		r := e.store.byID[id]
 		if r == nil || r.inst.Owner != req.Account || (req.Region != "" && r.inst.Region() != req.Region) || !ok(r.inst) {
@@ -239,6 +258,25 @@ func (e *Emulator) applyWhere(req model.Request, j model.Judgement, rid string, 
 		e.store.set(r, model.Effect(j.Action, r.inst, j.Intent, rid)[0], now)
 	}
 }
+
+// accountOfSecretID finds the account whose SecretId signed a request,
+// whatever its signature (FaultSignatureUnchecked).
+func (e *Emulator) accountOfSecretID(hr *http.Request, body []byte) string {
+	id := hr.URL.Query().Get("SecretId")
+	if m := credentialID.FindStringSubmatch(hr.Header.Get("Authorization")); m != nil {
+		id = m[1]
+	} else if hr.Method == http.MethodPost {
+		if vs, err := url.ParseQuery(string(body)); err == nil && vs.Get("SecretId") != "" {
+			id = vs.Get("SecretId")
+		}
+	}
+	if k, ok := e.keys.Lookup(id); ok {
+		return k.Account
+	}
+	return ""
+}
+
+var credentialID = regexp.MustCompile(`Credential=([^/]+)/`)
 
 // requestedIDs returns the InstanceIds strings of a request.
 func requestedIDs(req model.Request) []string {

@@ -254,6 +254,7 @@ func TestFaults(t *testing.T) {
 	for i := len(running); i < 101; i++ {
 		many[i] = fmt.Sprintf("ins-%08d", i)
 	}
+	tested := map[string]bool{}
 	for _, c := range []struct {
 		fault string
 		check func(h *harness)
@@ -278,12 +279,59 @@ func TestFaults(t *testing.T) {
 				wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeNotFound)
 			}
 		}},
+		{FaultFinanceAnywhere, func(h *harness) {
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionDescribe, Region: "ap-shanghai-fsi", Host: model.NearestHost}, h.cred))
+		}},
+		{FaultVersionIgnored, func(h *harness) {
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionDescribe, Version: "2020-02-02"}, h.cred))
+		}},
+		{FaultSignatureUnchecked, func(h *harness) {
+			wrong := h.cred
+			wrong.SecretKey = "not-the-key"
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{ids(running[0])}}, wrong))
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "the unsigned stop took effect")
+		}},
+		{FaultExpiryUnchecked, func(h *harness) {
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionDescribe, Timestamp: h.clock.Now().Add(-time.Hour)}, h.cred))
+		}},
+		{FaultEnumsUnchecked, func(h *harness) {
+			wantOK(t, h.call(model.ActionStop, ids(running[0]), param("StopType", model.Str("GENTLE"))))
+		}},
+		{FaultTypesUnchecked, func(h *harness) {
+			wantOK(t, h.call(model.ActionStop, ids(running[0]), param("ForceStop", model.Str("maybe"))))
+		}},
+		{FaultWrongRequestID, func(h *harness) {
+			r := h.call(model.ActionStop, ids(running[0]))
+			wantOK(t, r)
+			require.NotEqual(t, r.RequestID, str(h.instance(running[0]).LatestOperationRequestID))
+		}},
+		{FaultStuckStopping, func(h *harness) {
+			wantOK(t, h.call(model.ActionStop, ids(running[0])))
+			h.clock.Advance(time.Hour)
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState)
+		}},
+		{FaultSharedAccounts, func(h *harness) {
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{ids(running[0])}}, h.cred2))
+		}},
+		{FaultRepeatedRequestID, func(h *harness) {
+			seen := map[string]bool{}
+			repeated := false
+			for range 10 {
+				r := h.call(model.ActionDescribe)
+				repeated = repeated || seen[r.RequestID]
+				seen[r.RequestID] = true
+			}
+			require.True(t, repeated)
+		}},
 	} {
+		tested[c.fault] = true
 		t.Run(c.fault, func(t *testing.T) {
 			c.check(newHarness(t, Config{Faults: []string{c.fault}}))
 		})
 	}
-	require.Len(t, Faults, 5)
+	for _, f := range Faults {
+		require.True(t, tested[f.Name], "fault %s has no test here", f.Name)
+	}
 	_, err := New(Config{Fleet: DefaultFleet(), Faults: []string{"gremlins"}})
 	require.ErrorContains(t, err, `unknown fault "gremlins"`)
 }

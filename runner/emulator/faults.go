@@ -28,6 +28,16 @@ const (
 	FaultStopAnyState        = "stop-any-state"
 	FaultPartialBatch        = "partial-batch"
 	FaultNoRateLimit         = "no-rate-limit"
+	FaultFinanceAnywhere     = "finance-anywhere"
+	FaultVersionIgnored      = "version-ignored"
+	FaultSignatureUnchecked  = "signature-unchecked"
+	FaultExpiryUnchecked     = "expiry-unchecked"
+	FaultEnumsUnchecked      = "enums-unchecked"
+	FaultTypesUnchecked      = "types-unchecked"
+	FaultWrongRequestID      = "wrong-operation-request-id"
+	FaultStuckStopping       = "stuck-stopping"
+	FaultSharedAccounts      = "shared-accounts"
+	FaultRepeatedRequestID   = "repeated-request-id"
 )
 
 // Faults lists every fault the emulator knows, in name order.
@@ -42,6 +52,26 @@ var Faults = sortFaults([]Fault{
 		What: "when a batch is refused, still stops (or starts) the members that could be"},
 	{Name: FaultNoRateLimit, Breaks: "RATE-LIMIT (seed §1: 10 requests a second)",
 		What: "has no rate limiter"},
+	{Name: FaultFinanceAnywhere, Breaks: "PROTO-FINANCE-HOST (seed §1 Note: Finance regions need the Finance host)",
+		What: "serves a Finance region at any host", pass: []*model.Rule{model.RuleFinanceHost}},
+	{Name: FaultVersionIgnored, Breaks: "PROTO-VERSION-WRONG (seed §2 Version: 2017-03-12)",
+		What: "serves any Version, or none", pass: []*model.Rule{model.RuleVersionWrong, model.RuleVersionMissing}},
+	{Name: FaultSignatureUnchecked, Breaks: "AUTH-SIGNATURE (facts §2, §4)",
+		What: "serves a request whose signature does not match, as the key's account", pass: []*model.Rule{model.RuleSignature}},
+	{Name: FaultExpiryUnchecked, Breaks: "AUTH-EXPIRED (facts §4: within 5 minutes)",
+		What: "serves a request signed at any time", pass: []*model.Rule{model.RuleExpired, model.RuleExpiryEdge}},
+	{Name: FaultEnumsUnchecked, Breaks: "ENUM-STOPTYPE, ENUM-STOPPEDMODE (seed §2 valid values)",
+		What: "takes an unknown StopType or StoppedMode as the default", pass: []*model.Rule{model.RuleStopTypeValue, model.RuleStoppedModeValue}},
+	{Name: FaultTypesUnchecked, Breaks: "PARAM-TYPE (seed §2 Type column)",
+		What: "ignores parameters of the wrong type", pass: []*model.Rule{model.RuleType}},
+	{Name: FaultWrongRequestID, Breaks: "LatestOperationRequestId (facts §9: the operation's RequestId)",
+		What: "records another RequestId as an operation's LatestOperationRequestId"},
+	{Name: FaultStuckStopping, Breaks: "async completion (seed §1: STOPPING, then STOPPED)",
+		What: "leaves a stopped instance in STOPPING for ever"},
+	{Name: FaultSharedAccounts, Breaks: "account isolation (each account owns an isolated fleet)",
+		What: "lets every account see and act on the default account's fleet"},
+	{Name: FaultRepeatedRequestID, Breaks: "RequestId uniqueness (seed §3: a unique RequestId for each request)",
+		What: "answers every fifth request with the previous RequestId"},
 })
 
 func sortFaults(fs []Fault) []Fault {

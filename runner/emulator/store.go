@@ -23,6 +23,7 @@ type store struct {
 	accounts map[string][]*record // each account's instances, in fixture order
 	due      dueHeap
 	latency  time.Duration
+	stuck    bool // FaultStuckStopping: a STOPPING instance never moves on
 }
 
 // record is one instance: the model's state, the fields only
@@ -67,7 +68,7 @@ func (s *store) set(r *record, p model.Instance, now time.Time) {
 	if r.heapIdx >= 0 {
 		heap.Remove(&s.due, r.heapIdx)
 	}
-	if len(model.Moves(p)) > 0 {
+	if len(model.Moves(p)) > 0 && !(s.stuck && p.State == model.Stopping) {
 		r.due = now.Add(s.latency)
 		heap.Push(&s.due, r)
 	}
