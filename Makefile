@@ -4,7 +4,7 @@ GO        ?= go
 # Packages with goroutines and shared state get the race detector.
 RACE_PKGS ?= ./runner/... ./conformance/...
 
-.PHONY: run test bench lint
+.PHONY: run test bench lint soak
 
 ## run: the conformance suite against the embedded emulator
 run:
@@ -25,3 +25,11 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+## soak: the rate-limit and concurrency checks 20 times in a row against the embedded emulator; any failure is spurious
+soak:
+	@$(GO) build -o /tmp/cvmconform-soak ./cmd/cvmconform
+	@fails=0; for i in $$(seq 20); do \
+		if /tmp/cvmconform-soak run --only SI-RATE,SI-CONC >/tmp/cvmconform-soak-$$i.txt 2>&1; then echo "run $$i: pass"; \
+		else fails=$$((fails+1)); echo "run $$i: FAIL (see /tmp/cvmconform-soak-$$i.txt)"; fi; done; \
+	echo "$$fails of 20 runs failed"; test $$fails -eq 0

@@ -71,8 +71,8 @@ func Catalog() []*Check {
 	var all []*Check
 	for _, group := range [][]*Check{
 		protocolChecks(), authChecks(), paramChecks(), batchChecks(), idChecks(),
-		stateChecks(), asyncChecks(), atomicChecks(), accountChecks(), propertyChecks(),
-		finalChecks(),
+		stateChecks(), asyncChecks(), atomicChecks(), accountChecks(), rateChecks(), concChecks(),
+		propertyChecks(), finalChecks(),
 	} {
 		all = append(all, group...)
 	}

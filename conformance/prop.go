@@ -80,12 +80,14 @@ func stateMachine(c *Ctx) error {
 		}()
 		m := &machine{c: c, t: t, run: run, harness: setHarness}
 		t.Repeat(map[string]func(*rapid.T){
-			"stopValid":   m.stopValid,
-			"stopMixed":   m.stopMixed,
-			"stopInvalid": m.stopInvalid,
-			"start":       m.start,
-			"describe":    m.describe,
-			"settle":      m.settle,
+			"stopValid":      m.stopValid,
+			"stopMixed":      m.stopMixed,
+			"stopInvalid":    m.stopInvalid,
+			"start":          m.start,
+			"describeIds":    m.describeIDs,
+			"describeFilter": m.describeFilter,
+			"describePage":   m.describePage,
+			"settle":         m.settle,
 		})
 	}
 	tb := &rapidTB{name: c.check.ID}
@@ -361,21 +363,24 @@ func (m *machine) start(t *rapid.T) {
 	m.do(startCall(ids...))
 }
 
-func (m *machine) describe(t *rapid.T) {
-	var params []tcapi.Param
-	switch rapid.IntRange(0, 2).Draw(t, "describeBy") {
-	case 0:
-		known := m.c.run.obs.IDs()
-		ids := rapid.SliceOfNDistinct(rapid.SampledFrom(known), 1, min(10, len(known)), rapid.ID[string]).Draw(t, "instanceIds")
-		params = []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(ids...)}}
-	case 1:
-		st := rapid.SampledFrom([]string{"RUNNING", "STOPPED", "STOPPING", "STARTING"}).Draw(t, "stateFilter")
-		params = []tcapi.Param{{Name: "Filters", Value: model.Arr(model.Obj(map[string]model.Value{
-			"Name": model.Str("instance-state"), "Values": model.Strs(st)}))}, {Name: "Limit", Value: model.Num(100)}}
-	case 2:
-		params = []tcapi.Param{{Name: "Offset", Value: model.Num(rapid.IntRange(0, 120).Draw(t, "offset"))},
-			{Name: "Limit", Value: model.Num(rapid.IntRange(1, 100).Draw(t, "limit"))}}
-	}
+func (m *machine) describeIDs(t *rapid.T) {
+	known := m.c.run.obs.IDs()
+	ids := rapid.SliceOfNDistinct(rapid.SampledFrom(known), 1, min(10, len(known)), rapid.ID[string]).Draw(t, "instanceIds")
+	m.describe(tcapi.Param{Name: "InstanceIds", Value: model.Strs(ids...)})
+}
+
+func (m *machine) describeFilter(t *rapid.T) {
+	st := rapid.SampledFrom([]string{"RUNNING", "STOPPED", "STOPPING", "STARTING"}).Draw(t, "stateFilter")
+	m.describe(tcapi.Param{Name: "Filters", Value: model.Arr(model.Obj(map[string]model.Value{
+		"Name": model.Str("instance-state"), "Values": model.Strs(st)}))}, tcapi.Param{Name: "Limit", Value: model.Num(100)})
+}
+
+func (m *machine) describePage(t *rapid.T) {
+	m.describe(tcapi.Param{Name: "Offset", Value: model.Num(rapid.IntRange(0, 140).Draw(t, "offset"))},
+		tcapi.Param{Name: "Limit", Value: model.Num(rapid.IntRange(1, 100).Draw(t, "limit"))})
+}
+
+func (m *machine) describe(params ...tcapi.Param) {
 	m.do(runner.Send{Call: tcapi.Call{Action: model.ActionDescribe, Params: params}})
 }
 

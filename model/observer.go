@@ -346,3 +346,52 @@ func clausesOf(vs []Violation) string {
 	}
 	return strings.Join(dedupe(cs), "; ")
 }
+
+// Restrict returns a new observer that knows only the given instances, in
+// the states this one allows for them: the state of a linearizability
+// model, which must be small and copied at every step.
+func (o *Observer) Restrict(ids []string) *Observer {
+	r := NewObserver(o.account, o.region, o.strictness)
+	for _, id := range ids {
+		if ps, ok := o.possible[id]; ok {
+			r.possible[id] = append([]Instance(nil), ps...)
+			r.cause[id] = o.cause[id]
+		}
+	}
+	return r
+}
+
+// Clone returns an independent copy of the observer.
+func (o *Observer) Clone() *Observer { return o.Restrict(o.IDs()) }
+
+// Equal reports whether two observers allow exactly the same states.
+func (o *Observer) Equal(p *Observer) bool {
+	if len(o.possible) != len(p.possible) {
+		return false
+	}
+	for id, ps := range o.possible {
+		qs, ok := p.possible[id]
+		if !ok || len(ps) != len(qs) {
+			return false
+		}
+		for _, x := range ps {
+			if !contains(qs, x) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Summary lists each instance and the states it may be in, one line each.
+func (o *Observer) Summary() string {
+	var lines []string
+	for _, id := range o.IDs() {
+		var views []string
+		for _, p := range o.possible[id] {
+			views = append(views, string(p.State)+"/"+orNull(string(p.LatestOperationState)))
+		}
+		lines = append(lines, id+": "+strings.Join(dedupe(views), " | "))
+	}
+	return strings.Join(lines, "\n")
+}

@@ -19,7 +19,7 @@ import (
 
 // embeddedLatency is the operation latency of the embedded emulator: short,
 // so that `make run` is quick, and long enough to see STOPPING.
-const embeddedLatency = 50 * time.Millisecond
+const embeddedLatency = 20 * time.Millisecond
 
 const runUsage = `Usage: cvmconform run [flags]
 

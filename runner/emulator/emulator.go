@@ -115,9 +115,15 @@ func New(cfg Config) (*Emulator, error) {
 	if faults[FaultNoRateLimit] {
 		rate = 0
 	}
+	if faults[FaultStrictRateLimit] {
+		rate = max(rate/2, 1)
+	}
 	e.store = newStore(cfg.Fleet, latency)
 	e.store.stuck = faults[FaultStuckStopping]
 	e.limiter = newLimiter(rate)
+	if faults[FaultDescribesAsStops] {
+		e.limiter.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
+	}
 	for _, a := range cfg.Fleet.Accounts {
 		c, ok := cfg.Keys[a.Name]
 		if !ok || c.SecretID == "" {
@@ -223,6 +229,9 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		return answer{code: model.CodeInvalidAction, message: fmt.Sprintf("the action %s is not served by this emulator", req.Action)}
 	}
 	if !j.StopsBefore(model.RuleRateLimit) && !e.limiter.allow(req.Account, req.Action, now) {
+		if code, _ := j.Canonical(e.faults.passes); code == "" && e.faults[FaultLimitedTakesEffect] {
+			e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
+		}
 		return answer{code: model.CodeRequestLimitExceeded,
 			message: fmt.Sprintf("over the limit of %d %s requests a second", e.limiter.limit(req.Action), req.Action)}
 	}
@@ -238,6 +247,10 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 	}
 	switch j.Action {
 	case model.ActionStop, model.ActionStart:
+		if e.faults[FaultLostTransition] {
+			e.applyLate(req, j, rid, now)
+			return answer{}
+		}
 		e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
 		return answer{}
 	}
@@ -256,6 +269,29 @@ func (e *Emulator) applyWhere(req model.Request, j model.Judgement, rid string, 
 			continue
 		}
 		e.store.set(r, model.Effect(j.Action, r.inst, j.Intent, rid)[0], now)
+	}
+}
+
+// applyLate is FaultLostTransition's apply: it computes the new states from
+// what it judged, releases the store for a moment, then writes them over
+// whatever other requests did meanwhile. The caller holds the lock, and
+// holds it again when applyLate returns.
+func (e *Emulator) applyLate(req model.Request, j model.Judgement, rid string, now time.Time) {
+	type update struct {
+		r    *record
+		next model.Instance
+	}
+	var plan []update
+	for _, id := range j.Targets {
+		if r := e.store.byID[id]; r != nil && r.inst.Owner == req.Account {
+			plan = append(plan, update{r, model.Effect(j.Action, r.inst, j.Intent, rid)[0]})
+		}
+	}
+	e.store.mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	e.store.mu.Lock()
+	for _, u := range plan {
+		e.store.set(u.r, u.next, now)
 	}
 }
 

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -322,6 +323,39 @@ func TestFaults(t *testing.T) {
 				seen[r.RequestID] = true
 			}
 			require.True(t, repeated)
+		}},
+		{FaultStrictRateLimit, func(h *harness) {
+			for range 5 {
+				wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeNotFound)
+			}
+			wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeRequestLimitExceeded)
+		}},
+		{FaultLimitedTakesEffect, func(h *harness) {
+			for range 10 {
+				wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeNotFound)
+			}
+			wantCode(t, h.call(model.ActionStop, ids(running[0])), model.CodeRequestLimitExceeded)
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "the refused stop took effect")
+		}},
+		{FaultDescribesAsStops, func(h *harness) {
+			for range 10 {
+				wantOK(t, h.call(model.ActionDescribe))
+			}
+			wantCode(t, h.call(model.ActionStop, ids(running[0])), model.CodeRequestLimitExceeded)
+		}},
+		{FaultLostTransition, func(h *harness) {
+			var wg sync.WaitGroup
+			codes := make([]*tcapi.APIError, 2)
+			for i := range codes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					codes[i] = h.call(model.ActionStop, ids(running[0])).Error
+				}()
+			}
+			wg.Wait()
+			require.Nil(t, codes[0], "both concurrent stops of one instance succeed")
+			require.Nil(t, codes[1], "both concurrent stops of one instance succeed")
 		}},
 	} {
 		tested[c.fault] = true

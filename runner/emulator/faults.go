@@ -38,6 +38,10 @@ const (
 	FaultStuckStopping       = "stuck-stopping"
 	FaultSharedAccounts      = "shared-accounts"
 	FaultRepeatedRequestID   = "repeated-request-id"
+	FaultStrictRateLimit     = "strict-rate-limit"
+	FaultLimitedTakesEffect  = "limited-takes-effect"
+	FaultDescribesAsStops    = "describes-count-as-stops"
+	FaultLostTransition      = "lost-transition"
 )
 
 // Faults lists every fault the emulator knows, in name order.
@@ -72,6 +76,14 @@ var Faults = sortFaults([]Fault{
 		What: "lets every account see and act on the default account's fleet"},
 	{Name: FaultRepeatedRequestID, Breaks: "RequestId uniqueness (seed §3: a unique RequestId for each request)",
 		What: "answers every fifth request with the previous RequestId"},
+	{Name: FaultStrictRateLimit, Breaks: "RATE-LIMIT (seed §1: 10 requests a second)",
+		What: "limits StopInstances to half the configured rate"},
+	{Name: FaultLimitedTakesEffect, Breaks: "RATE-LIMIT (a refused request has no effect)",
+		What: "refuses a StopInstances over the limit but stops its instances anyway"},
+	{Name: FaultDescribesAsStops, Breaks: "RATE-LIMIT (facts §15: the limit is per action)",
+		What: "counts DescribeInstances against the StopInstances limit"},
+	{Name: FaultLostTransition, Breaks: "atomicity under concurrency (a request is judged and applied at once)",
+		What: "judges a request, lets others run for a moment, then applies it: concurrent requests overwrite each other"},
 })
 
 func sortFaults(fs []Fault) []Fault {

@@ -15,6 +15,9 @@ type limiter struct {
 	mu    sync.Mutex
 	limit func(action string) int // 0 = unlimited
 	logs  map[limitKey][]time.Time
+	// bucket maps an action to the one whose limit it counts against
+	// (FaultDescribesAsStops); nil for none.
+	bucket map[string]string
 }
 
 type limitKey struct{ account, action string }
@@ -43,6 +46,10 @@ func (l *limiter) allow(account, action string, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if b, ok := l.bucket[action]; ok {
+		action = b
+		n = l.limit(action)
+	}
 	k := limitKey{account, action}
 	log := l.logs[k]
 	cut := 0

@@ -1,0 +1,321 @@
+package conformance
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// Rate limits (seed §1: "A maximum of 10 requests can be initiated per
+// second for this API"; facts §7–§9, §15: per action and account). The
+// checks send StopInstances of well-formed IDs that name no instance:
+// harmless on a real cloud, and counted by a limiter, which comes before
+// existence in the check order. Every timeline is judged by
+// model.CheckRate, which accepts a sliding window, a fixed window or a
+// token bucket of the limit — counting refused requests or not — and
+// rejects one 30% too strict or too loose; its doc comment gives the
+// tolerance. Times are measured per request (sent, received) and the
+// verdicts are decided on those intervals, never on sleeps.
+
+func rateChecks() []*Check {
+	return []*Check{
+		{ID: "SI-RATE-01", Title: "A burst of three times the limit in a fraction of a second is partly refused, within the tolerance",
+			Clause: "seed §1 rate limit; facts §6 RequestLimitExceeded", Severity: MUST,
+			Run: func(c *Ctx) error {
+				limit := c.stopLimit()
+				b, err := c.burst(3*limit, 0)
+				if err != nil {
+					return err
+				}
+				return c.judgeRate(limit, b.attempts)
+			}},
+		{ID: "SI-RATE-02", Title: "Traffic paced at three quarters of the limit is never refused",
+			Clause: "seed §1 rate limit", Severity: MUST,
+			Run: func(c *Ctx) error {
+				limit := c.stopLimit()
+				c.waitQuiet(model.ActionStop)
+				gap := time.Duration(float64(time.Second) / (0.75 * float64(limit)))
+				var at []model.Attempt
+				start := time.Now()
+				for i := range 3 * limit / 2 {
+					if d := time.Until(start.Add(time.Duration(i) * gap)); d > 0 {
+						time.Sleep(d)
+					}
+					x, err := c.harmlessStop()
+					if err != nil {
+						return err
+					}
+					at = append(at, attempt(x))
+				}
+				c.Note("%d StopInstances paced %s apart: %s", len(at), gap.Round(time.Millisecond), tally(at))
+				return c.judgeRate(limit, at)
+			}},
+		{ID: "SI-RATE-03", Title: "A StopInstances refused for the rate limit stops nothing",
+			Clause: "seed §1 rate limit; DESIGN \"The model\": a rate-limited request has no effect", Severity: MUST,
+			Needs: Needs{Running: 1},
+			Run: func(c *Ctx) error {
+				ids, err := c.Running(1)
+				if err != nil {
+					return err
+				}
+				limit := c.stopLimit()
+				for try := range 3 {
+					b, err := c.burst(2*limit, 0)
+					if err != nil {
+						return err
+					}
+					s := stopCall(ids, "StopType", model.Str("HARD"))
+					s.Unpaced = true
+					x, f, err := c.Send(s)
+					if err != nil {
+						return err
+					}
+					if f != nil {
+						return c.Fail(f)
+					}
+					if err := c.judgeRate(limit, append(b.attempts, attempt(x))); err != nil {
+						return err
+					}
+					if model.IsRateLimited(x.Outcome.Code) {
+						return c.Observe(ids...)
+					}
+					c.Note("try %d: the stop right after the burst was not refused; the window may have turned", try+1)
+					if err := c.Settle(ids...); err != nil {
+						return err
+					}
+					if err := c.run.reset(c); err != nil {
+						return err
+					}
+				}
+				return c.Skipf("in three tries the target never refused a stop sent right after a burst of %d, so a refused stop could not be observed", 2*limit)
+			}},
+		{ID: "SI-RATE-04", Title: "Capacity returns after a quiet second",
+			Clause: "seed §1: a maximum of 10 requests per second", Severity: MUST,
+			Run: func(c *Ctx) error {
+				limit := c.stopLimit()
+				b, err := c.burst(2*limit, 0)
+				if err != nil {
+					return err
+				}
+				at := b.attempts
+				c.waitQuiet(model.ActionStop)
+				n := max(limit/2, 1)
+				for range n {
+					x, err := c.harmlessStop()
+					if err != nil {
+						return err
+					}
+					at = append(at, attempt(x))
+				}
+				c.Note("after a quiet second, %d StopInstances: %s", n, tally(at[len(at)-n:]))
+				return c.judgeRate(limit, at)
+			}},
+		{ID: "SI-RATE-05", Title: "The limit is per action: a StopInstances burst does not refuse DescribeInstances",
+			Clause: "facts §15: per Action; facts §9 DescribeInstances 40 a second", Severity: MUST,
+			Run: func(c *Ctx) error {
+				limit := c.stopLimit()
+				b, err := c.burst(2*limit, 5)
+				if err != nil {
+					return err
+				}
+				for _, x := range b.describes {
+					if model.IsRateLimited(x.Outcome.Code) {
+						return c.Failf("a DescribeInstances sent during a StopInstances burst was refused (%s): the limit is per action, and DescribeInstances allows %d a second [facts §15]",
+							x.Outcome.Code, model.RateLimit(model.ActionDescribe))
+					}
+				}
+				return c.judgeRate(limit, b.attempts)
+			}},
+		{ID: "SI-RATE-06", Title: "Four seconds of saturation accept no more than a limiter of the documented rate",
+			Clause: "seed §1 rate limit", Severity: MUST,
+			Run: func(c *Ctx) error {
+				limit := c.stopLimit()
+				b, err := c.saturate(3*limit, 4*time.Second)
+				if err != nil {
+					return err
+				}
+				return c.judgeRate(limit, b.attempts)
+			}},
+	}
+}
+
+// stopLimit is the StopInstances limit the target is expected to enforce.
+func (c *Ctx) stopLimit() int {
+	if l := c.run.cfg.Target.StopRateLimit; l > 0 {
+		return l
+	}
+	return model.RateLimit(model.ActionStop)
+}
+
+// burstResult is what a burst sent and got.
+type burstResult struct {
+	attempts  []model.Attempt
+	describes []*runner.Exchange
+}
+
+// burst waits for a quiet second, then sends n harmless StopInstances as
+// fast as 8 clients can, with describes DescribeInstances among them, and
+// judges every answer.
+func (c *Ctx) burst(n, describes int) (burstResult, error) {
+	c.waitQuiet(model.ActionStop)
+	return c.flood(n, describes, 0)
+}
+
+// saturate sends harmless StopInstances at rate a second for d.
+func (c *Ctx) saturate(rate int, d time.Duration) (burstResult, error) {
+	c.waitQuiet(model.ActionStop)
+	return c.flood(int(float64(rate)*d.Seconds()), 0, time.Second/time.Duration(rate))
+}
+
+// flood sends n harmless StopInstances from 8 clients, each request gap
+// after the previous one's start (0: as fast as possible), and describes
+// DescribeInstances spread among them.
+func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
+	ids := c.unknownIDs(n)
+	var (
+		mu  sync.Mutex
+		xs  []*runner.Exchange
+		ds  []*runner.Exchange
+		err error
+		wg  sync.WaitGroup
+	)
+	jobs := make(chan runner.Send)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range jobs {
+				x, e := c.run.target.Do(c, s)
+				mu.Lock()
+				switch {
+				case e != nil:
+					err = e
+				case s.Call.Action == model.ActionDescribe:
+					ds = append(ds, x)
+				default:
+					xs = append(xs, x)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	start := time.Now()
+	every := max(n/(describes+1), 1)
+	sent := 0
+	for i, id := range ids {
+		if gap > 0 {
+			if d := time.Until(start.Add(time.Duration(i) * gap)); d > 0 {
+				time.Sleep(d)
+			}
+		}
+		s := stopCall([]string{id})
+		s.Check, s.Unpaced = c.check.ID, true
+		jobs <- s
+		if sent < describes && i%every == every-1 {
+			d := describeWith(func(*tcapi.Call) {})
+			d.Check, d.Unpaced = c.check.ID, true
+			jobs <- d
+			sent++
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	for _, a := range []string{model.ActionStop, model.ActionDescribe} {
+		c.run.target.Pacer().Rest(a)
+	}
+	if err != nil {
+		return burstResult{}, err
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i].Sent.Before(xs[j].Sent) })
+	var b burstResult
+	for _, x := range append(append([]*runner.Exchange(nil), xs...), ds...) {
+		if f, _ := c.judge(x); f != nil {
+			c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", f))
+			return b, c.Fail(f)
+		}
+	}
+	for _, x := range xs {
+		b.attempts = append(b.attempts, attempt(x))
+	}
+	b.describes = ds
+	span := time.Duration(0)
+	if len(xs) > 0 {
+		span = xs[len(xs)-1].Received.Sub(xs[0].Sent)
+	}
+	c.Note("%d StopInstances of unknown IDs from 8 clients in %s: %s", len(xs), span.Round(time.Millisecond), tally(b.attempts))
+	if len(ds) > 0 {
+		c.Note("%d DescribeInstances among them: %s", len(ds), outcomes(ds))
+	}
+	return b, nil
+}
+
+// harmlessStop sends one unpaced StopInstances of an unknown ID.
+func (c *Ctx) harmlessStop() (*runner.Exchange, error) {
+	s := stopCall(c.unknownIDs(1))
+	s.Unpaced = true
+	x, f, err := c.Send(s)
+	if err != nil {
+		return nil, err
+	}
+	if f != nil {
+		return nil, c.Fail(f)
+	}
+	return x, nil
+}
+
+func attempt(x *runner.Exchange) model.Attempt {
+	return model.Attempt{Sent: x.Sent, Received: x.Received, Limited: model.IsRateLimited(x.Outcome.Code), Unknown: x.Outcome.Unknown}
+}
+
+// judgeRate fails the check if the timeline breaks the rate-limit
+// specification.
+func (c *Ctx) judgeRate(limit int, at []model.Attempt) error {
+	if fs := model.CheckRate(limit, at); len(fs) > 0 {
+		var parts []string
+		for _, f := range fs {
+			parts = append(parts, oneLine(f))
+		}
+		return c.Failf("%s", strings.Join(parts, "; "))
+	}
+	return nil
+}
+
+// tally counts a timeline's accepted, refused and unanswered attempts.
+func tally(at []model.Attempt) string {
+	var acc, lim, unk int
+	for _, a := range at {
+		switch {
+		case a.Unknown:
+			unk++
+		case a.Limited:
+			lim++
+		default:
+			acc++
+		}
+	}
+	s := fmt.Sprintf("%d accepted, %d rate-limited", acc, lim)
+	if unk > 0 {
+		s += fmt.Sprintf(", %d unanswered", unk)
+	}
+	return s
+}
+
+// outcomes counts exchanges by outcome.
+func outcomes(xs []*runner.Exchange) string {
+	n := map[string]int{}
+	for _, x := range xs {
+		n[x.Outcome.String()]++
+	}
+	var parts []string
+	for k, v := range n {
+		parts = append(parts, fmt.Sprintf("%d %s", v, k))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
