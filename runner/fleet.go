@@ -87,13 +87,17 @@ func (t *Target) Discover(ctx context.Context, check string) ([]model.View, erro
 		if err != nil {
 			return nil, err
 		}
+		added := 0
 		for _, v := range res.Instances {
 			if !seen[v.ID] {
 				seen[v.ID] = true
 				all = append(all, v)
+				added++
 			}
 		}
-		if len(res.Instances) == 0 || offset+model.DescribeMaxLimit >= res.TotalCount {
+		// A page that adds nothing ends the listing, whatever TotalCount
+		// says: a target that ignores Offset must not be paged for ever.
+		if added == 0 || offset+model.DescribeMaxLimit >= res.TotalCount {
 			break
 		}
 	}

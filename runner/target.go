@@ -244,6 +244,12 @@ func (t *Target) Do(ctx context.Context, s Send) (*Exchange, error) {
 		x.Status, x.RawResponse = res.StatusCode, string(body)
 	}
 	x.Received = time.Now()
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		// The client's error quotes the URL, whose query holds a v1
+		// request's SecretId, Signature and Token: quote the redacted one.
+		uerr.URL = x.URL
+	}
 	switch {
 	case err != nil && unreachable(err):
 		x.Err = err

@@ -86,6 +86,10 @@ func (c cli) run(args []string) int {
 		return fail("--region %q is not a region the SDK lists (%s)", *region, strings.Join(model.Regions, ", "))
 	}
 	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only)}
+	selected, err := conformance.Select(conformance.Catalog(), cfg.Only)
+	if err != nil {
+		return fail("%v", err)
+	}
 	cfg.Target = runner.TargetConfig{Region: *region, StopRateLimit: *rate, Signings: signings}
 	var replay []string
 	if *endpoint == "" {
@@ -145,7 +149,7 @@ func (c cli) run(args []string) int {
 	cfg.Replay = func(seed uint64, check string) string {
 		return strings.Join(append(append([]string{"cvmconform", "run"}, replay...), "--seed", strconv.FormatUint(seed, 10), "--only", check), " ")
 	}
-	progress := report.NewProgress(c.stderr, len(mustSelect(cfg.Only)), report.IsTerminal(c.stderr))
+	progress := report.NewProgress(c.stderr, len(selected), report.IsTerminal(c.stderr))
 	cfg.Progress = progress
 	progress.Note("cvmconform: checking %s (%s)", cfg.TargetName, *region)
 	result, err := conformance.Run(c.ctx, cfg)
@@ -205,14 +209,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// mustSelect counts the checks --only selects, for the progress line; an
-// unmatched prefix is reported by the run itself.
-func mustSelect(only []string) []*conformance.Check {
-	checks, err := conformance.Select(conformance.Catalog(), only)
-	if err != nil {
-		return nil
-	}
-	return checks
 }

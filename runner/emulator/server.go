@@ -56,9 +56,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Close shuts the server down, giving requests in flight 5 seconds.
+// Close shuts the server down, giving requests in flight a second, then
+// closes what is left (such as a connection a client opened and never
+// used, which Shutdown would wait for).
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	return s.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		err = s.srv.Close()
+	}
+	if serveErr := <-s.done; err == nil {
+		err = serveErr
+	}
+	return err
 }
