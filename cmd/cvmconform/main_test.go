@@ -47,3 +47,12 @@ func TestChecksLedger(t *testing.T) {
 	code, _, _ = invoke(t, nil, "checks", "extra")
 	require.Equal(t, exitUsage, code)
 }
+
+func TestChecksCatalog(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := invoke(t, nil, "checks")
+	require.Equal(t, exitOK, code)
+	for _, want := range []string{"SI-BATCH-02", "seed §1", "101 RUNNING", "SI-PROP-01", "a second account"} {
+		require.Contains(t, stdout, want)
+	}
+}
