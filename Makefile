@@ -4,7 +4,7 @@ GO        ?= go
 # Packages with goroutines and shared state get the race detector.
 RACE_PKGS ?= ./runner/... ./conformance/...
 
-.PHONY: run test bench lint soak
+.PHONY: run test bench bench-run lint soak
 
 ## run: the conformance suite against the embedded emulator
 run:
@@ -18,7 +18,11 @@ test:
 
 ## bench: benchmarks, reported as ratios against a baseline measured in the same run
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+	$(GO) test -run '^$$' -bench . -skip MakeRun -benchmem -count 5 ./...
+
+## bench-run: the whole of make run, timed (about a minute)
+bench-run:
+	$(GO) test -run '^$$' -bench MakeRun -benchtime 1x ./conformance
 
 ## lint: gofmt and go vet
 lint:
