@@ -120,7 +120,7 @@ func stateMachine(c *Ctx) error {
 	}
 	if chosen != nil {
 		c.steps = chosen.steps
-		c.Note("the shortest failing sequence of the %d run (%d steps); replay it with the command below", sequences, len(chosen.steps))
+		c.Note("the shortest failing sequence among the %d rapid ran, shrinking included (%d step(s)); replay it with the command below", sequences, len(chosen.steps))
 	} else {
 		f.reason = "rapid reported a failure: " + msg
 	}
