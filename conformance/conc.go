@@ -68,41 +68,25 @@ func concurrentHistory(c *Ctx) error {
 	base := c.run.obs.Restrict(ids)
 	c.waitQuiet(model.ActionStop)
 	c.waitQuiet(model.ActionStart)
-	var (
-		mu   sync.Mutex
-		ops  []porcupine.Operation
-		errs []error
-	)
 	rands := make([]*rand.Rand, ConcurrentClients)
 	for i := range rands {
 		rands[i] = rand.New(rand.NewPCG(c.Rand.Uint64(), uint64(i)))
 	}
+	var ops []porcupine.Operation
 	for round := range ConcurrentRounds {
 		if round > 0 {
 			time.Sleep(RoundGap)
 		}
-		var wg sync.WaitGroup
-		gate := make(chan struct{})
 		hot := ids[round%len(ids)] // every client of the round names it: the sets overlap
-		for client := range ConcurrentClients {
-			s := randomOp(rands[client], hot, ids)
-			s.Check, s.Unpaced = c.check.ID, true
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-gate
-				x, err := c.run.target.Do(c, s)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					errs = append(errs, err)
-					return
-				}
-				ops = append(ops, operation(client, x))
-			}()
+		sends := make([]runner.Send, ConcurrentClients)
+		for client := range sends {
+			sends[client] = randomOp(rands[client], hot, ids)
 		}
-		close(gate)
-		wg.Wait()
+		more, err := c.simultaneously(sends)
+		ops = append(ops, more...)
+		if err != nil {
+			return err
+		}
 	}
 	for _, action := range []string{model.ActionStop, model.ActionStart, model.ActionDescribe} {
 		c.run.target.Pacer().Rest(action)
@@ -110,13 +94,44 @@ func concurrentHistory(c *Ctx) error {
 	for _, id := range ids {
 		c.touched[id] = true
 	}
-	if len(errs) > 0 {
-		return errs[0]
-	}
 	if err := c.resync(ids); err != nil {
 		return err
 	}
 	return c.linearizable(base, ops)
+}
+
+// simultaneously sends every request at once, one client each, unpaced,
+// and returns porcupine's operations of those answered.
+func (c *Ctx) simultaneously(sends []runner.Send) ([]porcupine.Operation, error) {
+	var (
+		mu   sync.Mutex
+		ops  []porcupine.Operation
+		errs []error
+		wg   sync.WaitGroup
+		gate = make(chan struct{})
+	)
+	for client, s := range sends {
+		s.Check, s.Unpaced = c.check.ID, true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			x, err := c.run.target.Do(c, s)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			ops = append(ops, operation(client, x))
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	if len(errs) > 0 {
+		return ops, errs[0]
+	}
+	return ops, nil
 }
 
 // randomOp draws one request: a stop (half the time) or a start of hot
@@ -264,38 +279,17 @@ func racingStops(c *Ctx) error {
 	}
 	base := c.run.obs.Restrict(ids)
 	c.waitQuiet(model.ActionStop)
-	var (
-		mu   sync.Mutex
-		ops  []porcupine.Operation
-		errs []error
-		wg   sync.WaitGroup
-		gate = make(chan struct{})
-	)
-	for i, id := range append(append([]string(nil), ids...), ids...) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			s := stopCall([]string{id}, "StopType", model.Str("HARD"))
-			s.Check, s.Unpaced = c.check.ID, true
-			x, err := c.run.target.Do(c, s)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			ops = append(ops, operation(i, x))
-		}()
+	var sends []runner.Send
+	for _, id := range append(append([]string(nil), ids...), ids...) {
+		sends = append(sends, stopCall([]string{id}, "StopType", model.Str("HARD")))
 	}
-	close(gate)
-	wg.Wait()
+	ops, err := c.simultaneously(sends)
 	c.run.target.Pacer().Rest(model.ActionStop)
 	for _, id := range ids {
 		c.touched[id] = true
 	}
-	if len(errs) > 0 {
-		return errs[0]
+	if err != nil {
+		return err
 	}
 	wins := map[string]int{}
 	for _, o := range ops {
