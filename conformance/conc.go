@@ -262,8 +262,8 @@ func (c *Ctx) resync(ids []string) error {
 		return c.Failf("ASYNC: %s still in flight after %s [seed §1]", strings.Join(res.Unsettled, ", "), c.run.settle)
 	}
 	for _, id := range ids {
-		if ps := fresh.Possible(id); len(ps) > 0 {
-			c.run.obs.Discover(model.ViewOf(ps[0]))
+		if v, ok := res.Last[id]; ok {
+			c.run.obs.Discover(v)
 		}
 	}
 	return nil

@@ -124,13 +124,15 @@ type Settled struct {
 	Findings []*model.Finding
 	// Unsettled lists the instances still in flight at the deadline.
 	Unsettled []string
+	// Last is the last view of each instance seen.
+	Last map[string]model.View
 }
 
 // Settle polls DescribeInstances, with backoff, until every instance in ids
 // is seen in a stable state (not transient, LatestOperationState not
 // OPERATING) or timeout passes. Every observation is judged by obs.
 func (t *Target) Settle(ctx context.Context, check string, obs *model.Observer, ids []string, timeout time.Duration) (Settled, error) {
-	var out Settled
+	out := Settled{Last: map[string]model.View{}}
 	deadline := time.Now().Add(timeout)
 	wait := 20 * time.Millisecond
 	pending := append([]string(nil), ids...)
@@ -147,6 +149,7 @@ func (t *Target) Settle(ctx context.Context, check string, obs *model.Observer, 
 			out.Findings = append(out.Findings, obs.ObserveDescribe(j, x.Request, res)...)
 			for _, v := range res.Instances {
 				seen[v.ID] = v
+				out.Last[v.ID] = v
 			}
 		}
 		var still []string
