@@ -17,7 +17,7 @@ import (
 // observer must not guess another mode (a spurious failure the soak test
 // found once in eighteen runs).
 func TestResyncRecordsWhatWasSeen(t *testing.T) {
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 10 * time.Millisecond})
+	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 200 * time.Millisecond})
 	require.NoError(t, err)
 	defer emu.Close()
 	cfg := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Allowed: func(string) bool { return true }}
