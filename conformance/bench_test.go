@@ -111,4 +111,3 @@ func BenchmarkMakeRun(b *testing.B) {
 		b.ReportMetric(float64(len(res.Checks)), "checks")
 	}
 }
-

@@ -38,6 +38,7 @@ Commands:
   run       run the conformance suite against a target (default: the embedded emulator)
   emulate   serve the reference CVM emulator, a local fake the official SDKs work against
   checks    list the checks; --ledger prints where the documentation does not decide
+  snapshot  record a target's normalised responses, verify a target against a record, diff two records
 
 Run 'cvmconform <command> -h' for a command's flags.
 Exit status: 0 conformant, 1 a check failed, 2 the run could not be made.
@@ -74,6 +75,8 @@ func (c cli) main(args []string) int {
 		return c.emulate(args[1:])
 	case "checks":
 		return c.checks(args[1:])
+	case "snapshot":
+		return c.snapshot(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	neturl "net/url"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/snapshot"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+const snapshotUsage = `Usage:
+  cvmconform snapshot record [flags] --out DIR
+  cvmconform snapshot verify [flags] --against DIR
+  cvmconform snapshot diff [--ignore PATHS] DIR_A DIR_B
+  cvmconform snapshot list
+
+Snapshots say whether a target's responses changed, where the checks of
+'run' say whether they are acceptable. Each scenario of fixtures/scenarios
+is a short deterministic request script over instance roles ($running1,
+$missing, …); its normalised exchanges make one plain-text file,
+DIR/<scenario>.txt (the format is in README.md, "Snapshots: parity between
+targets").
+
+  record   plays every scenario against a target and writes its record
+  verify   plays them again and compares with a record: exit 1 on any drift,
+           with a line per changed value (scenario / step N (name): path:
+           was X, now Y) and go-cmp's diff of the step (-recorded +now)
+  diff     compares two records without a target (e.g. the real cloud's and
+           the emulator's): exit 1 if they differ
+  list     lists the scenarios
+
+record and verify take run's target flags, with the same safety rules: no
+--endpoint means the embedded emulator; against any other endpoint the
+scenarios stop and start instances, so roles are bound only to the
+instances --instances names (--all-instances for targets on this machine).
+Every instance a scenario moved is brought back to its state afterwards.
+Credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY (and
+TENCENTCLOUD_SESSION_TOKEN); the region defaults to TENCENTCLOUD_REGION.
+
+Exit status: 0 recorded, or no drift; 1 drift; 2 the command could not be
+carried out (usage, target, a role that cannot be bound, unreadable record).
+`
+
+func (c cli) snapshot(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, snapshotUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "record", "verify":
+		return c.snapshotPlay(args[0], args[1:])
+	case "diff":
+		return c.snapshotDiff(args[1:])
+	case "list":
+		return c.snapshotList(args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(c.stdout, snapshotUsage)
+		return exitOK
+	}
+	fmt.Fprintf(c.stderr, "cvmconform snapshot: unknown subcommand %q\n\n%s", args[0], snapshotUsage)
+	return exitUsage
+}
+
+// snapshotPlay is record and verify: both play the scenarios against a
+// target; record writes what it saw, verify compares it with a record.
+func (c cli) snapshotPlay(sub string, args []string) int {
+	fs := flag.NewFlagSet("snapshot "+sub, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	endpoint := fs.String("endpoint", "", "target `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region; default: the embedded emulator")
+	region := fs.String("region", "", "region `REGION` (default $TENCENTCLOUD_REGION, else ap-guangzhou)")
+	instances := fs.String("instances", "", "comma-separated instance `IDs` the scenarios may stop and start")
+	all := fs.Bool("all-instances", false, "let the scenarios stop and start any discovered instance (targets on this machine only)")
+	rate := fs.Int("rate-limit", model.RateLimit(model.ActionStop), "the StopInstances limit per second `N` the target enforces; ordinary requests are paced under it")
+	only := fs.String("only", "", "play only these comma-separated scenario `NAMES` (see 'snapshot list')")
+	var dir, ignore *string
+	if sub == "record" {
+		dir = fs.String("out", "", "write the records to `DIR`, one file per scenario (created if needed)")
+	} else {
+		dir = fs.String("against", "", "compare with the records in `DIR`")
+		ignore = fs.String("ignore", "", "leave these comma-separated `PATHS` out of the comparison, e.g. Response.Error.Message (\"#\" for any array index)")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: cvmconform snapshot %s [flags]\n\n", sub)
+		fs.PrintDefaults()
+		fmt.Fprint(c.stderr, "\nSee 'cvmconform snapshot --help'.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(c.stderr, "cvmconform snapshot %s: "+format+"\n", append([]any{sub}, a...)...)
+		return exitUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail("unexpected argument %q", fs.Arg(0))
+	case *dir == "" && sub == "record":
+		return fail("--out DIR is required")
+	case *dir == "":
+		return fail("--against DIR is required")
+	case *rate <= 0:
+		return fail("--rate-limit must be positive")
+	}
+	scenarios, err := snapshot.Scenarios()
+	if err != nil {
+		return fail("%v", err)
+	}
+	if scenarios, err = snapshot.Select(scenarios, splitList(*only)); err != nil {
+		return fail("--only: %v", err)
+	}
+	var recorded []*snapshot.Record
+	if sub == "verify" {
+		if recorded, err = snapshot.ReadDir(*dir); err != nil {
+			return fail("%v", err)
+		}
+		if *only != "" {
+			recorded = slices.DeleteFunc(recorded, func(r *snapshot.Record) bool {
+				return !slices.ContainsFunc(scenarios, func(sc *snapshot.Scenario) bool { return sc.Name == r.Scenario })
+			})
+		}
+	}
+	cfg := snapshot.Config{}
+	code, closeTarget := c.snapshotTarget(&cfg, sub, *endpoint, *region, *instances, *all, *rate)
+	if code != exitOK {
+		return code
+	}
+	defer closeTarget()
+	fmt.Fprintf(c.stderr, "cvmconform snapshot %s: %s (%s), %d scenario(s)\n", sub, cfg.TargetName, cfg.Target.Region, len(scenarios))
+	player, err := snapshot.NewPlayer(c.ctx, cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	for _, sc := range scenarios {
+		if err := player.CanPlay(sc); err != nil {
+			return fail("%v", err)
+		}
+	}
+	var now []*snapshot.Record
+	for _, sc := range snapshot.PlayOrder(scenarios) {
+		start := time.Now()
+		rec, err := player.Play(c.ctx, sc)
+		if err != nil {
+			return fail("%v", err)
+		}
+		fmt.Fprintf(c.stderr, "  %-26s %2d step(s) in %s\n", sc.Name, len(rec.Steps), time.Since(start).Round(time.Millisecond))
+		now = append(now, rec)
+	}
+	if sub == "record" {
+		if err := snapshot.WriteDir(*dir, now); err != nil {
+			return fail("%v", err)
+		}
+		fmt.Fprintf(c.stdout, "recorded %d scenario(s) of %s in %s\n", len(now), cfg.TargetName, *dir)
+		return exitOK
+	}
+	drifts := snapshot.Compare(recorded, now, snapshot.Ignore(splitList(*ignore)...))
+	return c.reportDrifts(drifts, "recorded", "now", fmt.Sprintf("%s against the record in %s", cfg.TargetName, *dir), len(now))
+}
+
+// snapshotTarget fills cfg's target from the flags, as run does: the
+// embedded emulator without --endpoint, else the endpoint with the
+// environment's credentials and the allow-list. It returns a function
+// that releases the target.
+func (c cli) snapshotTarget(cfg *snapshot.Config, sub, endpoint, region, instances string, all bool, rate int) (int, func()) {
+	fail := func(format string, a ...any) (int, func()) {
+		fmt.Fprintf(c.stderr, "cvmconform snapshot %s: "+format+"\n", append([]any{sub}, a...)...)
+		return exitUsage, nil
+	}
+	if region == "" {
+		region, _ = c.env("TENCENTCLOUD_REGION")
+	}
+	if region == "" {
+		region = "ap-guangzhou"
+	}
+	if !model.KnownRegion(region) {
+		return fail("--region %q is not a region the SDK lists (%s)", region, strings.Join(model.Regions, ", "))
+	}
+	cfg.Target = runner.TargetConfig{Region: region, StopRateLimit: rate}
+	if endpoint == "" {
+		if instances != "" || all {
+			return fail("--instances and --all-instances are for an --endpoint; the embedded emulator's instances are all the scenarios'")
+		}
+		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, RateLimit: rate})
+		if err != nil {
+			return fail("starting the embedded emulator: %v", err)
+		}
+		cfg.Target.Endpoint, cfg.Target.Cred = emu.URL, emu.Cred
+		cfg.Target.Allowed = func(string) bool { return true }
+		cfg.TargetName = "the embedded emulator"
+		return exitOK, func() { emu.Close() }
+	}
+	url, err := runner.ResolveEndpoint(endpoint, region)
+	if err != nil {
+		return fail("%v", err)
+	}
+	cfg.Target.Endpoint, cfg.TargetName = url, url
+	if u, err := neturl.Parse(url); err == nil {
+		cfg.TargetName = u.Redacted() // a record names its target, never a password
+	}
+	cfg.Target.Cred = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY"),
+		Token: c.getenv("TENCENTCLOUD_SESSION_TOKEN")}
+	if cfg.Target.Cred.SecretID == "" || cfg.Target.Cred.SecretKey == "" {
+		return fail("set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to the target's credentials")
+	}
+	switch {
+	case instances != "" && all:
+		return fail("give --instances or --all-instances, not both")
+	case instances != "":
+		ids := splitList(instances)
+		for _, id := range ids {
+			if !model.ValidInstanceID(id) {
+				return fail("--instances: %q is not an instance ID (ins-xxxxxxxx)", id)
+			}
+		}
+		cfg.Target.Allowed = func(id string) bool { return slices.Contains(ids, id) }
+	case all && runner.Loopback(url):
+		cfg.Target.Allowed = func(string) bool { return true }
+	case all:
+		return fail("--all-instances is only for a target on this machine; %s is not: name the instances the scenarios may stop with --instances", url)
+	case runner.Loopback(url):
+		return fail("name the instances the scenarios may stop and start with --instances, or allow all of them with --all-instances")
+	default:
+		return fail("%s is not on this machine, and the scenarios stop instances: name the ones they may stop and start with --instances", url)
+	}
+	return exitOK, func() {}
+}
+
+func (c cli) snapshotDiff(args []string) int {
+	fs := flag.NewFlagSet("snapshot diff", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	ignore := fs.String("ignore", "", "leave these comma-separated `PATHS` out of the comparison, e.g. Response.Error.Message (\"#\" for any array index)")
+	fs.Usage = func() {
+		fmt.Fprint(c.stderr, "Usage: cvmconform snapshot diff [--ignore PATHS] DIR_A DIR_B\n\nCompares two records without a target: exit 0 if they read the same, 1 if not.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintln(c.stderr, "cvmconform snapshot diff: want two record directories, DIR_A DIR_B")
+		return exitUsage
+	}
+	var recs [2][]*snapshot.Record
+	for i := range recs {
+		var err error
+		if recs[i], err = snapshot.ReadDir(fs.Arg(i)); err != nil {
+			fmt.Fprintf(c.stderr, "cvmconform snapshot diff: %v\n", err)
+			return exitUsage
+		}
+	}
+	drifts := snapshot.Compare(recs[0], recs[1], snapshot.Ignore(splitList(*ignore)...))
+	return c.reportDrifts(drifts, fs.Arg(0), fs.Arg(1), fs.Arg(1)+" against "+fs.Arg(0), max(len(recs[0]), len(recs[1])))
+}
+
+// reportDrifts prints the drifts and a summary line, and returns the exit
+// status: 1 on any drift.
+func (c cli) reportDrifts(drifts []snapshot.Drift, was, now, what string, scenarios int) int {
+	if err := snapshot.WriteDrifts(c.stdout, drifts, was, now); err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform snapshot: %v\n", err)
+		return exitUsage
+	}
+	if len(drifts) == 0 {
+		fmt.Fprintf(c.stdout, "no drift: %d scenario(s) of %s read the same\n", scenarios, what)
+		return exitOK
+	}
+	changed := map[string]bool{}
+	for _, d := range drifts {
+		changed[d.Scenario] = true
+	}
+	fmt.Fprintf(c.stdout, "drift: %d step(s) of %d scenario(s) (of %d) differ, %s\n", len(drifts), len(changed), scenarios, what)
+	return exitFailed
+}
+
+func (c cli) snapshotList(args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(c.stderr, "cvmconform snapshot list: unexpected argument %q\n", args[0])
+		return exitUsage
+	}
+	scenarios, err := snapshot.Scenarios()
+	if err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform snapshot list: %v\n", err)
+		return exitUsage
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tSTEPS\tROLES\tTITLE")
+	for _, sc := range scenarios {
+		roles := make([]string, 0, len(sc.Roles))
+		for n, r := range sc.Roles {
+			roles = append(roles, n+"="+r.String())
+		}
+		slices.Sort(roles)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", sc.Name, len(sc.Steps), strings.Join(roles, " "), sc.Title)
+	}
+	return flushErr(tw)
+}
+
+func flushErr(tw *tabwriter.Writer) int {
+	if err := tw.Flush(); err != nil {
+		return exitUsage
+	}
+	return exitOK
+}
