@@ -127,19 +127,8 @@ func (p *jsonParser) object() (model.Value, bool) {
 			return v, false
 		}
 		v.Fields[k] = item
-		p.skipSpace()
-		if p.i >= len(p.b) {
-			return v, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			p.depth--
-			return v, true
-		default:
-			return v, false
+		if done, ok := p.separator('}'); !ok || done {
+			return v, ok
 		}
 	}
 }
@@ -161,21 +150,30 @@ func (p *jsonParser) array() (model.Value, bool) {
 			return v, false
 		}
 		v.Items = append(v.Items, item)
-		p.skipSpace()
-		if p.i >= len(p.b) {
-			return v, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			p.depth--
-			return v, true
-		default:
-			return v, false
+		if done, ok := p.separator(']'); !ok || done {
+			return v, ok
 		}
 	}
+}
+
+// separator reads what follows a member of an object or array: a comma
+// (more to come), or the closing byte (done, one level up); anything else
+// is not JSON.
+func (p *jsonParser) separator(closing byte) (done, ok bool) {
+	p.skipSpace()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		return false, true
+	case closing:
+		p.i++
+		p.depth--
+		return true, true
+	}
+	return false, false
 }
 
 // number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? and keeps
