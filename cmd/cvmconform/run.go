@@ -5,16 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cvmconform/cvmconform/conformance"
-	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/report"
-	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
 // embeddedLatency is the operation latency of the embedded emulator: short,
@@ -46,11 +43,7 @@ Flags:
 func (c cli) run(args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	endpoint := fs.String("endpoint", "", "target `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region; default: the embedded emulator")
-	region := fs.String("region", "", "region `REGION` (default $TENCENTCLOUD_REGION, else ap-guangzhou)")
-	instances := fs.String("instances", "", "comma-separated instance `IDs` the suite may stop and start")
-	all := fs.Bool("all-instances", false, "let the suite stop and start every discovered instance (targets on this machine only)")
-	rate := fs.Int("rate-limit", model.RateLimit(model.ActionStop), "the StopInstances limit per second `N` the target is expected to enforce")
+	tf := addTargetFlags(fs, "the suite")
 	sequences := fs.Int("checks", 100, "how many random `N` state-machine sequences SI-PROP-01 runs")
 	seed := fs.Uint64("seed", 0, "seed `S` for a reproducible run (default: random, printed in the report)")
 	only := fs.String("only", "", "run only the checks whose ID starts with one of these comma-separated `PREFIXES` (e.g. SI-BATCH,SI-ID-01)")
@@ -73,85 +66,37 @@ func (c cli) run(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if *rate <= 0 || *sequences <= 0 {
-		return fail("--rate-limit and --checks must be positive")
-	}
-	if *region == "" {
-		*region, _ = c.env("TENCENTCLOUD_REGION")
-	}
-	if *region == "" {
-		*region = "ap-guangzhou"
-	}
-	if !model.KnownRegion(*region) {
-		return fail("--region %q is not a region the SDK lists (%s)", *region, strings.Join(model.Regions, ", "))
+	if *sequences <= 0 {
+		return fail("--checks must be positive")
 	}
 	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only)}
 	selected, err := conformance.Select(conformance.Catalog(), cfg.Only)
 	if err != nil {
 		return fail("%v", err)
 	}
-	cfg.Target = runner.TargetConfig{Region: *region, StopRateLimit: *rate, Signings: signings}
-	var replay []string
-	if *endpoint == "" {
-		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, RateLimit: *rate})
-		if err != nil {
-			return fail("starting the embedded emulator: %v", err)
-		}
-		defer emu.Close()
-		cfg.Target.Endpoint, cfg.Target.Cred, cfg.Target.Cred2 = emu.URL, emu.Cred, emu.Cred2
-		cfg.Target.Allowed = func(string) bool { return true }
-		cfg.TargetName = emu.URL + " (embedded emulator)"
-	} else {
-		url, err := runner.ResolveEndpoint(*endpoint, *region)
-		if err != nil {
-			return fail("%v", err)
-		}
-		cfg.Target.Endpoint, cfg.TargetName = url, url
-		replay = append(replay, "--endpoint", *endpoint, "--region", *region)
-		cfg.Target.Cred = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY"),
-			Token: c.getenv("TENCENTCLOUD_SESSION_TOKEN")}
-		if cfg.Target.Cred.SecretID == "" || cfg.Target.Cred.SecretKey == "" {
-			return fail("set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to the target's credentials")
-		}
-		cfg.Target.Cred2 = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID_2"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY_2")}
-		switch {
-		case *instances != "" && *all:
-			return fail("give --instances or --all-instances, not both")
-		case *instances != "":
-			ids := splitList(*instances)
-			for _, id := range ids {
-				if !model.ValidInstanceID(id) {
-					return fail("--instances: %q is not an instance ID (ins-xxxxxxxx)", id)
-				}
-			}
-			cfg.Target.Allowed = func(id string) bool { return slices.Contains(ids, id) }
-			replay = append(replay, "--instances", *instances)
-		case *all && runner.Loopback(url):
-			cfg.Target.Allowed = func(string) bool { return true }
-			replay = append(replay, "--all-instances")
-		case *all:
-			return fail("--all-instances is only for a target on this machine; %s is not: name the instances the suite may stop with --instances", url)
-		case runner.Loopback(url):
-			return fail("name the instances the suite may stop and start with --instances, or allow all of them with --all-instances")
-		default:
-			return fail("%s is not on this machine, and the suite stops instances: name the ones it may stop and start with --instances", url)
-		}
+	t, err := c.resolve(tf, "the suite")
+	if err != nil {
+		return fail("%v", err)
 	}
+	defer t.close()
+	cfg.Target, cfg.TargetName = t.cfg, t.name
+	cfg.Target.Signings = signings
+	if t.embedded {
+		cfg.TargetName = t.url + " (embedded emulator)"
+	}
+	replay := t.replay
 	if *strict {
 		replay = append(replay, "--strict")
 	}
 	if *signature != "tc3" {
 		replay = append(replay, "--signature", *signature)
 	}
-	if *rate != model.RateLimit(model.ActionStop) {
-		replay = append(replay, "--rate-limit", strconv.Itoa(*rate))
-	}
 	cfg.Replay = func(seed uint64, check string) string {
 		return strings.Join(append(append([]string{"cvmconform", "run"}, replay...), "--seed", strconv.FormatUint(seed, 10), "--only", check), " ")
 	}
 	progress := report.NewProgress(c.stderr, len(selected), report.IsTerminal(c.stderr))
 	cfg.Progress = progress
-	progress.Note("cvmconform: checking %s (%s)", cfg.TargetName, *region)
+	progress.Note("cvmconform: checking %s (%s)", cfg.TargetName, cfg.Target.Region)
 	result, err := conformance.Run(c.ctx, cfg)
 	progress.Close()
 	if err != nil {

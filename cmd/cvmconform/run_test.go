@@ -110,9 +110,9 @@ func TestRunUsageErrors(t *testing.T) {
 	}{
 		{"extra-argument", []string{"extra"}, nil, `unexpected argument "extra"`, "run takes flags only"},
 		{"signature", []string{"--signature", "bogus"}, nil, `--signature "bogus": want tc3, hmacsha256, hmacsha1 or all`, "the styles are listed"},
-		{"rate-limit-zero", []string{"--rate-limit", "0"}, nil, "--rate-limit and --checks must be positive", "a limit of 0 cannot be paced"},
-		{"rate-limit-negative", []string{"--rate-limit", "-3"}, nil, "--rate-limit and --checks must be positive", "nor a negative one"},
-		{"checks-zero", []string{"--checks", "0"}, nil, "--rate-limit and --checks must be positive", "SI-PROP-01 needs sequences"},
+		{"rate-limit-zero", []string{"--rate-limit", "0"}, nil, "--rate-limit must be positive", "a limit of 0 cannot be paced"},
+		{"rate-limit-negative", []string{"--rate-limit", "-3"}, nil, "--rate-limit must be positive", "nor a negative one"},
+		{"checks-zero", []string{"--checks", "0"}, nil, "--checks must be positive", "SI-PROP-01 needs sequences"},
 		{"region", []string{"--region", "mars-north-1"}, nil, `--region "mars-north-1" is not a region the SDK lists`, "an unknown region"},
 		{"region-env", nil, map[string]string{"TENCENTCLOUD_REGION": "mars-north-1"}, `--region "mars-north-1"`, "the region from the environment is checked too"},
 		{"only", []string{"--only", "SI-NOPE"}, nil, "--only SI-NOPE matches no check", "a prefix that selects nothing is a usage error, not an empty pass"},

@@ -3,16 +3,12 @@ package main
 import (
 	"flag"
 	"fmt"
-	neturl "net/url"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/cvmconform/cvmconform/model"
-	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/snapshot"
-	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
 const snapshotUsage = `Usage:
@@ -73,11 +69,7 @@ func (c cli) snapshot(args []string) int {
 func (c cli) snapshotPlay(sub string, args []string) int {
 	fs := flag.NewFlagSet("snapshot "+sub, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	endpoint := fs.String("endpoint", "", "target `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region; default: the embedded emulator")
-	region := fs.String("region", "", "region `REGION` (default $TENCENTCLOUD_REGION, else ap-guangzhou)")
-	instances := fs.String("instances", "", "comma-separated instance `IDs` the scenarios may stop and start")
-	all := fs.Bool("all-instances", false, "let the scenarios stop and start any discovered instance (targets on this machine only)")
-	rate := fs.Int("rate-limit", model.RateLimit(model.ActionStop), "the StopInstances limit per second `N` the target enforces; ordinary requests are paced under it")
+	tf := addTargetFlags(fs, "the scenarios")
 	only := fs.String("only", "", "play only these comma-separated scenario `NAMES` (see 'snapshot list')")
 	var dir, ignore *string
 	if sub == "record" {
@@ -105,8 +97,6 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 		return fail("--out DIR is required")
 	case *dir == "":
 		return fail("--against DIR is required")
-	case *rate <= 0:
-		return fail("--rate-limit must be positive")
 	}
 	scenarios, err := snapshot.Scenarios()
 	if err != nil {
@@ -126,12 +116,12 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 			})
 		}
 	}
-	cfg := snapshot.Config{}
-	code, closeTarget := c.snapshotTarget(&cfg, sub, *endpoint, *region, *instances, *all, *rate)
-	if code != exitOK {
-		return code
+	t, err := c.resolve(tf, "the scenarios")
+	if err != nil {
+		return fail("%v", err)
 	}
-	defer closeTarget()
+	defer t.close()
+	cfg := snapshot.Config{Target: t.cfg, TargetName: t.name}
 	fmt.Fprintf(c.stderr, "cvmconform snapshot %s: %s (%s), %d scenario(s)\n", sub, cfg.TargetName, cfg.Target.Region, len(scenarios))
 	player, err := snapshot.NewPlayer(c.ctx, cfg)
 	if err != nil {
@@ -161,74 +151,6 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 	}
 	drifts := snapshot.Compare(recorded, now, snapshot.Ignore(splitList(*ignore)...))
 	return c.reportDrifts(drifts, "recorded", "now", fmt.Sprintf("%s against the record in %s", cfg.TargetName, *dir), len(now))
-}
-
-// snapshotTarget fills cfg's target from the flags, as run does: the
-// embedded emulator without --endpoint, else the endpoint with the
-// environment's credentials and the allow-list. It returns a function
-// that releases the target.
-func (c cli) snapshotTarget(cfg *snapshot.Config, sub, endpoint, region, instances string, all bool, rate int) (int, func()) {
-	fail := func(format string, a ...any) (int, func()) {
-		fmt.Fprintf(c.stderr, "cvmconform snapshot %s: "+format+"\n", append([]any{sub}, a...)...)
-		return exitUsage, nil
-	}
-	if region == "" {
-		region, _ = c.env("TENCENTCLOUD_REGION")
-	}
-	if region == "" {
-		region = "ap-guangzhou"
-	}
-	if !model.KnownRegion(region) {
-		return fail("--region %q is not a region the SDK lists (%s)", region, strings.Join(model.Regions, ", "))
-	}
-	cfg.Target = runner.TargetConfig{Region: region, StopRateLimit: rate}
-	if endpoint == "" {
-		if instances != "" || all {
-			return fail("--instances and --all-instances are for an --endpoint; the embedded emulator's instances are all the scenarios'")
-		}
-		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, RateLimit: rate})
-		if err != nil {
-			return fail("starting the embedded emulator: %v", err)
-		}
-		cfg.Target.Endpoint, cfg.Target.Cred = emu.URL, emu.Cred
-		cfg.Target.Allowed = func(string) bool { return true }
-		cfg.TargetName = "the embedded emulator"
-		return exitOK, func() { emu.Close() }
-	}
-	url, err := runner.ResolveEndpoint(endpoint, region)
-	if err != nil {
-		return fail("%v", err)
-	}
-	cfg.Target.Endpoint, cfg.TargetName = url, url
-	if u, err := neturl.Parse(url); err == nil {
-		cfg.TargetName = u.Redacted() // a record names its target, never a password
-	}
-	cfg.Target.Cred = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY"),
-		Token: c.getenv("TENCENTCLOUD_SESSION_TOKEN")}
-	if cfg.Target.Cred.SecretID == "" || cfg.Target.Cred.SecretKey == "" {
-		return fail("set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to the target's credentials")
-	}
-	switch {
-	case instances != "" && all:
-		return fail("give --instances or --all-instances, not both")
-	case instances != "":
-		ids := splitList(instances)
-		for _, id := range ids {
-			if !model.ValidInstanceID(id) {
-				return fail("--instances: %q is not an instance ID (ins-xxxxxxxx)", id)
-			}
-		}
-		cfg.Target.Allowed = func(id string) bool { return slices.Contains(ids, id) }
-	case all && runner.Loopback(url):
-		cfg.Target.Allowed = func(string) bool { return true }
-	case all:
-		return fail("--all-instances is only for a target on this machine; %s is not: name the instances the scenarios may stop with --instances", url)
-	case runner.Loopback(url):
-		return fail("name the instances the scenarios may stop and start with --instances, or allow all of them with --all-instances")
-	default:
-		return fail("%s is not on this machine, and the scenarios stop instances: name the ones they may stop and start with --instances", url)
-	}
-	return exitOK, func() {}
 }
 
 func (c cli) snapshotDiff(args []string) int {

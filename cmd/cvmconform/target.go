@@ -1,0 +1,122 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// targetFlags are the flags `run` and `snapshot record|verify` share: what
+// to check, and which of its instances may be stopped and started.
+type targetFlags struct {
+	endpoint, region, instances *string
+	all                         *bool
+	rate                        *int
+}
+
+// addTargetFlags registers the target flags; actor says who stops
+// instances ("the suite", "the scenarios") in the help.
+func addTargetFlags(fs *flag.FlagSet, actor string) *targetFlags {
+	return &targetFlags{
+		endpoint:  fs.String("endpoint", "", "target `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region; default: the embedded emulator"),
+		region:    fs.String("region", "", "region `REGION` (default $TENCENTCLOUD_REGION, else ap-guangzhou)"),
+		instances: fs.String("instances", "", "comma-separated instance `IDs` "+actor+" may stop and start"),
+		all:       fs.Bool("all-instances", false, "let "+actor+" stop and start every discovered instance (targets on this machine only)"),
+		rate:      fs.Int("rate-limit", model.RateLimit(model.ActionStop), "the StopInstances limit per second `N` the target is expected to enforce; ordinary requests are paced under it"),
+	}
+}
+
+// target is a resolved target: its configuration, how reports name it,
+// the flags that name it again in a replay command, and what to close.
+type target struct {
+	cfg      runner.TargetConfig
+	name     string // e.g. "the embedded emulator" or the endpoint URL
+	url      string
+	embedded bool
+	replay   []string
+	close    func()
+}
+
+// resolve checks the flags and builds the target, starting the embedded
+// emulator when no endpoint is given. It refuses, before any request, a
+// target that is not on this machine unless --instances names what may be
+// stopped: the suite stops real machines. An error is a usage error.
+func (c cli) resolve(tf *targetFlags, actor string) (target, error) {
+	t := target{close: func() {}}
+	region := *tf.region
+	if region == "" {
+		region = c.getenv("TENCENTCLOUD_REGION")
+	}
+	if region == "" {
+		region = "ap-guangzhou"
+	}
+	switch {
+	case !model.KnownRegion(region):
+		return t, fmt.Errorf("--region %q is not a region the SDK lists (%s)", region, strings.Join(model.Regions, ", "))
+	case *tf.rate <= 0:
+		return t, errors.New("--rate-limit must be positive")
+	}
+	t.cfg = runner.TargetConfig{Region: region, StopRateLimit: *tf.rate}
+	if *tf.rate != model.RateLimit(model.ActionStop) {
+		t.replay = append(t.replay, "--rate-limit", strconv.Itoa(*tf.rate))
+	}
+	if *tf.endpoint == "" {
+		if *tf.instances != "" || *tf.all {
+			return t, errors.New("--instances and --all-instances are for an --endpoint; every instance of the embedded emulator may be stopped")
+		}
+		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, RateLimit: *tf.rate})
+		if err != nil {
+			return t, fmt.Errorf("starting the embedded emulator: %w", err)
+		}
+		t.cfg.Endpoint, t.cfg.Cred, t.cfg.Cred2 = emu.URL, emu.Cred, emu.Cred2
+		t.cfg.Allowed = func(string) bool { return true }
+		t.name, t.url, t.embedded = "the embedded emulator", emu.URL, true
+		t.close = func() { emu.Close() }
+		return t, nil
+	}
+	endpoint, err := runner.ResolveEndpoint(*tf.endpoint, region)
+	if err != nil {
+		return t, err
+	}
+	t.cfg.Endpoint, t.url, t.name = endpoint, endpoint, endpoint
+	if u, err := url.Parse(endpoint); err == nil {
+		t.name = u.Redacted() // a report names its target, never a password
+	}
+	t.replay = append([]string{"--endpoint", *tf.endpoint, "--region", region}, t.replay...)
+	t.cfg.Cred = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY"),
+		Token: c.getenv("TENCENTCLOUD_SESSION_TOKEN")}
+	if t.cfg.Cred.SecretID == "" || t.cfg.Cred.SecretKey == "" {
+		return t, errors.New("set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to the target's credentials")
+	}
+	t.cfg.Cred2 = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID_2"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY_2")}
+	switch ids := splitList(*tf.instances); {
+	case len(ids) > 0 && *tf.all:
+		return t, errors.New("give --instances or --all-instances, not both")
+	case len(ids) > 0:
+		for _, id := range ids {
+			if !model.ValidInstanceID(id) {
+				return t, fmt.Errorf("--instances: %q is not an instance ID (ins-xxxxxxxx)", id)
+			}
+		}
+		t.cfg.Allowed = func(id string) bool { return slices.Contains(ids, id) }
+		t.replay = append(t.replay, "--instances", *tf.instances)
+	case *tf.all && runner.Loopback(endpoint):
+		t.cfg.Allowed = func(string) bool { return true }
+		t.replay = append(t.replay, "--all-instances")
+	case *tf.all:
+		return t, fmt.Errorf("--all-instances is only for a target on this machine; %s is not: name the instances %s may stop with --instances", t.name, actor)
+	case runner.Loopback(endpoint):
+		return t, fmt.Errorf("name the instances %s may stop and start with --instances, or allow all of them with --all-instances", actor)
+	default:
+		return t, fmt.Errorf("%s is not on this machine, and %s stops instances: name the ones it may stop and start with --instances", t.name, actor)
+	}
+	return t, nil
+}
