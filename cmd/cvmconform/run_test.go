@@ -155,7 +155,7 @@ func TestRunRefusesUnsafeTargets(t *testing.T) {
 		start := time.Now()
 		code, stdout, stderr := invoke(t, fakeCreds, "run", "--endpoint", "https://cvm.tencentcloudapi.com")
 		require.Equal(t, exitUsage, code)
-		requireOneSentence(t, stdout, stderr, "name the ones it may stop and start with --instances")
+		requireOneSentence(t, stdout, stderr, "name the instances the suite may stop and start with --instances")
 		require.Less(t, time.Since(start), time.Second, "refused before any network")
 	})
 	t.Run("cloud-name-without-instances", func(t *testing.T) {

@@ -116,7 +116,7 @@ func (c cli) resolve(tf *targetFlags, actor string) (target, error) {
 	case runner.Loopback(endpoint):
 		return t, fmt.Errorf("name the instances %s may stop and start with --instances, or allow all of them with --all-instances", actor)
 	default:
-		return t, fmt.Errorf("%s is not on this machine, and %s stops instances: name the ones it may stop and start with --instances", t.name, actor)
+		return t, fmt.Errorf("%s is not on this machine, and stopping instances there needs an allow-list: name the instances %s may stop and start with --instances", t.name, actor)
 	}
 	return t, nil
 }
