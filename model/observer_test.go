@@ -209,3 +209,37 @@ func requireRules(t *testing.T, fs []*Finding, rules ...string) {
 	}
 	require.ElementsMatch(t, rules, dedupe(got), "findings: %v", fs)
 }
+
+func TestObserverRestrictCloneEqual(t *testing.T) {
+	t.Parallel()
+	o := observerOf(fleet(), Lenient)
+	r := o.Restrict([]string{seedA, seedB, "ins-unknown1"})
+	require.Equal(t, []string{seedB, seedA}, r.IDs(), "only the known ones, sorted")
+	c := r.Clone()
+	require.True(t, r.Equal(c))
+	require.Contains(t, c.Summary(), seedA+": RUNNING/SUCCESS")
+	c.Exchange(stop(seedA), env, Outcome{RequestID: "rid"})
+	require.False(t, r.Equal(c), "the clone is independent")
+	require.Equal(t, Running, r.Possible(seedA)[0].State)
+	require.False(t, r.Equal(o.Restrict([]string{seedA})), "different instances")
+	other := o.Restrict([]string{seedA, seedB})
+	other.possible[seedB] = []Instance{inst(seedB, Stopped)}
+	require.False(t, r.Equal(other), "different states")
+}
+
+func TestOutcomesDescribe(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "success (or rate-limited, with no effect)", Fail(RateLimitCodes...).OrSucceed().Describe())
+	require.Equal(t, "RequestLimitExceeded (or a sub-code)", Fail(RateLimitCodes...).Describe())
+	require.Equal(t, "InvalidParameter", Fail(CodeInvalidParameter).Describe())
+}
+
+func TestFindingLeavesOutAMaybeRateLimit(t *testing.T) {
+	t.Parallel()
+	o := observerOf(fleet(), Lenient)
+	_, f := o.Exchange(stop("ins-1122"), Env{Now: t0, Limited: Maybe}, Outcome{Code: CodeNotFound})
+	require.NotNil(t, f)
+	require.Equal(t, "ID-MALFORMED", f.Rule, "the rate limit that may apply is not what the answer broke")
+	_, f = o.Exchange(stop(idOf(Stopped)), Env{Now: t0, Limited: No}, Outcome{Code: "RequestLimitExceeded"})
+	require.NotNil(t, f, "not limited, so a rate-limit answer is a finding")
+}
