@@ -29,7 +29,7 @@ type Config struct {
 	// random choice of the directed checks. 0 picks one.
 	Seed uint64
 	// Sequences is how many state-machine sequences SI-PROP-01 runs (100
-	// if zero); Steps their mean length (5 if zero).
+	// if zero); Steps their mean length (4 if zero).
 	Sequences, Steps int
 	// Only selects checks by ID prefix (see Select).
 	Only []string
@@ -97,7 +97,7 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 		cfg.Sequences = 100
 	}
 	if cfg.Steps == 0 {
-		cfg.Steps = 5
+		cfg.Steps = 4
 	}
 	if cfg.Replay == nil {
 		cfg.Replay = func(seed uint64, check string) string {
