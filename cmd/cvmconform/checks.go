@@ -26,8 +26,8 @@ func (c cli) checks(args []string) int {
 		fmt.Fprintf(c.stderr, "Usage: cvmconform checks [--ledger]\n\nLists the check catalog (id, title, clause).\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parse(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(c.stderr, "cvmconform checks: unexpected argument %q\n", fs.Arg(0))

@@ -14,6 +14,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -83,4 +85,16 @@ func (c cli) main(args []string) int {
 	}
 	fmt.Fprintf(c.stderr, "cvmconform: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
+}
+
+// parse parses a subcommand's flags. It reports !ok with the exit status
+// to return: 0 after -h (the usage was asked for), 2 for a bad flag.
+func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, false
+	case err != nil:
+		return exitUsage, false
+	}
+	return exitOK, true
 }

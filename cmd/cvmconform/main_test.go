@@ -56,3 +56,12 @@ func TestChecksCatalog(t *testing.T) {
 		require.Contains(t, stdout, want)
 	}
 }
+
+func TestHelpExitsZero(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"run", "emulate", "checks"} {
+		code, _, stderr := invoke(t, nil, cmd, "-h")
+		require.Equal(t, exitOK, code, cmd)
+		require.Contains(t, stderr, "Usage", cmd)
+	}
+}

@@ -52,8 +52,8 @@ func (c cli) run(args []string) int {
 	jsonPath := fs.String("json", "", "also write the JSON report to `FILE`")
 	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
 	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parse(fs, args); !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(c.stderr, "cvmconform run: "+format+"\n", a...)

@@ -83,8 +83,8 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 		fs.PrintDefaults()
 		fmt.Fprint(c.stderr, "\nSee 'cvmconform snapshot --help'.\n")
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parse(fs, args); !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(c.stderr, "cvmconform snapshot %s: "+format+"\n", append([]any{sub}, a...)...)
@@ -161,8 +161,8 @@ func (c cli) snapshotDiff(args []string) int {
 		fmt.Fprint(c.stderr, "Usage: cvmconform snapshot diff [--ignore PATHS] DIR_A DIR_B\n\nCompares two records without a target: exit 0 if they read the same, 1 if not.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parse(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 2 {
 		fmt.Fprintln(c.stderr, "cvmconform snapshot diff: want two record directories, DIR_A DIR_B")
