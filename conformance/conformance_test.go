@@ -92,6 +92,12 @@ func TestChecksCatchFaults(t *testing.T) {
 		{emulator.FaultDescribesAsStops, []string{"SI-RATE-01", "SI-RATE-05"}, []string{"SI-RATE-01", "SI-RATE-05"}},
 		{emulator.FaultLostTransition, []string{"SI-CONC-02"}, []string{"SI-CONC-02"}},
 		{emulator.FaultLostTransition, []string{"SI-CONC-01"}, []string{"SI-CONC-01"}},
+		{emulator.FaultRegionUnchecked, []string{"SI-PROTO-06", "SI-PROTO-05"}, []string{"SI-PROTO-06"}},
+		{emulator.FaultIDsOptional, []string{"SI-PARAM-01", "SI-PARAM-02", "SI-PARAM-03"}, []string{"SI-PARAM-01", "SI-PARAM-02"}},
+		{emulator.FaultUnknownIDsIgnored, []string{"SI-ID-02", "SI-ATOMIC-01", "SI-ID-01"}, []string{"SI-ID-02", "SI-ATOMIC-01"}},
+		{emulator.FaultStopChargingIgnored, []string{"SI-STATE-05", "SI-STATE-07"}, []string{"SI-STATE-05"}},
+		{emulator.FaultUnsignedAccepted, []string{"SI-AUTH-05", "SI-AUTH-06"}, []string{"SI-AUTH-05"}},
+		{emulator.FaultHmacSHA256Refused, []string{"SI-PROTO-10", "SI-PROTO-11", "SI-PROTO-12"}, []string{"SI-PROTO-11"}},
 	}
 	for _, c := range cases {
 		t.Run(c.fault+"/"+strings.Join(c.only, ","), func(t *testing.T) {

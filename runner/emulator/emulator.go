@@ -196,6 +196,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		req.Account = e.accountOfSecretID(hr, body)
 	case e.faults[FaultSharedAccounts] && req.Auth == model.AuthOK:
 		req.Account = e.order[0]
+	case e.faults[FaultHmacSHA256Refused] && req.Transport.Signature == model.SigHmacSHA256:
+		req.Auth = model.AuthBadSignature
 	}
 	a = e.answer(req, rid)
 	switch {
@@ -244,6 +246,9 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 			e.applyWhere(req, j, rid, now, func(p model.Instance) bool { return model.AllowsSuccess(j.Action, p, j.Intent) })
 		}
 		return answer{code: code, message: v.Detail + ": " + v.Rule.Requirement}
+	}
+	if e.faults[FaultStopChargingIgnored] {
+		j.Intent.Mode = model.KeepCharging
 	}
 	switch j.Action {
 	case model.ActionStop, model.ActionStart:

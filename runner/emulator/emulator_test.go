@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -356,6 +357,35 @@ func TestFaults(t *testing.T) {
 			wg.Wait()
 			require.Nil(t, codes[0], "both concurrent stops of one instance succeed")
 			require.Nil(t, codes[1], "both concurrent stops of one instance succeed")
+		}},
+		{FaultRegionUnchecked, func(h *harness) {
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionDescribe, Region: "xx-nowhere"}, h.cred))
+		}},
+		{FaultIDsOptional, func(h *harness) {
+			wantOK(t, h.call(model.ActionStop))
+		}},
+		{FaultUnknownIDsIgnored, func(h *harness) {
+			wantOK(t, h.call(model.ActionStop, ids(running[0], "ins-zzzzzzzz")))
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState)
+		}},
+		{FaultStopChargingIgnored, func(h *harness) {
+			eligible := fixture(func(fi FixtureInstance) bool {
+				return fi.State == "RUNNING" && fi.ChargeType == "POSTPAID_BY_HOUR" && !model.DiskType(fi.SystemDisk.Type).Local() && len(fi.DataDisks) == 0
+			}).ID
+			wantOK(t, h.call(model.ActionStop, ids(eligible), param("StopType", model.Str("HARD")), param("StoppedMode", model.Str("STOP_CHARGING"))))
+			h.clock.Advance(time.Second)
+			require.Equal(t, "KEEP_CHARGING", h.instance(eligible).StopChargingMode)
+		}},
+		{FaultUnsignedAccepted, func(h *harness) {
+			req, err := tcapi.NewRequest(context.Background(), h.srv.URL, tcapi.Call{Action: model.ActionDescribe, Version: model.APIVersion,
+				Region: "ap-guangzhou", Timestamp: h.clock.Now()}, h.cred)
+			require.NoError(t, err)
+			req.Header.Del("Authorization")
+			wantOK(t, h.do(req))
+		}},
+		{FaultHmacSHA256Refused, func(h *harness) {
+			wantCode(t, h.send(tcapi.Call{Action: model.ActionDescribe, Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA256}, h.cred), "AuthFailure.SignatureFailure")
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionDescribe, Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA1}, h.cred))
 		}},
 	} {
 		tested[c.fault] = true

@@ -42,6 +42,12 @@ const (
 	FaultLimitedTakesEffect  = "limited-takes-effect"
 	FaultDescribesAsStops    = "describes-count-as-stops"
 	FaultLostTransition      = "lost-transition"
+	FaultRegionUnchecked     = "region-unchecked"
+	FaultIDsOptional         = "instance-ids-optional"
+	FaultUnknownIDsIgnored   = "unknown-ids-ignored"
+	FaultStopChargingIgnored = "stop-charging-ignored"
+	FaultUnsignedAccepted    = "unsigned-accepted"
+	FaultHmacSHA256Refused   = "hmacsha256-refused"
 )
 
 // Faults lists every fault the emulator knows, in name order.
@@ -84,6 +90,18 @@ var Faults = sortFaults([]Fault{
 		What: "counts DescribeInstances against the StopInstances limit"},
 	{Name: FaultLostTransition, Breaks: "atomicity under concurrency (a request is judged and applied at once)",
 		What: "judges a request, lets others run for a moment, then applies it: concurrent requests overwrite each other"},
+	{Name: FaultRegionUnchecked, Breaks: "PROTO-REGION-UNKNOWN (facts §6 UnsupportedRegion)",
+		What: "serves a Region the product does not list", pass: []*model.Rule{model.RuleRegionUnknown}},
+	{Name: FaultIDsOptional, Breaks: "PARAM-MISSING, PARAM-EMPTY (seed §2: InstanceIds.N is required)",
+		What: "answers a StopInstances without instance IDs with success", pass: []*model.Rule{model.RuleParamMissing, model.RuleParamEmpty}},
+	{Name: FaultUnknownIDsIgnored, Breaks: "EXIST-UNKNOWN (seed §6 InvalidInstanceId.NotFound)",
+		What: "skips IDs that name no instance and acts on the rest", pass: []*model.Rule{model.RuleNotFound}},
+	{Name: FaultStopChargingIgnored, Breaks: "StoppedMode (seed §2: STOP_CHARGING stops billing)",
+		What: "stops an instance KEEP_CHARGING whatever StoppedMode asks"},
+	{Name: FaultUnsignedAccepted, Breaks: "AUTH-MISSING (facts §1, §4: requests are signed)",
+		What: "serves a request without Authorization", pass: []*model.Rule{model.RuleAuthMissing}},
+	{Name: FaultHmacSHA256Refused, Breaks: "signature v1 (facts §3: SignatureMethod HmacSHA256)",
+		What: "refuses every request signed with HmacSHA256 as a signature failure"},
 })
 
 func sortFaults(fs []Fault) []Fault {
