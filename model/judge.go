@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -255,13 +254,4 @@ func violationKey(vs []Violation) string {
 // action with intent in (lenient: no rule forbids it).
 func AllowsSuccess(action string, p Instance, in Intent) bool {
 	return allAllowSuccess(stateViolations(action, p, in), Lenient)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

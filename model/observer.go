@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -148,7 +150,7 @@ func NewObserver(account, region string, s Strictness) *Observer {
 func (o *Observer) Possible(id string) []Instance { return o.possible[id] }
 
 // IDs lists the instances the observer knows, sorted.
-func (o *Observer) IDs() []string { return sortedKeys(o.possible) }
+func (o *Observer) IDs() []string { return slices.Sorted(maps.Keys(o.possible)) }
 
 // Know adds (or replaces) an instance whose state is known exactly, such as
 // one the target's owner described, or another account's instance the

@@ -2,7 +2,9 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -136,7 +138,7 @@ func parseParams(spec *actionSpec, r Request) parsed {
 		known[spec.params[i].name] = &spec.params[i]
 	}
 	// Presence: unknown parameters (facts §6 UnknownParameter).
-	for _, name := range sortedKeys(r.Params) {
+	for _, name := range slices.Sorted(maps.Keys(r.Params)) {
 		if known[name] == nil {
 			p.add(violate(RuleParamUnknown, fmt.Sprintf("%s is not a parameter of %s", name, spec.name)))
 		}

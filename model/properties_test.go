@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -132,7 +133,7 @@ func genEnv(t *rapid.T) Env {
 	return Env{Now: t0, Limited: rapid.SampledFrom([]Tri{No, No, No, Yes, Maybe}).Draw(t, "limited")}
 }
 
-func knownIDs(f Instances) []string { return sortedKeys(f) }
+func knownIDs(f Instances) []string { return slices.Sorted(maps.Keys(f)) }
 
 func TestPropVerdictNeverEmptyAndStrictWithinLenient(t *testing.T) {
 	t.Parallel()

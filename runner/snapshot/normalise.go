@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -223,7 +224,7 @@ func (n *Normaliser) register(rid string) {
 func (n *Normaliser) registerAll(v any, key string) {
 	switch v := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			n.registerAll(v[k], k)
 		}
 	case []any:
@@ -366,15 +367,6 @@ func at(v any, keys ...string) any {
 		v = m[k]
 	}
 	return v
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // decodeJSON decodes one JSON value, numbers as json.Number so that they

@@ -1,8 +1,10 @@
 package tcapi
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -314,7 +316,7 @@ func isV1Common(name string) bool {
 // paramsSorted returns params as a name-sorted Param list.
 func paramsSorted(params map[string]model.Value) []Param {
 	ps := make([]Param, 0, len(params))
-	for _, k := range sortedKeys(params) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
 		ps = append(ps, Param{k, params[k]})
 	}
 	return ps

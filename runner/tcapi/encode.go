@@ -1,8 +1,9 @@
 package tcapi
 
 import (
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -50,7 +51,7 @@ func appendValueJSON(b []byte, v model.Value) []byte {
 		return append(b, ']')
 	case model.KindObject:
 		b = append(b, '{')
-		for i, k := range sortedKeys(v.Fields) {
+		for i, k := range slices.Sorted(maps.Keys(v.Fields)) {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -142,7 +143,7 @@ func appendFlat(out []pair, name string, v model.Value, depth int) []pair {
 		if depth == 0 {
 			return out
 		}
-		for _, k := range sortedKeys(v.Fields) {
+		for _, k := range slices.Sorted(maps.Keys(v.Fields)) {
 			out = appendFlat(out, name+"."+k, v.Fields[k], depth-1)
 		}
 	}
@@ -173,13 +174,4 @@ func pairsValues(pairs []pair) url.Values {
 		vs[p.name] = append(vs[p.name], p.value)
 	}
 	return vs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
