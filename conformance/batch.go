@@ -65,6 +65,11 @@ func stopAndSettle(c *Ctx, n int, extra ...any) error {
 	if err != nil {
 		return err
 	}
+	return stopAndSettleIDs(c, ids, extra...)
+}
+
+// stopAndSettleIDs stops ids in one request and waits for them to settle.
+func stopAndSettleIDs(c *Ctx, ids []string, extra ...any) error {
 	if err := c.Expect(stopCall(ids, extra...)); err != nil {
 		return err
 	}

@@ -67,15 +67,14 @@ var ErrCannotRun = errors.New("the run could not be made")
 
 // runState is what every check of a run shares.
 type runState struct {
-	cfg      Config
-	target   *runner.Target
-	obs      *model.Observer
-	strict   model.Strictness
-	seed     uint64
-	views    map[string]model.View          // the fleet as discovered
-	baseline map[string]model.InstanceState // each instance's state at discovery
-	settle   time.Duration
-	started  time.Time
+	cfg     Config
+	target  *runner.Target
+	obs     *model.Observer
+	strict  model.Strictness
+	seed    uint64
+	views   map[string]model.View // the fleet as discovered
+	settle  time.Duration
+	started time.Time
 }
 
 // Run discovers the target's fleet and carries out the selected checks in
@@ -158,11 +157,9 @@ func (s *runState) discover(ctx context.Context) error {
 	}
 	s.obs = model.NewObserver(runner.AccountMain, s.cfg.Target.Region, s.strict)
 	s.views = map[string]model.View{}
-	s.baseline = map[string]model.InstanceState{}
 	for _, v := range views {
 		s.obs.Discover(v)
 		s.views[v.ID] = v
-		s.baseline[v.ID] = v.State
 	}
 	return nil
 }
@@ -326,9 +323,9 @@ func (s *runState) reset(x *Ctx) error {
 	var restart, restop []string
 	for _, id := range ids {
 		switch ps := s.obs.Possible(id); {
-		case s.baseline[id] == model.Running && allIn(ps, model.Stopped):
+		case s.views[id].State == model.Running && allIn(ps, model.Stopped):
 			restart = append(restart, id)
-		case s.baseline[id] == model.Stopped && allIn(ps, model.Running):
+		case s.views[id].State == model.Stopped && allIn(ps, model.Running):
 			restop = append(restop, id)
 		}
 	}

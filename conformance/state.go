@@ -53,47 +53,20 @@ func stateChecks() []*Check {
 		{ID: "SI-STATE-05", Title: "STOP_CHARGING on a pay-as-you-go instance with cloud disks ends STOPPED with StopChargingMode STOP_CHARGING",
 			Clause: "seed §2 StoppedMode; facts §7, §10 StopChargingMode", Severity: MUST, Needs: Needs{Running: 1},
 			Run: func(c *Ctx) error {
-				ids, err := c.RunningWhere(1, "pay-as-you-go instance on cloud disks", func(p model.Instance) bool {
-					return model.StopChargingEligible(p) == model.Yes
-				})
-				if err != nil {
-					return err
-				}
-				if err := c.Expect(stopCall(ids, "StopType", model.Str("HARD"), "StoppedMode", model.Str("STOP_CHARGING"))); err != nil {
-					return err
-				}
-				return c.Settle(ids...)
+				return stopByEligibility(c, model.Yes, "pay-as-you-go instance on cloud disks", "StoppedMode", model.Str("STOP_CHARGING"))
 			}},
 		// seed §2: "only valid for some pay-as-you-go instances using cloud
 		// disks"; seed §6 InvalidInstance.NotSupported; ledger L-07.
 		{ID: "SI-STATE-06", Title: "STOP_CHARGING on a prepaid or local-disk instance is refused, or served keeping charges",
 			Clause: "seed §2 StoppedMode; seed §6 InvalidInstance.NotSupported; ledger L-07", Severity: MUST, Needs: Needs{Running: 1},
 			Run: func(c *Ctx) error {
-				ids, err := c.RunningWhere(1, "prepaid or local-disk instance", func(p model.Instance) bool {
-					return model.StopChargingEligible(p) == model.No
-				})
-				if err != nil {
-					return err
-				}
-				if err := c.Expect(stopCall(ids, "StopType", model.Str("HARD"), "StoppedMode", model.Str("STOP_CHARGING"))); err != nil {
-					return err
-				}
-				return c.Settle(ids...)
+				return stopByEligibility(c, model.No, "prepaid or local-disk instance", "StoppedMode", model.Str("STOP_CHARGING"))
 			}},
 		// seed §2 StoppedMode: "Default value: KEEP_CHARGING".
 		{ID: "SI-STATE-07", Title: "A stop without StoppedMode keeps a pay-as-you-go instance KEEP_CHARGING",
 			Clause: "seed §2 StoppedMode default KEEP_CHARGING", Severity: MUST, Needs: Needs{Running: 1},
 			Run: func(c *Ctx) error {
-				ids, err := c.RunningWhere(1, "pay-as-you-go instance on cloud disks", func(p model.Instance) bool {
-					return model.StopChargingEligible(p) == model.Yes
-				})
-				if err != nil {
-					return err
-				}
-				if err := c.Expect(stopCall(ids, "StopType", model.Str("HARD"))); err != nil {
-					return err
-				}
-				return c.Settle(ids...)
+				return stopByEligibility(c, model.Yes, "pay-as-you-go instance on cloud disks")
 			}},
 	}
 	// seed §1 and facts §7, one check per state the suite cannot create:
@@ -111,6 +84,17 @@ func stateChecks() []*Check {
 			Run:   func(c *Ctx) error { return stopInState(c, st) }})
 	}
 	return checks
+}
+
+// stopByEligibility stops (HARD, with extra parameters) a RUNNING instance
+// whose STOP_CHARGING eligibility is e, and waits for it to settle: the
+// model judges the answer and the StopChargingMode it ends with.
+func stopByEligibility(c *Ctx, e model.Tri, what string, extra ...any) error {
+	ids, err := c.RunningWhere(1, what, func(p model.Instance) bool { return model.StopChargingEligible(p) == e })
+	if err != nil {
+		return err
+	}
+	return stopAndSettleIDs(c, ids, append([]any{"StopType", model.Str("HARD")}, extra...)...)
 }
 
 // stopInState stops a discovered instance in state st: refused, with the
