@@ -15,6 +15,11 @@ type Env struct {
 	// when it arrived. Only a limiter knows; a client sets Maybe and lets
 	// the rate-limit specification (CheckRate) judge the timeline.
 	Limited Tri
+	// Home is the region the target is known to serve: the run's own.
+	// A request for another listed region may then be refused as
+	// unsupported (RuleRegionNotServed, ledger L-26): a target may serve
+	// one region only. "" judges no such rule.
+	Home string
 }
 
 // Timestamp window (facts §4): a request more than 5 minutes away from the
@@ -49,7 +54,7 @@ type Judgement struct {
 // combine for how the outcomes of several possible violations join.
 func Judge(f Fleet, r Request, env Env) Judgement {
 	j := Judgement{Action: r.Action, Limit: DescribeDefaultLimit}
-	certain := protocolViolations(r)
+	certain := protocolViolations(r, env)
 	certain = append(certain, authViolations(r, env)...)
 	spec := actionSpecs[r.Action]
 	if spec == nil {
@@ -84,7 +89,7 @@ func Judge(f Fleet, r Request, env Env) Judgement {
 
 // protocolViolations applies the protocol rules: method, size, encoding,
 // action, version, region and host (DESIGN: the first stage).
-func protocolViolations(r Request) []Violation {
+func protocolViolations(r Request, env Env) []Violation {
 	var vs []Violation
 	t := r.Transport
 	if t.Method != "GET" && t.Method != "POST" {
@@ -126,6 +131,9 @@ func protocolViolations(r Request) []Violation {
 		vs = append(vs, violate(RuleFinanceHost, fmt.Sprintf("Finance region %s sent to %s, not %s", r.Region, r.Host, RegionHost(r.Region))))
 	case hostKind == HostFinance && hostRegion != r.Region:
 		vs = append(vs, violate(RuleAtFinanceHost, fmt.Sprintf("Region %s sent to the Finance host %s", r.Region, r.Host)))
+	}
+	if env.Home != "" && KnownRegion(r.Region) && r.Region != env.Home {
+		vs = append(vs, violate(RuleRegionNotServed, fmt.Sprintf("Region %s, not %s", r.Region, env.Home)))
 	}
 	return vs
 }

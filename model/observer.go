@@ -197,6 +197,9 @@ func (o *Observer) Exchange(r Request, env Env, out Outcome) (Judgement, *Findin
 	if r.Account == "" {
 		r.Account = o.account
 	}
+	if env.Home == "" {
+		env.Home = o.region
+	}
 	j := Judge(o, r, env)
 	var f *Finding
 	if !out.Unknown && !j.Accepts(out.Code, o.strictness) {

@@ -137,6 +137,9 @@ var (
 	RuleRegionUnknown = rule("PROTO-REGION-UNKNOWN", stageProtocol, "facts §6 UnsupportedRegion; facts §12 region list",
 		"a Region the product does not list is refused",
 		Fail(CodeUnsupportedRegion, CodeInvalidParameterValue, CodeInvalidParameter), Fail(CodeUnsupportedRegion), "L-10")
+	RuleRegionNotServed = rule("PROTO-REGION-NOT-SERVED", stageProtocol, "facts §6 UnsupportedRegion: a region the API does not support; facts §12: the SDK's list may hold retired regions",
+		"a listed region other than the one the target is known to serve may be refused as unsupported (lenient); the real API serves every listed region (strict)",
+		Fail(CodeUnsupportedRegion).OrSucceed(), Succeed(), "L-26")
 	RuleFinanceHost = undecided("PROTO-FINANCE-HOST", stageProtocol, "seed §1 Note: a Finance region needs the Finance domain name; facts §12",
 		"a Finance-region request sent to any host but that region's Finance host is refused",
 		Fail(CodeUnsupportedRegion, CodeInvalidParameterValue, "UnsupportedOperation", CodeInvalidParameter), "L-11")
@@ -280,7 +283,7 @@ var (
 var Rules = []*Rule{
 	RuleMethod, RuleSize, RuleContentType, RuleStyleMismatch, RuleMalformed, RuleUTF8,
 	RuleActionMissing, RuleActionUnknown, RuleVersionMissing, RuleVersionWrong,
-	RuleRegionMissing, RuleRegionUnknown, RuleFinanceHost, RuleAtFinanceHost,
+	RuleRegionMissing, RuleRegionUnknown, RuleRegionNotServed, RuleFinanceHost, RuleAtFinanceHost,
 	RuleAuthMissing, RuleAuthMalformed, RuleTimestampMissing, RuleExpired, RuleExpiryEdge,
 	RuleSecretID, RuleToken, RuleSignature,
 	RuleRateLimit,

@@ -51,10 +51,14 @@ func Effect(action string, p Instance, in Intent, requestID string) []Instance {
 //     EXIT_SERVICE_LIVE_MIGRATE → RUNNING; SHUTDOWN → TERMINATING →
 //     terminated (facts §10 state meanings).
 //
-// When an operation ends, LatestOperationState may lag the InstanceState
-// for a moment (ledger L-16): the state reaches STOPPED (or RUNNING after a
-// start) while LatestOperationState still says OPERATING, and settles
-// later. A failed stop never lags: RUNNING after a stop must say FAILED.
+// LatestOperationState and InstanceState need not change together (ledger
+// L-16). The operation state may lag: the state reaches STOPPED (or
+// RUNNING after a start) while LatestOperationState still says OPERATING,
+// and settles later. It may also run ahead: STOPPING (or STARTING) while
+// LatestOperationState already says SUCCESS, as the real cloud showed 11 s
+// after a stop (facts §16); such an operation then ends the successful
+// way. Neither happens towards FAILED: RUNNING after a stop must say
+// FAILED at once, and a SUCCESS does not turn into a failure.
 func Moves(p Instance) []Instance {
 	if p.LagTo != "" {
 		q := p
@@ -67,12 +71,15 @@ func Moves(p Instance) []Instance {
 	case Starting:
 		ok := settle(p, Running, OpSuccess)
 		ok.StopChargingMode = NotApplicable
+		if ranAhead(p) {
+			return []Instance{ok}
+		}
 		out := withLag(ok)
 		if p.StopChargingMode == StopCharging || p.Foreign {
 			failed := settle(p, Stopped, OpFailed)
 			out = append(out, failed)
 		}
-		return out
+		return append(out, aheadOf(p)...)
 	case Pending:
 		return []Instance{settle(p, Running, OpSuccess), settle(p, LaunchFailed, OpFailed)}
 	case Rebooting, ExitRescueMode, ExitServiceLiveMigrate:
@@ -96,16 +103,25 @@ func Moves(p Instance) []Instance {
 	return nil
 }
 
-// stopEnds lists the ends of an in-flight stop.
+// stopEnds lists the ends of an in-flight stop, and the stop as seen with
+// its operation state run ahead to SUCCESS (ledger L-16).
 func stopEnds(p Instance) []Instance {
-	canStop := p.IgnoresSoftStop.CanNot() || p.PendingForce.Can()
-	canFail := p.IgnoresSoftStop.Can() && p.PendingForce.CanNot()
+	ahead := ranAhead(p)
+	canStop := p.IgnoresSoftStop.CanNot() || p.PendingForce.Can() || ahead
+	canFail := p.IgnoresSoftStop.Can() && p.PendingForce.CanNot() && !ahead
 	var stops []Instance
 	if canStop {
 		for _, m := range stoppedModes(p) {
 			q := settle(p, Stopped, OpSuccess)
 			q.StopChargingMode = m
-			stops = append(stops, withLag(q)...)
+			if ahead {
+				stops = append(stops, q)
+			} else {
+				stops = append(stops, withLag(q)...)
+			}
+		}
+		if !ahead {
+			stops = append(stops, aheadOf(p)...)
 		}
 	}
 	var fails []Instance
@@ -114,7 +130,7 @@ func stopEnds(p Instance) []Instance {
 		q.StopChargingMode = NotApplicable
 		fails = append(fails, q)
 	}
-	if p.IgnoresSoftStop == Yes && p.PendingForce == No {
+	if p.IgnoresSoftStop == Yes && p.PendingForce == No && !ahead {
 		return fails
 	}
 	return append(stops, fails...)
@@ -138,6 +154,24 @@ func stoppedModes(p Instance) []ChargingMode {
 		return []ChargingMode{StopCharging, KeepCharging, NotApplicable}
 	}
 	return []ChargingMode{KeepCharging, NotApplicable}
+}
+
+// ranAhead reports whether p is an operation in flight whose
+// LatestOperationState already says SUCCESS (ledger L-16).
+func ranAhead(p Instance) bool {
+	return !p.Foreign && p.LatestOperationState == OpSuccess
+}
+
+// aheadOf returns p as seen with its operation state run ahead to SUCCESS
+// while the instance is still in flight (ledger L-16); nothing for an
+// operation the model did not start, whose fields it does not predict.
+func aheadOf(p Instance) []Instance {
+	if p.Foreign || p.LatestOperationState != OpOperating {
+		return nil
+	}
+	q := p
+	q.LatestOperationState = OpSuccess
+	return []Instance{q}
 }
 
 // settle ends p's operation in state s with operation state op.

@@ -329,21 +329,60 @@ func init() {
 // that is how an emulator fault breaks a rule. A verdict that abstains
 // answers success.
 func (v Verdict) Canonical(pass func(*Rule) bool) (string, *Violation) {
+	return v.Answer(func(x Violation) string {
+		if pass != nil && pass(x.Rule) {
+			return ""
+		}
+		return CanonicalCode(x)
+	})
+}
+
+// Answer returns the answer of a target that walks the violations in
+// precedence order and asks choose, for each, the code it answers with
+// ("" to pass over it: serve, as far as that rule goes). The first code
+// wins; "" for success. Answer does not check that the codes are
+// acceptable: the caller chooses from the violation's own outcomes.
+func (v Verdict) Answer(choose func(Violation) string) (string, *Violation) {
 	for i := range v.Violations {
 		x := &v.Violations[i]
-		if x.Strict.Success || (pass != nil && pass(x.Rule)) {
-			continue
+		if code := choose(*x); code != "" {
+			return code, x
 		}
-		if len(x.Strict.Codes) == 1 {
-			return x.Strict.Codes[0], x
-		}
-		if c, ok := canonicalCodes[x.Rule]; ok && x.Strict.Has(c) {
-			return c, x
-		}
-		return x.Strict.Codes[0], x
 	}
 	return "", nil
 }
+
+// CanonicalCode is the reference emulator's answer to one violation: ""
+// where strict mode lets the request be served, else the single code
+// strict mode wants, or the emulator's pick (canonicalCodes) where strict
+// still names several.
+func CanonicalCode(x Violation) string {
+	if x.Strict.Success {
+		return ""
+	}
+	if len(x.Strict.Codes) == 1 {
+		return x.Strict.Codes[0]
+	}
+	if c, ok := canonicalCodes[x.Rule]; ok && x.Strict.Has(c) {
+		return c
+	}
+	return x.Strict.Codes[0]
+}
+
+// RequestShape reports whether r belongs to the stages that judge the
+// request's parameters alone (presence, types, batch size, ID format,
+// enums, combinations): the stages a target may check before or after
+// authentication (ledger L-05).
+func (r *Rule) RequestShape() bool {
+	switch r.Stage {
+	case stagePresence, stageType, stageBatch, stageIDFormat, stageEnum, stageCombination:
+		return true
+	}
+	return false
+}
+
+// Rank is r's place in the precedence order of Rules.
+func (r *Rule) Rank() int { return r.rank }
 
 // StopsBefore reports whether a strict target must answer with an error
 // before reaching rule r: some violation ranked before r does not allow

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +44,16 @@ type Config struct {
 	Rand io.Reader
 	// Limits are the request size limits; tcapi.DefaultLimits() if zero.
 	Limits tcapi.Limits
+	// Variants choose among the answers the sources allow (see Variants);
+	// every variant not named takes its default, the canonical choice.
+	Variants Choices
+	// Home is the region the emulator is known to serve; the region of
+	// the first account's first instance if "". With the variant
+	// proto-region-not-served=UnsupportedRegion it serves no other.
+	Home string
+	// Seed drives the emulator's random choices (variant latencies given
+	// as a range, op-state=mixed); 0 picks one.
+	Seed uint64
 
 	_ struct{}
 }
@@ -55,15 +67,17 @@ const DefaultLatency = 300 * time.Millisecond
 // TencentCloud API 3.0 protocol, as an http.Handler. It is safe for
 // concurrent use.
 type Emulator struct {
-	store   *store
-	limiter *limiter
-	keys    tcapi.KeyMap
-	creds   map[string]tcapi.Credential
-	order   []string // account names in fleet order
-	clock   Clock
-	faults  faultSet
-	log     *slog.Logger
-	limits  tcapi.Limits
+	store    *store
+	limiter  *limiter
+	keys     tcapi.KeyMap
+	creds    map[string]tcapi.Credential
+	order    []string // account names in fleet order
+	clock    Clock
+	faults   faultSet
+	variants Choices
+	home     string
+	log      *slog.Logger
+	limits   tcapi.Limits
 
 	randMu  sync.Mutex
 	rand    io.Reader
@@ -80,14 +94,19 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
+	if err := cfg.Variants.Validate(); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
 	e := &Emulator{
-		keys:   tcapi.KeyMap{},
-		creds:  map[string]tcapi.Credential{},
-		clock:  cfg.Clock,
-		faults: faults,
-		log:    cfg.Logger,
-		limits: cfg.Limits,
-		rand:   cfg.Rand,
+		keys:     tcapi.KeyMap{},
+		creds:    map[string]tcapi.Credential{},
+		clock:    cfg.Clock,
+		faults:   faults,
+		variants: cfg.Variants.Merge(nil),
+		home:     cfg.Home,
+		log:      cfg.Logger,
+		limits:   cfg.Limits,
+		rand:     cfg.Rand,
 	}
 	if e.clock == nil {
 		e.clock = RealClock{}
@@ -101,9 +120,9 @@ func New(cfg Config) (*Emulator, error) {
 	if e.limits == (tcapi.Limits{}) {
 		e.limits = tcapi.DefaultLimits()
 	}
-	latency := cfg.Latency
-	if latency == 0 {
-		latency = DefaultLatency
+	t, err := newTiming(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	rate := cfg.RateLimit
 	switch {
@@ -118,7 +137,10 @@ func New(cfg Config) (*Emulator, error) {
 	if faults[FaultStrictRateLimit] {
 		rate = max(rate/2, 1)
 	}
-	e.store = newStore(cfg.Fleet, latency)
+	e.store = newStore(cfg.Fleet, t)
+	if e.home == "" && len(cfg.Fleet.Accounts) > 0 && len(e.store.accounts[cfg.Fleet.Accounts[0].Name]) > 0 {
+		e.home = e.store.accounts[cfg.Fleet.Accounts[0].Name][0].region
+	}
 	e.store.stuck = faults[FaultStuckStopping]
 	e.limiter = newLimiter(rate)
 	if faults[FaultDescribesAsStops] {
@@ -137,6 +159,28 @@ func New(cfg Config) (*Emulator, error) {
 		e.order = append(e.order, a.Name)
 	}
 	return e, nil
+}
+
+// newTiming reads the operations' timing from the latency and op-state
+// variants, and Config.Latency where no latency variant is chosen.
+func newTiming(cfg Config) (*timing, error) {
+	t := &timing{lo: cfg.Latency, opState: cfg.Variants.get(VariantOpState)}
+	if t.lo == 0 {
+		t.lo = DefaultLatency
+	}
+	t.hi = t.lo
+	if l, ok := cfg.Variants[VariantLatency]; ok {
+		var err error
+		if t.lo, t.hi, err = parseLatency(l); err != nil {
+			return nil, err
+		}
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = mrand.Uint64()
+	}
+	t.rng = mrand.New(mrand.NewPCG(seed, 0x71e))
+	return t, nil
 }
 
 // Accounts lists the fleet's account names in fixture order; the first is
@@ -217,35 +261,44 @@ type answer struct {
 	describe      tcapi.RawObject
 }
 
-// answer judges req with the model and applies it: the canonical answer of
-// the rules it breaks (minus those a fault passes over), the rate limiter
-// for requests that reach it, then the action's effect.
+// answer judges req with the model and applies it: it walks the rules
+// the request breaks in the emulator's precedence order, consulting the
+// rate limiter where the rate-limit stage comes, and answers the first
+// code chosen (see choose: a fault passes its rule over, a variant picks
+// among the rule's defensible answers); with none, the action's effect.
 func (e *Emulator) answer(req model.Request, rid string) answer {
 	now := e.clock.Now()
 	s := e.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)
-	j := model.Judge(s, req, model.Env{Now: now, Limited: model.No})
+	j := model.Judge(s, req, model.Env{Now: now, Limited: model.No, Home: e.home})
 	if j.Abstain {
 		return answer{code: model.CodeInvalidAction, message: fmt.Sprintf("the action %s is not served by this emulator", req.Action)}
 	}
-	if !j.StopsBefore(model.RuleRateLimit) && !e.limiter.allow(req.Account, req.Action, now) {
-		if code, _ := j.Canonical(e.faults.passes); code == "" && e.faults[FaultLimitedTakesEffect] {
-			e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
+	vs := e.ordered(j.Violations)
+	rate := e.precedence(model.RuleRateLimit)
+	for i := 0; i <= len(vs); i++ {
+		if i == len(vs) || e.precedence(vs[i].Rule) > rate {
+			// The rate-limit stage: every rule before it has been passed.
+			if limited, ans := e.rateLimit(req, j, vs[i:], rid, now); limited {
+				return ans
+			}
+			if i == len(vs) {
+				break
+			}
 		}
-		return answer{code: model.CodeRequestLimitExceeded,
-			message: fmt.Sprintf("over the limit of %d %s requests a second", e.limiter.limit(req.Action), req.Action)}
-	}
-	code, v := j.Canonical(e.faults.passes)
-	if code == model.CodeMalformed && e.faults[FaultMalformedIsNotFound] {
-		code = model.CodeNotFound
-	}
-	if code != "" {
+		code := e.choose(vs[i])
+		if code == "" {
+			continue
+		}
+		if e.faults[FaultMalformedIsNotFound] && (code == model.CodeMalformed || vs[i].Rule == model.RuleIDMalformed) {
+			code = model.CodeNotFound
+		}
 		if e.faults[FaultPartialBatch] {
 			e.applyWhere(req, j, rid, now, func(p model.Instance) bool { return model.AllowsSuccess(j.Action, p, j.Intent) })
 		}
-		return answer{code: code, message: v.Detail + ": " + v.Rule.Requirement}
+		return answer{code: code, message: vs[i].Detail + ": " + vs[i].Rule.Requirement}
 	}
 	if e.faults[FaultStopChargingIgnored] {
 		j.Intent.Mode = model.KeepCharging
@@ -260,6 +313,40 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		return answer{}
 	}
 	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}
+}
+
+// ordered returns the violations in the emulator's precedence order: the
+// model's, or with the request's shape checked first (variant precedence,
+// ledger L-05). Rules that need the caller's account (existence, state)
+// always come after authentication.
+func (e *Emulator) ordered(vs []model.Violation) []model.Violation {
+	out := slices.Clone(vs)
+	slices.SortStableFunc(out, func(a, b model.Violation) int { return e.precedence(a.Rule) - e.precedence(b.Rule) })
+	return out
+}
+
+// precedence is rule r's place in the emulator's order.
+func (e *Emulator) precedence(r *model.Rule) int {
+	if r.RequestShape() && e.variants.get(VariantPrecedence) == "shape-first" {
+		return 2*model.RuleAuthMissing.Rank() - 1
+	}
+	return 2 * r.Rank()
+}
+
+// rateLimit consults the limiter for a request that reached the
+// rate-limit stage and, when it is over the limit, returns the answer: the
+// rate-limit code the variant chooses. rest are the violations still to
+// come (FaultLimitedTakesEffect acts on a request they would let pass).
+func (e *Emulator) rateLimit(req model.Request, j model.Judgement, rest []model.Violation, rid string, now time.Time) (bool, answer) {
+	if e.limiter.allow(req.Account, req.Action, now) {
+		return false, answer{}
+	}
+	if e.faults[FaultLimitedTakesEffect] && !slices.ContainsFunc(rest, func(x model.Violation) bool { return e.choose(x) != "" }) {
+		e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
+	}
+	v := model.Violation{Rule: model.RuleRateLimit, Lenient: model.RuleRateLimit.Lenient, Strict: model.RuleRateLimit.Strict}
+	return true, answer{code: e.choose(v),
+		message: fmt.Sprintf("over the limit of %d %s requests a second", e.limiter.limit(req.Action), req.Action)}
 }
 
 // applyWhere applies the action's canonical effect to every target of j

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"container/heap"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -22,7 +23,7 @@ type store struct {
 	byID     map[string]*record
 	accounts map[string][]*record // each account's instances, in fixture order
 	due      dueHeap
-	latency  time.Duration
+	timing   *timing
 	stuck    bool // FaultStuckStopping: a STOPPING instance never moves on
 }
 
@@ -33,12 +34,13 @@ type record struct {
 	region  string // inst.Region(), which never changes
 	extra   FixtureInstance
 	due     time.Time
-	heapIdx int    // index in the due heap, -1 when not scheduled
-	json    []byte // rendering for DescribeInstances; nil when stale
+	end     time.Time // when the operation in flight ends (see timing)
+	heapIdx int       // index in the due heap, -1 when not scheduled
+	json    []byte    // rendering for DescribeInstances; nil when stale
 }
 
-func newStore(f *FleetFile, latency time.Duration) *store {
-	s := &store{byID: map[string]*record{}, accounts: map[string][]*record{}, latency: latency}
+func newStore(f *FleetFile, t *timing) *store {
+	s := &store{byID: map[string]*record{}, accounts: map[string][]*record{}, timing: t}
 	for _, a := range f.Accounts {
 		recs := make([]*record, 0, len(a.Instances))
 		for _, fi := range a.Instances {
@@ -69,7 +71,7 @@ func (s *store) set(r *record, p model.Instance, now time.Time) {
 		heap.Remove(&s.due, r.heapIdx)
 	}
 	if len(model.Moves(p)) > 0 && !(s.stuck && p.State == model.Stopping) {
-		r.due = now.Add(s.latency)
+		r.due = s.timing.schedule(r, now)
 		heap.Push(&s.due, r)
 	}
 }
@@ -79,8 +81,56 @@ func (s *store) set(r *record, p model.Instance, now time.Time) {
 func (s *store) advance(now time.Time) {
 	for s.due.Len() > 0 && !s.due[0].due.After(now) {
 		r := heap.Pop(&s.due).(*record)
-		s.set(r, model.Moves(r.inst)[0], r.due)
+		s.set(r, s.timing.next(r.inst), r.due)
 	}
+}
+
+// timing is how the emulator's operations unfold: how long each takes
+// (variant latency) and which of the model's possible next states it
+// takes (variant op-state, ledger L-16). Its methods are called with the
+// store's lock held.
+type timing struct {
+	lo, hi  time.Duration
+	opState string
+	rng     *rand.Rand
+}
+
+// schedule returns when an instance just set in flight moves next. An
+// operation draws its duration when it starts; where the operation state
+// may lag or run ahead, the in-between view shows at half time and the
+// operation ends at the full duration.
+func (t *timing) schedule(r *record, now time.Time) time.Time {
+	if r.end.After(now) {
+		return r.end
+	}
+	d := t.lo
+	if t.hi > t.lo {
+		d += time.Duration(t.rng.Int64N(int64(t.hi - t.lo)))
+	}
+	r.end = now.Add(d)
+	if t.opState == "together" {
+		return r.end
+	}
+	return now.Add(d / 2)
+}
+
+// next picks p's next state among the model's spontaneous moves: the
+// canonical one, or the one with its operation state lagging or ahead.
+func (t *timing) next(p model.Instance) model.Instance {
+	moves := model.Moves(p)
+	mode := t.opState
+	if mode == "mixed" {
+		mode = []string{"together", "lag", "ahead"}[t.rng.IntN(3)]
+	}
+	for _, m := range moves {
+		switch {
+		case mode == "lag" && m.LagTo != "":
+			return m
+		case mode == "ahead" && m.State == p.State && m.LatestOperationState == model.OpSuccess:
+			return m
+		}
+	}
+	return moves[0]
 }
 
 // dueHeap orders scheduled records by due time.

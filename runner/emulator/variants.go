@@ -1,0 +1,302 @@
+package emulator
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+)
+
+// A variant is one way a conforming target may answer where the sources
+// leave room: a ledger entry with more than one acceptable answer, or a
+// dimension that is not a code at all (latency, limiter algorithm,
+// response form). The default choice of every variant is the canonical,
+// strict one; `cvmconform emulate --variant NAME=CHOICE` picks another, and
+// `cvmconform selftest` runs the suite against random combinations, each
+// of which must pass (DESIGN "Verdicts one can trust"). The choices live
+// in this one table and are read at the few points that act on them; no
+// check ever asks which variant it talks to.
+
+// Variant is one dimension of choice.
+type Variant struct {
+	Name   string
+	Ledger string // the ledger entry, or the rule, it comes from
+	What   string
+	// Choices lists the named choices; the first is the default. A
+	// variant whose value is a duration (latency) also takes any other.
+	Choices []string
+	// random lists the choices a random combination draws from, where it
+	// is not Choices: latencies long enough to slow a self-test are left
+	// to the user.
+	random []string
+	// parse checks a choice outside Choices; nil if there is none.
+	parse func(string) error
+}
+
+// The names of the variants that are not error codes.
+const (
+	VariantPrecedence   = "precedence"
+	VariantLatency      = "latency"
+	VariantOpState      = "op-state"
+	VariantLimiter      = "limiter"
+	VariantLimiterCount = "limiter-counts"
+	VariantGzip         = "gzip"
+	VariantKeyOrder     = "key-order"
+	VariantRequestID    = "request-id"
+	VariantMessages     = "messages"
+	VariantExtraFields  = "extra-fields"
+	VariantOptional     = "optional-fields"
+	VariantDescribeOrd  = "describe-order"
+	VariantErrorStatus  = "error-status"
+)
+
+// ChoiceSuccess is the choice, in a rule's variant, of serving a request
+// that breaks only that rule (where the rule's lenient outcomes allow it).
+const ChoiceSuccess = "success"
+
+// behaviourVariants are the dimensions that are not a rule's code.
+var behaviourVariants = []Variant{
+	{Name: VariantPrecedence, Ledger: "L-05",
+		What:    "which broken rule answers first: the model's order, or the request's shape (presence, types, batch, ID format, enums, combinations) checked before authentication and the rate limit",
+		Choices: []string{"declared", "shape-first"}},
+	{Name: VariantLatency, Ledger: "L-16, facts §16",
+		What:    "how long each operation (STOPPING, STARTING, …) takes: a duration, or MIN-MAX for a random one in that range per operation (e.g. 10s-30s, as the real cloud)",
+		Choices: []string{"300ms", "0s", "50ms", "1s", "10s-30s", "60s"},
+		random:  []string{"300ms", "0s", "50ms", "100ms-1s", "1s"},
+		parse:   func(s string) error { _, _, err := parseLatency(s); return err }},
+	{Name: VariantOpState, Ledger: "L-16",
+		What:    "LatestOperationState against InstanceState when an operation ends: together; lagging (STOPPED while OPERATING); ahead (STOPPING while SUCCESS, as the real cloud); or either, per operation",
+		Choices: []string{"together", "lag", "ahead", "mixed"}},
+	{Name: VariantLimiter, Ledger: "L-12",
+		What:    "the rate limiter: a sliding one-second window; a fixed window per wall-clock second; a token bucket refilling L a second that bursts up to 2×L",
+		Choices: []string{"sliding", "fixed", "token"}},
+	{Name: VariantLimiterCount, Ledger: "L-12",
+		What:    "whether the limiter counts only the requests it accepts, or refused ones too",
+		Choices: []string{"accepted", "all"}},
+	{Name: VariantGzip, Ledger: "facts §5 (gzip/deflate accepted)",
+		What:    "whether answers are gzip-compressed when the request accepts it",
+		Choices: []string{"no", "yes"}},
+	{Name: VariantKeyOrder, Ledger: "facts §5, §16 (key order undocumented)",
+		What:    "the order of keys in answers: the SDK's struct order, sorted, or reversed",
+		Choices: []string{"declared", "sorted", "reversed"}},
+	{Name: VariantRequestID, Ledger: "facts §16 (RequestId last, as recorded)",
+		What:    "where RequestId stands in Response: last, as the real cloud, or first",
+		Choices: []string{"last", "first"}},
+	{Name: VariantMessages, Ledger: "facts §6 (messages are not part of the contract)",
+		What:    "error messages as the emulator words them, or reworded",
+		Choices: []string{"plain", "reworded"}},
+	{Name: VariantExtraFields, Ledger: "facts §9 (Instance has many fields)",
+		What:    "whether answers carry fields the suite does not know",
+		Choices: []string{"no", "yes"}},
+	{Name: VariantOptional, Ledger: "facts §9, §16 (nullable fields)",
+		What:    "optional fields without a value: null, or left out",
+		Choices: []string{"null", "absent"}},
+	{Name: VariantDescribeOrd, Ledger: "L-15",
+		What:    "the order of DescribeInstances' InstanceSet: oldest or newest first",
+		Choices: []string{"oldest", "newest"}},
+	{Name: VariantErrorStatus, Ledger: "L-23",
+		What:    "the HTTP status of an error answer",
+		Choices: []string{"200", "400"}},
+}
+
+// Variants lists every variant: those of the rules whose lenient outcomes
+// hold more than one answer (named after the rule, lower-cased), then the
+// behaviour dimensions.
+var Variants = append(ruleVariants(), behaviourVariants...)
+
+// ruleVariants derives one variant from each rule that lets a target answer
+// in more than one way: its choices are the rule's lenient outcomes, the
+// canonical one first.
+func ruleVariants() []Variant {
+	var out []Variant
+	for _, r := range model.Rules {
+		opts := r.Lenient.Codes
+		if r.Lenient.Success {
+			opts = append([]string{ChoiceSuccess}, opts...)
+		}
+		if len(opts) < 2 {
+			continue
+		}
+		def := model.CanonicalCode(model.Violation{Rule: r, Lenient: r.Lenient, Strict: r.Strict})
+		if def == "" {
+			def = ChoiceSuccess
+		}
+		choices := []string{def}
+		for _, o := range opts {
+			if o != def {
+				choices = append(choices, o)
+			}
+		}
+		ledger := r.Ledger
+		if ledger == "" {
+			ledger = "rule " + r.ID
+		}
+		out = append(out, Variant{Name: ruleVariantName(r), Ledger: ledger,
+			What: "the answer when " + r.Requirement + " (" + r.Clause + ")", Choices: choices})
+	}
+	return out
+}
+
+func ruleVariantName(r *model.Rule) string { return strings.ToLower(r.ID) }
+
+// VariantNamed returns the variant called name.
+func VariantNamed(name string) (Variant, bool) {
+	for _, v := range Variants {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variant{}, false
+}
+
+// Choices is a combination of variants: name → choice. A variant it does
+// not name takes its default.
+type Choices map[string]string
+
+// String renders the choices that differ from the defaults as
+// NAME=CHOICE,… in name order: what --variant takes back.
+func (c Choices) String() string {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(c)) {
+		if v, ok := VariantNamed(name); ok && c[name] != v.Choices[0] {
+			parts = append(parts, name+"="+c[name])
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// get returns the choice for variant name.
+func (c Choices) get(name string) string {
+	if v, ok := c[name]; ok {
+		return v
+	}
+	if v, ok := VariantNamed(name); ok {
+		return v.Choices[0]
+	}
+	return ""
+}
+
+// Validate reports the first unknown variant or choice.
+func (c Choices) Validate() error {
+	for _, name := range slices.Sorted(maps.Keys(c)) {
+		v, ok := VariantNamed(name)
+		if !ok {
+			return fmt.Errorf("unknown variant %q (see --list-variants)", name)
+		}
+		choice := c[name]
+		if slices.Contains(v.Choices, choice) {
+			continue
+		}
+		if v.parse == nil {
+			return fmt.Errorf("variant %s: unknown choice %q (choices: %s)", name, choice, strings.Join(v.Choices, ", "))
+		}
+		if err := v.parse(choice); err != nil {
+			return fmt.Errorf("variant %s: %v", name, err)
+		}
+	}
+	return nil
+}
+
+// ParseChoices reads a --variant value: NAME=CHOICE pairs separated by
+// commas, or random[:SEED] for a random combination (a random seed when
+// none is given). It returns the choices and, for random, the seed used.
+func ParseChoices(spec string) (Choices, uint64, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "random" || strings.HasPrefix(spec, "random:") {
+		seed := rand.Uint64() >> 1
+		if s, ok := strings.CutPrefix(spec, "random:"); ok {
+			n, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				return nil, 0, fmt.Errorf("random:SEED wants a number, not %q", s)
+			}
+			seed = n
+		}
+		return RandomChoices(seed), seed, nil
+	}
+	c := Choices{}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, choice, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, 0, fmt.Errorf("%q is not NAME=CHOICE (or random[:SEED])", part)
+		}
+		c[strings.TrimSpace(name)] = strings.TrimSpace(choice)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, 0, err
+	}
+	return c, 0, nil
+}
+
+// RandomChoices draws one choice of every variant from seed.
+func RandomChoices(seed uint64) Choices {
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	c := Choices{}
+	for _, v := range Variants {
+		from := v.random
+		if from == nil {
+			from = v.Choices
+		}
+		c[v.Name] = from[r.IntN(len(from))]
+	}
+	return c
+}
+
+// Merge returns c with the choices of d put over it.
+func (c Choices) Merge(d Choices) Choices {
+	out := Choices{}
+	for k, v := range c {
+		out[k] = v
+	}
+	for k, v := range d {
+		out[k] = v
+	}
+	return out
+}
+
+// parseLatency reads a latency choice: a duration, or MIN-MAX.
+func parseLatency(s string) (lo, hi time.Duration, err error) {
+	a, b, ranged := strings.Cut(s, "-")
+	if lo, err = time.ParseDuration(a); err != nil {
+		return 0, 0, fmt.Errorf("latency %q: want a duration (300ms) or a range (10s-30s)", s)
+	}
+	hi = lo
+	if ranged {
+		if hi, err = time.ParseDuration(b); err != nil || hi < lo {
+			return 0, 0, fmt.Errorf("latency %q: want a range MIN-MAX with MIN ≤ MAX", s)
+		}
+	}
+	if lo < 0 {
+		return 0, 0, fmt.Errorf("latency %q is negative", s)
+	}
+	return lo, hi, nil
+}
+
+// choose is the emulator's answer to one violation: "" to pass over it
+// (a fault that breaks the rule, or a variant that serves it), else the
+// code the chosen variant names, where the violation accepts it, else the
+// canonical code.
+func (e *Emulator) choose(x model.Violation) string {
+	if e.faults.passes(x.Rule) {
+		return ""
+	}
+	canonical := model.CanonicalCode(x)
+	c, ok := e.variants[ruleVariantName(x.Rule)]
+	switch {
+	case !ok:
+		return canonical
+	case c == ChoiceSuccess && x.Lenient.Success:
+		return ""
+	case c != ChoiceSuccess && x.Lenient.Has(c):
+		return c
+	}
+	return canonical
+}
