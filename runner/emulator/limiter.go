@@ -7,14 +7,30 @@ import (
 	"github.com/cvmconform/cvmconform/model"
 )
 
-// limiter is a sliding-window-log rate limiter per account and action: at
-// most limit(action) requests accepted in any second, counted by arrival
-// on the emulator's clock; refused requests do not count (ledger L-12
-// allows either). It is safe for concurrent use.
+// limiter is a rate limiter per account and action: about limit(action)
+// requests accepted a second, counted by arrival on the emulator's clock.
+// The docs name a rate, not an algorithm, nor whether refused requests
+// count (ledger L-12), so both are variants (VariantLimiter,
+// VariantLimiterCount):
+//
+//   - sliding (the default): a sliding-window log, at most L arrivals
+//     accepted in any second;
+//   - fixed: a window per wall-clock second, at most L accepted among the
+//     arrivals whose time truncated to the second is the same;
+//   - token: a token bucket of capacity 2×L refilled at L a second,
+//     starting full, so it bursts up to 2×L;
+//
+// and each counts only the requests it accepts (the default) or refused
+// ones too (see the allow methods for what "too" means to each). It is safe
+// for concurrent use.
 type limiter struct {
 	mu    sync.Mutex
 	limit func(action string) int // 0 = unlimited
-	logs  map[limitKey][]time.Time
+	// fresh returns the empty state of one account's action.
+	fresh func() limitState
+	// countAll counts refused requests too (limiter-counts=all).
+	countAll bool
+	states   map[limitKey]limitState
 	// bucket maps an action to the one whose limit it counts against
 	// (FaultDescribesAsStops); nil for none.
 	bucket map[string]string
@@ -22,8 +38,22 @@ type limiter struct {
 
 type limitKey struct{ account, action string }
 
-func newLimiter(stopLimit int) *limiter {
-	return &limiter{
+// limitState is one account's action under one algorithm: allow reports
+// whether an arrival at now is within a limit of n a second, and counts it
+// if so (or, with countAll, in any case). Arrivals come in the order the
+// limiter is consulted, which under the real clock may be a little out of
+// time order (requests read the clock before they queue for the store);
+// each state copes with that rather than trusting it.
+type limitState interface {
+	allow(now time.Time, n int, countAll bool) bool
+}
+
+// newLimiter returns the limiter of the variants' algorithm (sliding, fixed
+// or token; "" is sliding) and counting (accepted or all; "" is accepted),
+// with Stop limited to stopLimit a second (0: no limit on any action) and
+// every other action to its documented limit.
+func newLimiter(stopLimit int, algorithm, counts string) *limiter {
+	l := &limiter{
 		limit: func(action string) int {
 			switch {
 			case stopLimit == 0:
@@ -33,8 +63,18 @@ func newLimiter(stopLimit int) *limiter {
 			}
 			return model.RateLimit(action)
 		},
-		logs: map[limitKey][]time.Time{},
+		countAll: counts == "all",
+		states:   map[limitKey]limitState{},
 	}
+	switch algorithm {
+	case "fixed":
+		l.fresh = func() limitState { return &fixedWindow{} }
+	case "token":
+		l.fresh = func() limitState { return &tokenBucket{} }
+	default:
+		l.fresh = func() limitState { return &slidingLog{} }
+	}
+	return l
 }
 
 // allow reports whether a request of action by account arriving at now is
@@ -51,16 +91,94 @@ func (l *limiter) allow(account, action string, now time.Time) bool {
 		n = l.limit(action)
 	}
 	k := limitKey{account, action}
-	log := l.logs[k]
+	s := l.states[k]
+	if s == nil {
+		s = l.fresh()
+		l.states[k] = s
+	}
+	return s.allow(now, n, l.countAll)
+}
+
+// slidingLog logs the arrivals of the last second. With countAll a refused
+// arrival is logged too, so traffic kept over the limit is refused until it
+// lets a whole second's arrivals age out.
+type slidingLog struct{ log []time.Time }
+
+func (s *slidingLog) allow(now time.Time, n int, countAll bool) bool {
 	cut := 0
-	for cut < len(log) && now.Sub(log[cut]) >= time.Second {
+	for cut < len(s.log) && now.Sub(s.log[cut]) >= time.Second {
 		cut++
 	}
-	log = log[cut:]
-	if len(log) >= n {
-		l.logs[k] = log
-		return false
+	s.log = s.log[cut:]
+	ok := len(s.log) < n
+	if ok || countAll {
+		s.log = append(s.log, now)
 	}
-	l.logs[k] = append(log, now)
-	return true
+	return ok
+}
+
+// fixedWindow counts the arrivals of one wall-clock second (the arrival
+// time truncated to the second). An arrival from a second before the
+// current window (out of order) counts in the current one, the stricter
+// choice. With countAll a refused arrival is counted too; that changes
+// nothing one can observe, as a refusal means the window already holds L
+// and every window starts from zero, but the count is kept as the variant
+// says.
+type fixedWindow struct {
+	second time.Time
+	count  int
+}
+
+func (f *fixedWindow) allow(now time.Time, n int, countAll bool) bool {
+	if w := now.Truncate(time.Second); w.After(f.second) {
+		f.second, f.count = w, 0
+	}
+	ok := f.count < n
+	if ok || countAll {
+		f.count++
+	}
+	return ok
+}
+
+// tokenBucket holds up to 2×L tokens, starts full and gains L a second; an
+// accepted arrival takes one. The tokens are kept in billionths
+// (nanotokens), so that L a second is exactly L nanotokens a nanosecond and
+// no rounding ever refuses the arrival that a whole number of refill
+// periods has paid for.
+//
+// A bucket cannot go below zero, so "refused requests count too"
+// (countAll) cannot take a token from it. It is defined here as: a refused
+// request empties the bucket, forfeiting the fraction of a token (less
+// than one) refilled towards the next acceptance, so the next token comes
+// a full 1/L after the last refusal. Traffic kept closer together than 1/L
+// is then refused throughout, as a sliding log that logs refusals refuses
+// it; every refusal still follows at least L−1 arrivals in the second
+// before it (the budget of L refilled tokens is spent on acceptances and
+// on forfeits of less than one each), which is what model.CheckRate asks.
+type tokenBucket struct {
+	nanotokens int64
+	last       time.Time
+	started    bool
+}
+
+func (b *tokenBucket) allow(now time.Time, n int, countAll bool) bool {
+	const one = int64(time.Second) // a token, in nanotokens
+	capacity := 2 * int64(n) * one
+	switch d := now.Sub(b.last); {
+	case !b.started || d >= 2*time.Second: // an empty bucket fills in 2 s
+		b.nanotokens, b.started = capacity, true
+	case d > 0:
+		b.nanotokens = min(capacity, b.nanotokens+int64(n)*int64(d))
+	}
+	if now.After(b.last) {
+		b.last = now
+	}
+	if b.nanotokens >= one {
+		b.nanotokens -= one
+		return true
+	}
+	if countAll {
+		b.nanotokens = 0
+	}
+	return false
 }
