@@ -18,7 +18,8 @@ import (
 // harmless on a real cloud, and counted by a limiter, which comes before
 // existence in the check order. Every timeline is judged by
 // model.CheckRate, which accepts a sliding window, a fixed window or a
-// token bucket of the limit — counting refused requests or not — and
+// token bucket of the limit bursting up to twice it — counting refused
+// requests or not — and
 // rejects one 30% too strict or too loose; its doc comment gives the
 // tolerance. Times are measured per request (sent, received) and the
 // verdicts are decided on those intervals, never on sleeps.

@@ -64,7 +64,7 @@ var Ledger = []LedgerEntry{
 		Rules:   []*Rule{RuleFinanceHost, RuleAtFinanceHost}},
 	{ID: "L-12", Topic: "Rate-limit accounting",
 		Sources: "seed §1: 10 requests a second; facts §15: per action, per region's API server, per sub-account, window by arrival time; whether refused calls count, the window type, and the sub-code are not said (facts \"silent\" 11)",
-		Choice:  "any RequestLimitExceeded sub-code (strict: RequestLimitExceeded); sliding window, fixed window and token bucket all accepted, counting refusals or not; tolerance documented on CheckRate",
+		Choice:  "any RequestLimitExceeded sub-code (strict: RequestLimitExceeded); sliding window, fixed window and token bucket (bursting up to 2×L) all accepted, counting refusals or not; tolerance documented on CheckRate",
 		Rules:   []*Rule{RuleRateLimit}},
 	{ID: "L-13", Topic: "Batch atomicity",
 		Sources:  "no per-instance results exist; only the legacy API 2.0 doc hints all-or-nothing (facts §8, \"silent\" 7)",

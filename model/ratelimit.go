@@ -19,16 +19,25 @@ import (
 //
 //   - a sliding window (log): at most L arrivals accepted in any 1 s;
 //   - a fixed window: at most L accepted per calendar second;
-//   - a token bucket of capacity L refilled at L a second;
+//   - a token bucket refilled at L a second, of any capacity from 1 to 2L
+//     (bursting up to 2L after a quiet spell, as many gateways do);
 //   - any of them counting refused arrivals too.
 //
-// Too loose. In any interval of length T, all three accept at most
-// L·(⌈T⌉+1) requests: the fixed window is the worst, as an interval
-// touches up to ⌈T⌉+1 windows; a token bucket accepts at most L+L·T and a
-// sliding window L·⌈T⌉. An attempt counts only when its whole round trip
-// lies inside the interval, so it surely arrived there. A limiter 30% too
-// loose exceeds the bound once saturated for more than 10/3 s (1.3·L·T >
-// L·(T+1)), and a missing limiter in any burst of more than 2L.
+// Too loose, two bounds. An attempt counts only when its whole round trip
+// lies inside the interval, so it surely arrived there.
+//
+//   - Any interval of length T: at most 2L+L·T accepted. The 2L bucket is
+//     the worst (a full bucket, then the refill); a fixed window accepts
+//     at most L·(⌈T⌉+1), as an interval touches up to ⌈T⌉+1 windows, and a
+//     sliding window L·⌈T⌉. A missing limiter exceeds it in any burst of
+//     more than 2L.
+//   - After a refusal: a limiter that refused an arrival was full then,
+//     so from that arrival on it accepts at most L·⌈T⌉+1 in T (a bucket
+//     held under one token; a window was at L). An interval starts at a
+//     refused attempt's send and counts the attempts sent after its
+//     answer, which surely arrived after it. This is what catches a
+//     limiter 30% too loose within a second or two of saturation,
+//     whatever burst it allows first (1.3·L > L+1 for L ≥ 4).
 //
 // Too strict. A conforming limiter refuses an arrival only after at least
 // L−1 arrivals in the second before it (a token bucket may hold just under
@@ -93,9 +102,17 @@ func CheckRate(limit int, attempts []Attempt) []*Finding {
 const rateClause = "seed §1: \"A maximum of 10 requests can be initiated per second for this API\""
 
 // LooseBound is the most requests a reasonable limiter of limit a second
-// accepts in an interval of length d: limit·(⌈d⌉+1).
+// accepts in an interval of length d: 2·limit + limit·d, a token bucket of
+// capacity 2·limit.
 func LooseBound(limit int, d time.Duration) int {
-	return limit * (int(math.Ceil(d.Seconds())) + 1)
+	return 2*limit + int(float64(limit)*d.Seconds())
+}
+
+// BoundAfterRefusal is the most requests a reasonable limiter of limit a
+// second accepts in an interval of length d that starts at an arrival it
+// refused: limit·⌈d⌉ + 1.
+func BoundAfterRefusal(limit int, d time.Duration) int {
+	return limit*int(math.Ceil(d.Seconds())) + 1
 }
 
 func tooLoose(limit int, at []Attempt) *Finding {
@@ -103,23 +120,33 @@ func tooLoose(limit int, at []Attempt) *Finding {
 	excess := 0
 	byReceipt := append([]Attempt(nil), at...)
 	sort.SliceStable(byReceipt, func(i, j int) bool { return byReceipt[i].Received.Before(byReceipt[j].Received) })
-	for i, start := range at {
-		if i > 0 && at[i-1].Sent.Equal(start.Sent) {
-			continue
-		}
+	// count walks the attempts that surely arrived in an interval starting
+	// at start and sent from `from` on, and keeps the worst excess over
+	// bound.
+	count := func(start, from time.Time, bound func(time.Duration) int, what string) {
 		n := 0
 		for _, e := range byReceipt {
-			if !e.accepted() || e.Sent.Before(start.Sent) {
+			if !e.accepted() || e.Sent.Before(from) {
 				continue
 			}
 			n++
-			d := e.Received.Sub(start.Sent)
-			if bound := LooseBound(limit, d); n-bound > excess {
-				excess = n - bound
+			d := e.Received.Sub(start)
+			if b := bound(d); n-b > excess {
+				excess = n - b
 				worst = &Finding{Rule: "RATE-TOO-LOOSE", Clause: rateClause,
-					Expected: fmt.Sprintf("at most %d accepted in %s (%d a second; a fixed window's worst case)", bound, d.Round(time.Millisecond), limit),
+					Expected: fmt.Sprintf("at most %d accepted in %s %s (%d a second)", b, d.Round(time.Millisecond), what, limit),
 					Actual:   fmt.Sprintf("%d accepted", n)}
 			}
+		}
+	}
+	for i, start := range at {
+		if i == 0 || !at[i-1].Sent.Equal(start.Sent) {
+			count(start.Sent, start.Sent, func(d time.Duration) int { return LooseBound(limit, d) },
+				"(a token bucket of capacity 2×L, the loosest reasonable limiter)")
+		}
+		if start.Limited {
+			count(start.Sent, start.Received, func(d time.Duration) int { return BoundAfterRefusal(limit, d) },
+				"after a refusal (a limiter that refuses is full)")
 		}
 	}
 	return worst

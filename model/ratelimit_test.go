@@ -86,13 +86,15 @@ func (unlimited) allow(time.Duration) bool { return true }
 
 // reasonable returns the limiters of rate L the specification must accept.
 func reasonable(t *rapid.T, limit float64) limiter {
-	switch rapid.IntRange(0, 3).Draw(t, "limiter") {
+	switch rapid.IntRange(0, 4).Draw(t, "limiter") {
 	case 0:
 		return &slidingLog{limit: limit}
 	case 1:
 		return &slidingLog{limit: limit, countRefusals: true}
 	case 2:
 		return &fixedWindow{limit: limit, offset: time.Duration(rapid.IntRange(0, 999).Draw(t, "windowOffsetMs")) * time.Millisecond}
+	case 3:
+		return &tokenBucket{rate: limit, capacity: 2 * limit}
 	}
 	return &tokenBucket{rate: limit, capacity: limit}
 }
@@ -192,6 +194,7 @@ func TestCheckRateAcceptsEveryReasonableLimiterOnTheChecksTraffic(t *testing.T) 
 			func() limiter { return &fixedWindow{limit: float64(limit)} },
 			func() limiter { return &fixedWindow{limit: float64(limit), offset: 900 * time.Millisecond} },
 			func() limiter { return &tokenBucket{rate: float64(limit), capacity: float64(limit)} },
+			func() limiter { return &tokenBucket{rate: float64(limit), capacity: 2 * float64(limit)} },
 		} {
 			for name, traffic := range map[string][]send{"burst": burst(limit), "saturation": saturation(limit), "paced": paced(limit)} {
 				lim := l()
@@ -221,6 +224,8 @@ func TestCheckRateRejectsBadLimiters(t *testing.T) {
 		{"30% too strict window, paced at 0.7L", &slidingLog{limit: 6}, paced(limit), "RATE-TOO-STRICT"},
 		{"capacity-1 bucket, burst", &tokenBucket{rate: limit, capacity: 1}, burst(limit), "RATE-TOO-STRICT"},
 		{"30% too loose bucket, saturation", &tokenBucket{rate: 13, capacity: 13}, saturation(limit), "RATE-TOO-LOOSE"},
+		{"30% too loose 2L bucket, saturation", &tokenBucket{rate: 13, capacity: 20}, saturation(limit), "RATE-TOO-LOOSE"},
+		{"3L bucket, burst", &tokenBucket{rate: limit, capacity: 3 * limit}, burst(limit), "RATE-TOO-LOOSE"},
 		{"30% too loose window, saturation", &slidingLog{limit: 13}, saturation(limit), "RATE-TOO-LOOSE"},
 		{"30% too loose fixed window, saturation", &fixedWindow{limit: 13}, saturation(limit), "RATE-TOO-LOOSE"},
 	}
@@ -259,7 +264,10 @@ func TestRateLimitsAndBound(t *testing.T) {
 	require.Equal(t, 10, RateLimit(ActionStart))
 	require.Equal(t, 40, RateLimit(ActionDescribe))
 	require.Equal(t, 0, RateLimit("RebootInstances"))
-	for d, want := range map[time.Duration]int{0: 10, time.Millisecond: 20, time.Second: 20, 1500 * time.Millisecond: 30} {
+	for d, want := range map[time.Duration]int{0: 20, time.Millisecond: 20, time.Second: 30, 1500 * time.Millisecond: 35} {
 		require.Equal(t, want, LooseBound(10, d), fmt.Sprint(d))
+	}
+	for d, want := range map[time.Duration]int{0: 1, time.Millisecond: 11, time.Second: 11, 1500 * time.Millisecond: 21} {
+		require.Equal(t, want, BoundAfterRefusal(10, d), fmt.Sprint(d))
 	}
 }
