@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,18 +33,10 @@ func (s *store) describe(account, region string, j model.Judgement, ids []string
 // describePage appends the page's rendered instances to buf and returns
 // it with the total number of matches. The caller holds the store lock.
 func (s *store) describePage(buf []byte, account, region string, j model.Judgement, ids []string) ([]byte, int) {
-	var want map[string]bool
-	if len(ids) > 0 {
-		want = make(map[string]bool, len(ids))
-		for _, id := range ids {
-			want[id] = true
-		}
-	}
+	want := idSet(ids)
 	total, listed := 0, 0
 	for _, r := range s.accounts[account] {
-		p := &r.inst
-		if p.State == model.Terminated || (region != "" && r.region != region) ||
-			(want != nil && !want[p.ID]) || !matchesFilters(p, j.Filters) {
+		if !r.matches(region, want, j.Filters) {
 			continue
 		}
 		total++
@@ -57,6 +50,57 @@ func (s *store) describePage(buf []byte, account, region string, j model.Judgeme
 		listed++
 	}
 	return buf, total
+}
+
+// describeAs renders DescribeInstances' answer fields like describe, in
+// form f: the matches in fixture order or newest first (Offset and Limit
+// page over that order), each instance as instanceAs makes it. Nothing is
+// cached: it is the slow path of the response-form variants. The caller
+// holds the store lock.
+func (s *store) describeAs(f form, account, region string, j model.Judgement, ids []string) tcapi.RawObject {
+	want := idSet(ids)
+	var matched []*record
+	for _, r := range s.accounts[account] {
+		if r.matches(region, want, j.Filters) {
+			matched = append(matched, r)
+		}
+	}
+	if f.newest {
+		slices.Reverse(matched)
+	}
+	from := min(max(j.Offset, 0), len(matched))
+	page := matched[from : from+max(0, min(j.Limit, len(matched)-from))]
+	buf := append([]byte(nil), `{"InstanceSet":[`...)
+	for i, r := range page {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, instanceAs(f, r.render())...)
+	}
+	buf = append(buf, `],"TotalCount":`...)
+	buf = strconv.AppendInt(buf, int64(len(matched)), 10)
+	return append(buf, '}')
+}
+
+// idSet is the set of the requested InstanceIds; nil when none are.
+func idSet(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	return want
+}
+
+// matches reports whether DescribeInstances lists the instance: not
+// terminated, in region (any if ""), among want (any if nil), and
+// matching the filters.
+func (r *record) matches(region string, want map[string]bool, filters []model.Filter) bool {
+	p := &r.inst
+	return p.State != model.Terminated && (region == "" || r.region == region) &&
+		(want == nil || want[p.ID]) && matchesFilters(p, filters)
 }
 
 // matchesFilters evaluates the filters the emulator supports (facts §9):

@@ -224,14 +224,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		if p := recover(); p != nil {
 			e.log.Error("panic", "request_id", rid, "panic", fmt.Sprint(p))
 			a = answer{code: model.CodeInternalError, message: "internal error"}
-			tcapi.WriteError(w, rid, a.code, a.message)
+			e.writeError(w, hr, rid, a.code, a.message)
 		}
 		e.logRequest(hr, req, rid, a, time.Since(start))
 	}()
 	body, err := io.ReadAll(io.LimitReader(hr.Body, e.limits.ReadLimit()))
 	if err != nil {
 		a = answer{code: model.CodeInternalError, message: "could not read the request body"}
-		tcapi.WriteError(w, rid, a.code, a.message)
+		e.writeError(w, hr, rid, a.code, a.message)
 		return
 	}
 	req = tcapi.Decode(hr, body, e.keys, e.limits)
@@ -246,11 +246,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	a = e.answer(req, rid)
 	switch {
 	case a.code != "":
-		tcapi.WriteError(w, rid, a.code, a.message)
+		e.writeError(w, hr, rid, a.code, a.message)
 	case a.describe != nil:
-		tcapi.WriteSuccess(w, rid, a.describe)
+		e.writeDescribe(w, hr, req, rid, a.describe)
 	default:
-		tcapi.WriteSuccess(w, rid, nil)
+		e.writeSuccess(w, hr, rid)
 	}
 }
 
