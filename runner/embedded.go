@@ -13,6 +13,10 @@ type EmbeddedOptions struct {
 	Latency   time.Duration // operation latency; emulator.DefaultLatency if zero
 	RateLimit int           // StopInstances per second; the documented 10 if zero
 	Faults    []string      // faults to inject (self-tests)
+	// Variants choose among the answers the sources allow (self-tests);
+	// Seed drives the emulator's random choices.
+	Variants emulator.Choices
+	Seed     uint64
 }
 
 // Embedded is the reference emulator on a loopback port, with the
@@ -26,7 +30,7 @@ type Embedded struct {
 // free loopback port, with generated credentials. The caller must Close it.
 func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	e, err := emulator.New(emulator.Config{Fleet: emulator.DefaultFleet(), Latency: o.Latency,
-		RateLimit: o.RateLimit, Faults: o.Faults})
+		RateLimit: o.RateLimit, Faults: o.Faults, Variants: o.Variants, Seed: o.Seed})
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func New(cfg Config) (*Emulator, error) {
 		e.home = e.store.accounts[cfg.Fleet.Accounts[0].Name][0].region
 	}
 	e.store.stuck = faults[FaultStuckStopping]
-	e.limiter = newLimiter(rate)
+	e.limiter = newLimiter(rate, cfg.Variants.get(VariantLimiter), cfg.Variants.get(VariantLimiterCount))
 	if faults[FaultDescribesAsStops] {
 		e.limiter.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
 	}

@@ -137,7 +137,7 @@ func ruleVariants() []Variant {
 			ledger = "rule " + r.ID
 		}
 		out = append(out, Variant{Name: ruleVariantName(r), Ledger: ledger,
-			What: "the answer when " + r.Requirement + " (" + r.Clause + ")", Choices: choices})
+			What: "the code (or success) for a request that breaks " + r.ID + ": " + r.Requirement + " (" + r.Clause + ")", Choices: choices})
 	}
 	return out
 }
@@ -158,16 +158,25 @@ func VariantNamed(name string) (Variant, bool) {
 // not name takes its default.
 type Choices map[string]string
 
-// String renders the choices that differ from the defaults as
-// NAME=CHOICE,… in name order: what --variant takes back.
+// String renders the choices as NAME=CHOICE,… in name order: what
+// --variant takes back.
 func (c Choices) String() string {
 	var parts []string
 	for _, name := range slices.Sorted(maps.Keys(c)) {
-		if v, ok := VariantNamed(name); ok && c[name] != v.Choices[0] {
-			parts = append(parts, name+"="+c[name])
-		}
+		parts = append(parts, name+"="+c[name])
 	}
 	return strings.Join(parts, ",")
+}
+
+// Changed returns the choices that differ from their variant's default.
+func (c Choices) Changed() Choices {
+	out := Choices{}
+	for name, choice := range c {
+		if v, ok := VariantNamed(name); !ok || choice != v.Choices[0] {
+			out[name] = choice
+		}
+	}
+	return out
 }
 
 // get returns the choice for variant name.
@@ -299,4 +308,10 @@ func (e *Emulator) choose(x model.Violation) string {
 		return c
 	}
 	return canonical
+}
+
+// LatencyOf returns the range of operation latencies the choices name (the
+// variant's default where they name none).
+func LatencyOf(c Choices) (lo, hi time.Duration, err error) {
+	return parseLatency(c.get(VariantLatency))
 }
