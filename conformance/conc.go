@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -254,12 +253,9 @@ func (c *Ctx) artifact(name string) (string, error) {
 // concurrent clients) to settle, and records them as seen.
 func (c *Ctx) resync(ids []string) error {
 	fresh := model.NewObserver(runner.AccountMain, c.run.cfg.Target.Region, c.run.strict)
-	res, err := c.run.target.Settle(c, c.check.ID, fresh, ids, c.run.settle)
+	res, err := c.settleWith(fresh, ids)
 	if err != nil {
 		return err
-	}
-	if len(res.Unsettled) > 0 {
-		return c.Failf("ASYNC: %s still in flight after %s [seed §1]", strings.Join(res.Unsettled, ", "), c.run.settle)
 	}
 	for _, id := range ids {
 		if v, ok := res.Last[id]; ok {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
@@ -167,6 +168,27 @@ func (c *Ctx) ExpectX(s runner.Send) (*runner.Exchange, error) {
 	return x, nil
 }
 
+// Probe sends a request that only establishes a check's precondition. The
+// model still judges it (so the observer learns from the answer), but a
+// probe never fails a check (DESIGN "Verdicts one can trust"): when the
+// answer is an error, or one the model does not accept, the target cannot
+// serve the check, and Probe returns a skip saying why; need says what the
+// check needed, e.g. "the Finance region at its Finance host".
+func (c *Ctx) Probe(s runner.Send, need string) (*runner.Exchange, error) {
+	x, f, err := c.Send(s)
+	switch {
+	case err != nil:
+		return x, err
+	case f != nil:
+		return x, c.Skipf("the check needs %s, and the probe's answer was not usable (%s)", need, oneLine(f))
+	case x.Outcome.Unknown:
+		return x, c.Skipf("the check needs %s, and the probe got no answer", need)
+	case x.Outcome.Code != "":
+		return x, c.Skipf("the check needs %s, and the target refused it (%s)", need, x.Outcome.Code)
+	}
+	return x, nil
+}
+
 // Note adds a line to the check's transcript.
 func (c *Ctx) Note(format string, args ...any) {
 	c.steps = append(c.steps, "    # "+fmt.Sprintf(format, args...))
@@ -283,13 +305,15 @@ func (c *Ctx) use(ids []string) {
 }
 
 // Settle waits until the instances are stable, judging every observation,
-// and fails the check if one stays in flight past the settle timeout.
+// and fails the check if one stays in flight past the settle bound. Once
+// an operation has been shown stuck, Settle does not wait again: it skips
+// the check at once, naming the check that showed it (see runState.stuck).
 func (c *Ctx) Settle(ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	before := c.run.target.Transcript().Len()
-	res, err := c.run.target.Settle(c, c.check.ID, c.run.obs, ids, c.run.settle)
+	res, err := c.settleWith(c.run.obs, ids)
 	polls := c.run.target.Transcript().Len() - before
 	if err != nil {
 		return err
@@ -304,11 +328,23 @@ func (c *Ctx) Settle(ids ...string) error {
 	if len(res.Findings) > 0 {
 		return c.Fail(res.Findings[0])
 	}
-	if len(res.Unsettled) > 0 {
-		return c.Failf("ASYNC: %s still in flight after %s: an operation must end (seed §1: \"STOPPED when the instance is successfully shut down\"; facts §8)",
-			strings.Join(res.Unsettled, ", "), c.run.settle)
-	}
 	return nil
+}
+
+// settleWith waits, judging with obs, until the instances are stable. An
+// instance still in flight at the bound is a failure, recorded as the
+// run's stuck operation; with one recorded, it skips at once.
+func (c *Ctx) settleWith(obs *model.Observer, ids []string) (runner.Settled, error) {
+	if st := c.run.stuckOp(); st != nil {
+		return runner.Settled{}, c.Skipf("not waited for: %s", st.cause())
+	}
+	began := time.Now()
+	res, err := c.run.target.Settle(c, c.check.ID, obs, ids, c.run.settle)
+	if err != nil || len(res.Unsettled) == 0 {
+		return res, err
+	}
+	st := c.run.markStuck(c.check.ID, res, began)
+	return res, c.Failf("ASYNC: %s (seed §1: \"STOPPED when the instance is successfully shut down\"; facts §8)", st.verdict())
 }
 
 // Observe describes the instances and judges what the target shows.

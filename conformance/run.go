@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cvmconform/cvmconform/model"
@@ -43,6 +44,9 @@ type Config struct {
 	// SettleTimeout bounds how long an operation may take; 0 picks one
 	// for the target (runner.SettleTimeout).
 	SettleTimeout time.Duration
+	// FailFast stops starting checks after the first failure; the checks
+	// not started are reported as skipped, "not run", with the reason.
+	FailFast bool
 
 	_ struct{}
 }
@@ -75,6 +79,9 @@ type runState struct {
 	views   map[string]model.View // the fleet as discovered
 	settle  time.Duration
 	started time.Time
+
+	mu    sync.Mutex
+	stuck *stuckOp // the first operation seen in flight past the settle bound
 }
 
 // Run discovers the target's fleet and carries out the selected checks in
@@ -124,19 +131,33 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: s.seed, Strict: cfg.Strict,
 		Fleet: s.fleetLine(), Started: s.started}
 	var finals []*Check
+	failed := ""
 	for _, c := range checks {
 		if c.Final {
 			finals = append(finals, c)
 			continue
 		}
-		out.Checks = append(out.Checks, s.runCheck(ctx, c))
+		if failed != "" {
+			out.Checks = append(out.Checks, notRun(c, "--fail-fast: "+failed+" failed"))
+			continue
+		}
+		res := s.runCheck(ctx, c)
+		out.Checks = append(out.Checks, res)
 		if ctx.Err() != nil {
 			return out, fmt.Errorf("%w: %v", ErrCannotRun, ctx.Err())
 		}
+		if cfg.FailFast && res.Status == report.Fail {
+			failed = res.ID
+		}
 	}
 	for _, c := range finals {
+		if failed != "" {
+			out.Checks = append(out.Checks, notRun(c, "--fail-fast: "+failed+" failed"))
+			continue
+		}
 		out.Checks = append(out.Checks, s.runCheck(ctx, c))
 	}
+	s.lookAgain(ctx, &out)
 	out.Duration = time.Since(s.started)
 	out.Requests = s.target.Transcript().Len()
 	return out, nil
@@ -198,6 +219,8 @@ func (s *runState) runCheck(ctx context.Context, c *Check) report.Check {
 	var err error
 	if reason := s.lacks(c.Needs); reason != "" {
 		err = &skipped{reason: reason}
+	} else if st := s.stuckOp(); st != nil && c.Needs.Running+c.Needs.Stopped > 0 {
+		err = &skipped{reason: "not run: it needs instances to change state, and " + st.cause()}
 	} else {
 		err = s.protect(c, x)
 	}
@@ -226,6 +249,12 @@ func (s *runState) runCheck(ctx context.Context, c *Check) report.Check {
 	res.Requests = s.target.Transcript().Len() - before
 	s.cfg.Progress.Done(res)
 	return res
+}
+
+// notRun is the result of a check the run did not start.
+func notRun(c *Check, why string) report.Check {
+	return report.Check{ID: c.ID, Title: c.Title, Spec: c.Clause, Severity: string(c.Severity),
+		Status: report.Skip, Reason: "not run: " + why}
 }
 
 // protect runs a check, turning a panic into an error: a broken check

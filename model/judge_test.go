@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
 )
 
 // Table tests keyed to the seed: every parameter row (seed §2), every error
@@ -333,5 +334,35 @@ func TestRulesAreWellFormed(t *testing.T) {
 		if !strings.Contains(r.Clause, "§") && !strings.Contains(r.Clause, "DESIGN") && !strings.Contains(r.Clause, "silent") {
 			t.Errorf("rule %s cites no clause: %q", r.ID, r.Clause)
 		}
+	}
+}
+
+// Ledger L-26: a target known to serve the run's region may refuse
+// another listed region as unsupported in lenient mode; strict mode wants
+// it served, as the real API serves every region it lists. Neither
+// touches the run's own region or a region nobody lists.
+func TestRegionNotServed(t *testing.T) {
+	t.Parallel()
+	home := Env{Now: t0, Limited: No, Home: "ap-guangzhou"}
+	cases := []struct {
+		name          string
+		region        string
+		env           Env
+		lenient, strc Outcomes
+		reason        string
+	}{
+		{"another listed region", "ap-shanghai", home, Fail(CodeUnsupportedRegion).OrSucceed(), Succeed(), "L-26"},
+		{"the run's own region", "ap-guangzhou", home, Succeed(), Succeed(), "the home region is served"},
+		{"no home known", "ap-shanghai", env, Succeed(), Succeed(), "a definite target decides itself"},
+		{"an unlisted region", "xx-nowhere", home, RuleRegionUnknown.Lenient, RuleRegionUnknown.Strict, "PROTO-REGION-UNKNOWN alone"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := request(ActionDescribe, nil)
+			r.Region = c.region
+			j := Judge(Instances{}, r, c.env)
+			require.Equal(t, c.lenient, j.Lenient, c.reason)
+			require.Equal(t, c.strc, j.Strict, c.reason)
+		})
 	}
 }

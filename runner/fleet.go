@@ -109,13 +109,16 @@ func (t *Target) Discover(ctx context.Context, check string) ([]model.View, erro
 	return all, nil
 }
 
-// SettleTimeout is how long instances may take to finish their
-// operations: seconds on loopback, minutes on a cloud.
+// SettleTimeout is the default bound on how long an operation may take
+// (--settle-timeout). The API gives none, so the default must fit the
+// slowest defensible target: on loopback it covers an emulator whose
+// transitions take a minute and more; on a cloud, whose stops take tens
+// of seconds (facts §16), it allows ten minutes.
 func SettleTimeout(endpoint string) time.Duration {
 	if Loopback(endpoint) {
-		return 15 * time.Second
+		return 90 * time.Second
 	}
-	return 5 * time.Minute
+	return 10 * time.Minute
 }
 
 // Settled is the result of Settle.
@@ -167,7 +170,8 @@ func (t *Target) Settle(ctx context.Context, check string, obs *model.Observer, 
 			out.Unsettled = pending
 			break
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		// The last poll is at the deadline, not a backoff step past it.
+		if err := sleepCtx(ctx, min(wait, time.Until(deadline)+time.Millisecond)); err != nil {
 			return out, err
 		}
 		wait = min(wait*3/2, 2*time.Second)
