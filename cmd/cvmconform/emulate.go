@@ -19,6 +19,25 @@ type faultFlags []string
 func (f *faultFlags) String() string     { return strings.Join(*f, ",") }
 func (f *faultFlags) Set(v string) error { *f = append(*f, v); return nil }
 
+// variantFlags collects repeated --variant values.
+type variantFlags []string
+
+func (f *variantFlags) String() string     { return strings.Join(*f, ",") }
+func (f *variantFlags) Set(v string) error { *f = append(*f, v); return nil }
+
+// choices merges the --variant values in order, later ones winning.
+func (f variantFlags) choices() (emulator.Choices, error) {
+	out := emulator.Choices{}
+	for _, spec := range f {
+		c, _, err := emulator.ParseChoices(spec)
+		if err != nil {
+			return nil, err
+		}
+		out = out.Merge(c)
+	}
+	return out, nil
+}
+
 // credentialVars are the environment variables holding each account's
 // credentials, by account position: the first account is the default one.
 var credentialVars = [][2]string{
@@ -34,6 +53,9 @@ func (c cli) emulate(args []string) int {
 	rate := fs.Int("rate-limit", 10, "StopInstances requests per second and account; 0 turns every rate limit off")
 	latency := fs.Duration("stop-latency", emulator.DefaultLatency, "how long STOPPING and STARTING last")
 	listFaults := fs.Bool("list-faults", false, "list the faults --fault can inject, with the rule each breaks, and exit")
+	listVariants := fs.Bool("list-variants", false, "list the variants --variant can choose, each with the ledger entry it comes from and its choices (the first is the default), and exit")
+	var variants variantFlags
+	fs.Var(&variants, "variant", "answer another defensible way: `NAME=CHOICE,…` from --list-variants, or random[:SEED] (repeatable; later ones win)")
 	var faults faultFlags
 	fs.Var(&faults, "fault", "break one rule: a fault `NAME` from --list-faults (repeatable)")
 	fs.Usage = func() {
@@ -68,16 +90,28 @@ Flags:
 		tw.Flush()
 		return exitOK
 	}
+	if *listVariants {
+		fmt.Fprintf(c.stdout, "%d variants: ways a conforming target may answer where the sources leave room.\n", len(emulator.Variants))
+		fmt.Fprintln(c.stdout, "Choose with --variant NAME=CHOICE,… (the first choice is the default), or --variant random[:SEED].")
+		for _, v := range emulator.Variants {
+			fmt.Fprintf(c.stdout, "\n%s  [%s]\n    choices: %s\n    %s\n", v.Name, v.Ledger, strings.Join(v.Choices, " | "), v.What)
+		}
+		return exitOK
+	}
 	if *rate < 0 || *latency <= 0 {
 		fmt.Fprintln(c.stderr, "cvmconform emulate: --rate-limit must be ≥ 0 and --stop-latency > 0")
 		return exitUsage
 	}
-	cfg := emulator.Config{Latency: *latency, RateLimit: *rate, Faults: faults,
+	choices, err := variants.choices()
+	if err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform emulate: --variant: %v\n", err)
+		return exitUsage
+	}
+	cfg := emulator.Config{Latency: *latency, RateLimit: *rate, Faults: faults, Variants: choices,
 		Logger: slog.New(slog.NewTextHandler(c.stderr, nil))}
 	if *rate == 0 {
 		cfg.RateLimit = -1
 	}
-	var err error
 	if *fleet == "" {
 		cfg.Fleet = emulator.DefaultFleet()
 	} else if cfg.Fleet, err = emulator.LoadFleet(*fleet); err != nil {
@@ -122,10 +156,13 @@ Flags:
 			fmt.Fprintf(c.stdout, "export TENCENTCLOUD_SECRET_KEY%s=%s\n", suffix, cred.SecretKey)
 		}
 	}
-	fmt.Fprintf(c.stdout, "# then: cvmconform run --endpoint %s --region ap-guangzhou --all-instances\n", srv.URL)
 	if len(faults) > 0 {
 		fmt.Fprintf(c.stdout, "# faults: %s\n", strings.Join(faults, ", "))
 	}
+	if v := choices.String(); v != "" {
+		fmt.Fprintf(c.stdout, "# variants: %s\n", v)
+	}
+	fmt.Fprintf(c.stdout, "# then: cvmconform run --endpoint %s --region ap-guangzhou --all-instances\n", srv.URL)
 	<-c.ctx.Done()
 	cfg.Logger.Info("shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

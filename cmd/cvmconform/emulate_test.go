@@ -101,4 +101,25 @@ func TestEmulateFlagErrors(t *testing.T) {
 	code, stdout, _ := invoke(t, nil, "emulate", "--list-faults")
 	require.Equal(t, exitOK, code)
 	require.Contains(t, stdout, "partial-batch")
+	code, _, stderr = invoke(t, nil, "emulate", "--variant", "latency=soon", "--listen", "127.0.0.1:0")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, `latency "soon"`)
+}
+
+func TestEmulateListVariants(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := invoke(t, nil, "emulate", "--list-variants")
+	require.Equal(t, exitOK, code)
+	for _, want := range []string{"id-malformed  [L-06]", "InvalidParameterValue.InstanceIdMalformed", "op-state  [L-16]",
+		"limiter  [L-12]", "proto-region-not-served  [L-26]", "random[:SEED]"} {
+		require.Contains(t, stdout, want)
+	}
+}
+
+// An emulator started with a variant answers that way, and says which.
+func TestEmulateWithVariant(t *testing.T) {
+	t.Parallel()
+	lines, stop := startEmulate(t, nil, "--variant", "id-malformed=InvalidParameterValue", "--variant", "op-state=ahead")
+	defer stop()
+	require.Contains(t, strings.Join(lines, "\n"), "# variants: id-malformed=InvalidParameterValue,op-state=ahead")
 }

@@ -121,6 +121,12 @@ func TestRunUsageErrors(t *testing.T) {
 		{"instances-and-all", []string{"--endpoint", "http://127.0.0.1:9", "--instances", "ins-12345678", "--all-instances"}, fakeCreds,
 			"give --instances or --all-instances, not both", "the two allow-lists exclude each other"},
 		{"endpoint-scheme", []string{"--endpoint", "ftp://127.0.0.1"}, fakeCreds, `--endpoint "ftp://127.0.0.1": want an http(s) URL`, "only http(s)"},
+		{"settle-negative", []string{"--settle-timeout", "-1s"}, nil, "--settle-timeout must not be negative", "a bound is a duration"},
+		{"variant-unknown", []string{"--variant", "gremlins=yes"}, nil, `--variant: unknown variant "gremlins"`, "variants are listed by emulate --list-variants"},
+		{"variant-choice", []string{"--variant", "id-malformed=Nope"}, nil, `variant id-malformed: unknown choice "Nope"`, "the choices are listed"},
+		{"variant-endpoint", []string{"--endpoint", "http://127.0.0.1:9", "--all-instances", "--variant", "op-state=lag"}, fakeCreds,
+			"--variant and --fault change the embedded emulator", "another endpoint's behaviour is not ours to choose"},
+		{"fault-unknown", []string{"--fault", "gremlins"}, nil, `unknown fault "gremlins"`, "faults are listed by emulate --list-faults"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,7 +148,7 @@ func TestRunUsageErrors(t *testing.T) {
 	t.Run("help", func(t *testing.T) {
 		t.Parallel()
 		_, _, stderr := invoke(t, nil, "run", "-h")
-		for _, flag := range []string{"-endpoint", "-instances", "-all-instances", "-rate-limit", "-seed", "-only", "-signature", "-strict", "-json", "-junit"} {
+		for _, flag := range []string{"-endpoint", "-instances", "-all-instances", "-rate-limit", "-seed", "-only", "-signature", "-strict", "-json", "-junit", "-settle-timeout", "-variant", "-fault"} {
 			require.Contains(t, stderr, flag)
 		}
 	})

@@ -121,7 +121,7 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 		return fail("%v", err)
 	}
 	defer t.close()
-	cfg := snapshot.Config{Target: t.cfg, TargetName: t.name}
+	cfg := snapshot.Config{Target: t.cfg, TargetName: t.name, SettleTimeout: t.settle}
 	fmt.Fprintf(c.stderr, "cvmconform snapshot %s: %s (%s), %d scenario(s)\n", sub, cfg.TargetName, cfg.Target.Region, len(scenarios))
 	player, err := snapshot.NewPlayer(c.ctx, cfg)
 	if err != nil {

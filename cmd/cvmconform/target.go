@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
@@ -20,18 +21,27 @@ type targetFlags struct {
 	endpoint, region, instances *string
 	all                         *bool
 	rate                        *int
+	settle                      *time.Duration
+	variants                    variantFlags
+	faults                      faultFlags
+	seed                        *uint64 // the run's --seed, which also seeds the embedded emulator
 }
 
 // addTargetFlags registers the target flags; actor says who stops
 // instances ("the suite", "the scenarios") in the help.
 func addTargetFlags(fs *flag.FlagSet, actor string) *targetFlags {
-	return &targetFlags{
+	tf := &targetFlags{
 		endpoint:  fs.String("endpoint", "", "target `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region; default: the embedded emulator"),
 		region:    fs.String("region", "", "region `REGION` (default $TENCENTCLOUD_REGION, else ap-guangzhou)"),
 		instances: fs.String("instances", "", "comma-separated instance `IDs` "+actor+" may stop and start"),
 		all:       fs.Bool("all-instances", false, "let "+actor+" stop and start every discovered instance (targets on this machine only)"),
 		rate:      fs.Int("rate-limit", model.RateLimit(model.ActionStop), "the StopInstances limit per second `N` the target is expected to enforce; ordinary requests are paced under it"),
+		settle: fs.Duration("settle-timeout", 0, "how long an operation (STOPPING, STARTING) may take before it counts as stuck, `D` (e.g. 5m); the API gives no bound. "+
+			"Default: 90s on this machine, 10m elsewhere. The first operation past it fails once; later checks that need a transition skip at once"),
 	}
+	fs.Var(&tf.variants, "variant", "embedded emulator only: answer another defensible way, `NAME=CHOICE,…` or random[:SEED] (see 'cvmconform emulate --list-variants'); how 'cvmconform selftest' replays")
+	fs.Var(&tf.faults, "fault", "embedded emulator only: break one rule, a fault `NAME` from 'cvmconform emulate --list-faults' (repeatable); how 'cvmconform selftest' replays")
+	return tf
 }
 
 // target is a resolved target: its configuration, how reports name it,
@@ -42,6 +52,7 @@ type target struct {
 	url      string
 	embedded bool
 	replay   []string
+	settle   time.Duration // --settle-timeout; 0 for the target's default
 	close    func()
 }
 
@@ -63,24 +74,48 @@ func (c cli) resolve(tf *targetFlags, actor string) (target, error) {
 		return t, fmt.Errorf("--region %q is not a region the SDK lists (%s)", region, strings.Join(model.Regions, ", "))
 	case *tf.rate <= 0:
 		return t, errors.New("--rate-limit must be positive")
+	case *tf.settle < 0:
+		return t, errors.New("--settle-timeout must not be negative")
 	}
+	t.settle = *tf.settle
 	t.cfg = runner.TargetConfig{Region: region, StopRateLimit: *tf.rate}
 	if *tf.rate != model.RateLimit(model.ActionStop) {
 		t.replay = append(t.replay, "--rate-limit", strconv.Itoa(*tf.rate))
+	}
+	if t.settle != 0 {
+		t.replay = append(t.replay, "--settle-timeout", t.settle.String())
 	}
 	if *tf.endpoint == "" {
 		if *tf.instances != "" || *tf.all {
 			return t, errors.New("--instances and --all-instances are for an --endpoint; every instance of the embedded emulator may be stopped")
 		}
-		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, RateLimit: *tf.rate})
+		choices, err := tf.variants.choices()
+		if err != nil {
+			return t, fmt.Errorf("--variant: %w", err)
+		}
+		var seed uint64
+		if tf.seed != nil {
+			seed = *tf.seed
+		}
+		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, RateLimit: *tf.rate,
+			Variants: choices, Faults: tf.faults, Seed: seed})
 		if err != nil {
 			return t, fmt.Errorf("starting the embedded emulator: %w", err)
 		}
 		t.cfg.Endpoint, t.cfg.Cred, t.cfg.Cred2 = emu.URL, emu.Cred, emu.Cred2
 		t.cfg.Allowed = func(string) bool { return true }
 		t.name, t.url, t.embedded = "the embedded emulator", emu.URL, true
+		for _, v := range tf.variants {
+			t.replay = append(t.replay, "--variant", v)
+		}
+		for _, f := range tf.faults {
+			t.replay = append(t.replay, "--fault", f)
+		}
 		t.close = func() { emu.Close() }
 		return t, nil
+	}
+	if len(tf.variants) > 0 || len(tf.faults) > 0 {
+		return t, errors.New("--variant and --fault change the embedded emulator; for another endpoint, start 'cvmconform emulate --variant … --fault …' and point --endpoint at it")
 	}
 	endpoint, err := runner.ResolveEndpoint(*tf.endpoint, region)
 	if err != nil {
