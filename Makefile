@@ -4,7 +4,7 @@ GO        ?= go
 # Packages with goroutines and shared state get the race detector.
 RACE_PKGS ?= ./runner/... ./conformance/...
 
-.PHONY: run test bench bench-run lint soak
+.PHONY: run test bench bench-run lint soak selftest
 
 ## run: the conformance suite against the embedded emulator
 run:
@@ -37,3 +37,7 @@ soak:
 		if /tmp/cvmconform-soak run --only SI-RATE,SI-CONC >/tmp/cvmconform-soak-$$i.txt 2>&1; then echo "run $$i: pass"; \
 		else fails=$$((fails+1)); echo "run $$i: FAIL (see /tmp/cvmconform-soak-$$i.txt)"; fi; done; \
 	echo "$$fails of 20 runs failed"; test $$fails -eq 0
+
+## selftest: precision (the suite passes 20 random emulator variants) and recall (it catches every fault)
+selftest:
+	$(GO) run ./cmd/cvmconform selftest

@@ -7,6 +7,8 @@
 //	cvmconform run [flags]        run the conformance suite against a target
 //	cvmconform emulate [flags]    serve the reference emulator
 //	cvmconform checks [--ledger]  list the checks, or the ambiguity ledger
+//	cvmconform snapshot ...       record, verify and diff normalised responses
+//	cvmconform selftest [flags]   prove the suite: precision over emulator variants, recall over faults
 //
 // Exit status: 0 conformant, 1 at least one check failed, 2 the run could
 // not be made (usage, configuration, target unreachable, credentials).
@@ -41,6 +43,7 @@ Commands:
   emulate   serve the reference CVM emulator, a local fake the official SDKs work against
   checks    list the checks; --ledger prints where the documentation does not decide
   snapshot  record a target's normalised responses, verify a target against a record, diff two records
+  selftest  prove the suite itself: it passes random emulator variants and catches every emulator fault
 
 Run 'cvmconform <command> -h' for a command's flags.
 Exit status: 0 conformant, 1 a check failed, 2 the run could not be made.
@@ -79,6 +82,8 @@ func (c cli) main(args []string) int {
 		return c.checks(args[1:])
 	case "snapshot":
 		return c.snapshot(args[1:])
+	case "selftest":
+		return c.selftest(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cvmconform/cvmconform/conformance"
+	"github.com/cvmconform/cvmconform/runner/emulator"
+)
+
+const selftestUsage = `Usage: cvmconform selftest [flags]
+
+Proves both halves of the suite's verdicts, against its own emulator:
+
+  precision  the whole suite against N random combinations of emulator
+             variants (each a defensible way to answer where the sources
+             leave room: see 'cvmconform emulate --list-variants'); every
+             one must pass.
+  recall     every emulator fault ('cvmconform emulate --list-faults'),
+             each on a random variant so that detection does not rest on
+             the canonical choices; every one must be caught.
+
+Each suite gets its own emulator, so the documented rate limits hold in
+each; --parallel of them run at once. A failure prints the combination
+and the command that replays it. The last line is
+  precision: N/N variant targets pass; recall: M/M faults detected; median detection S s
+
+Exit status: 0 every variant passed and every fault was caught, 1 not,
+2 the self-test could not be made.
+
+Flags:
+`
+
+func (c cli) selftest(args []string) int {
+	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	variants := fs.Int("variants", 20, "how many random variant combinations `N` the precision half runs")
+	seed := fs.Uint64("seed", 0, "seed `S` of the whole self-test (default: random, printed)")
+	quick := fs.Bool("quick", false, "bounded, for CI: precision runs only --only's checks, and each fault only the checks of its area")
+	only := fs.String("only", "SI-PROTO,SI-AUTH,SI-PARAM,SI-BATCH,SI-ID,SI-STATE,SI-ASYNC,SI-ATOMIC,SI-ACCT", "with --quick: the checks each precision run selects, by ID `PREFIXES`")
+	faults := fs.String("faults", "", "prove only these comma-separated fault `NAMES` (default: every fault)")
+	parallel := fs.Int("parallel", 4, "how many suites `N` run at once")
+	sequences := fs.Int("checks", 20, "state-machine sequences `N` SI-PROP-01 runs in each suite")
+	fs.Usage = func() { fmt.Fprint(c.stderr, selftestUsage); fs.PrintDefaults() }
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(c.stderr, "cvmconform selftest: "+format+"\n", a...)
+		return exitUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail("unexpected argument %q", fs.Arg(0))
+	case *variants < 0 || *parallel <= 0 || *sequences <= 0:
+		return fail("--variants must be ≥ 0, --parallel and --checks positive")
+	}
+	cfg := conformance.SelftestConfig{Variants: *variants, Seed: *seed, Quick: *quick, Faults: splitList(*faults),
+		Parallel: *parallel, Sequences: *sequences}
+	if *quick {
+		cfg.Only = splitList(*only)
+	}
+	if *variants == 0 {
+		cfg.Variants = -1
+	}
+	start := time.Now()
+	cfg.Progress = func(line string) {
+		fmt.Fprintf(c.stderr, "[%5.1fs] %s\n", time.Since(start).Seconds(), line)
+	}
+	res, err := conformance.Selftest(c.ctx, cfg)
+	if err != nil && len(res.Precision)+len(res.Recall) == 0 {
+		return fail("%v", err)
+	}
+	writeSelftest(c.stdout, res, time.Since(start))
+	switch {
+	case err != nil:
+		fmt.Fprintf(c.stderr, "cvmconform selftest: %v\n", err)
+		return exitUsage
+	case !res.OK():
+		return exitFailed
+	}
+	return exitOK
+}
+
+// writeSelftest renders the self-test's table.
+func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Duration) {
+	fmt.Fprintf(w, "cvmconform selftest (seed %d, %s)\n\n", res.Seed, took.Round(time.Second))
+	if len(res.Precision) > 0 {
+		fmt.Fprintf(w, "Precision: the suite against %d random variant combinations; each must pass\n\n", len(res.Precision))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VARIANT SEED\tRESULT\tCHECKS\tREQUESTS\tTIME\tNOTABLE CHOICES")
+		for _, p := range res.Precision {
+			s := p.Result.Summary()
+			fmt.Fprintf(tw, "%d\t%s\t%d pass, %d skip\t%d\t%.1fs\t%s\n", p.Seed, map[bool]string{true: "pass", false: "FAIL"}[p.Passed()],
+				s.Pass, s.Skip, p.Result.Requests, p.Result.Duration.Seconds(), notable(p.Variants))
+		}
+		tw.Flush()
+		for _, p := range res.Precision {
+			if p.Passed() {
+				continue
+			}
+			fmt.Fprintf(w, "\n✗ variant %d failed:\n", p.Seed)
+			if p.Err != nil {
+				fmt.Fprintf(w, "  the run could not be made: %v\n", p.Err)
+			}
+			for _, f := range p.Failures() {
+				fmt.Fprintf(w, "  %s %s: %s\n", strings.ToUpper(string(f.Status)), f.ID, f.Reason)
+			}
+			fmt.Fprintf(w, "  variants: %s\n  replay:   %s\n", p.Variants.Changed(), p.Replay)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(res.Recall) > 0 {
+		fmt.Fprintf(w, "Recall: every fault on a random variant; each must be detected\n\n")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "FAULT\tFIRST FAILING CHECK\tREQUESTS\tSECONDS\tSTEPS\tVARIANT SEED")
+		for _, r := range res.Recall {
+			first := "MISSED"
+			if r.Detected() {
+				first = r.First.ID
+				if !r.Expected() {
+					first += " (not one of " + strings.Join(r.Proof.Catch, ", ") + ")"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%d\t%d\n", r.Proof.Fault, first, r.Requests, r.Elapsed.Seconds(), r.Steps, r.Seed)
+		}
+		tw.Flush()
+		for _, r := range res.Recall {
+			if r.Detected() && r.Err == nil {
+				continue
+			}
+			fmt.Fprintf(w, "\n✗ fault %s was not detected", r.Proof.Fault)
+			if r.Err != nil {
+				fmt.Fprintf(w, " (the run could not be made: %v)", r.Err)
+			}
+			fmt.Fprintf(w, "\n  variants: %s\n  replay:   %s\n", r.Variants.Changed(), r.Replay)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, res.Summary())
+}
+
+// notable lists the choices of a combination that most change how a target
+// behaves, for the table; the full combination is the seed's.
+func notable(c emulator.Choices) string {
+	var parts []string
+	for _, name := range []string{emulator.VariantLatency, emulator.VariantOpState, emulator.VariantLimiter, emulator.VariantPrecedence, "proto-region-not-served"} {
+		if v, ok := c[name]; ok {
+			parts = append(parts, name+"="+v)
+		}
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cvmconform/cvmconform/conformance"
+	"github.com/cvmconform/cvmconform/runner/emulator"
+	"github.com/cvmconform/cvmconform/runner/report"
+)
+
+// A small self-test, end to end: one variant must pass, one fault must be
+// caught, and the table's last line says so.
+func TestSelftestSmall(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := invoke(t, nil, "selftest", "--quick", "--variants", "2", "--only", "SI-ID,SI-PARAM",
+		"--faults", "malformed-id-not-found,instance-ids-optional", "--seed", "5")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Regexp(t, regexp.MustCompile(`^precision: 2/2 variant targets pass; recall: 2/2 faults detected; median detection [0-9.]+ s$`), lines[len(lines)-1])
+	require.Contains(t, stdout, "malformed-id-not-found  SI-ID-01")
+	require.Contains(t, stderr, "recall instance-ids-optional: detected by SI-PARAM-0")
+}
+
+// The table of a failed self-test shows what failed and how to replay it.
+func TestSelftestTableShowsFailures(t *testing.T) {
+	t.Parallel()
+	res := conformance.SelftestResult{Seed: 9,
+		Precision: []conformance.PrecisionRun{{Seed: 4, Variants: emulator.Choices{"op-state": "lag"},
+			Result: report.Run{Checks: []report.Check{{ID: "SI-ASYNC-01", Status: report.Fail, Reason: "OBSERVED-STATE: …"}}},
+			Replay: "cvmconform run --variant random:4 --seed 4"}},
+		Recall: []conformance.RecallRun{{Proof: conformance.FaultProof{Fault: "no-rate-limit", Catch: []string{"SI-RATE-01"}}, Seed: 6,
+			Variants: emulator.Choices{"limiter": "token"}, Replay: "cvmconform run --variant random:6 --fault no-rate-limit --seed 6"}}}
+	var b strings.Builder
+	writeSelftest(&b, res, 0)
+	out := b.String()
+	for _, want := range []string{
+		"✗ variant 4 failed:", "FAIL SI-ASYNC-01: OBSERVED-STATE", "variants: op-state=lag", "replay:   cvmconform run --variant random:4 --seed 4",
+		"no-rate-limit  MISSED", "✗ fault no-rate-limit was not detected", "replay:   cvmconform run --variant random:6 --fault no-rate-limit",
+		"precision: 0/1 variant targets pass; recall: 0/1 faults detected",
+	} {
+		require.Contains(t, out, want)
+	}
+	require.False(t, res.OK())
+}
+
+func TestSelftestUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--faults", "gremlins"}, `no fault "gremlins" has a proof`},
+		{[]string{"--parallel", "0"}, "--parallel and --checks positive"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--quick", "--only", "SI-NOPE"}, "SI-NOPE"},
+	} {
+		code, _, stderr := invoke(t, nil, append([]string{"selftest"}, tc.args...)...)
+		require.Equal(t, exitUsage, code, "%v: %s", tc.args, stderr)
+		require.Contains(t, stderr, tc.want)
+	}
+	_, _, stderr := invoke(t, nil, "selftest", "-h")
+	require.Contains(t, stderr, "precision: N/N variant targets pass")
+}

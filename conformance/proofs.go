@@ -1,0 +1,60 @@
+package conformance
+
+import (
+	"github.com/cvmconform/cvmconform/runner/emulator"
+)
+
+// FaultProof names, for one emulator fault, the checks that must catch it:
+// Only selects the checks of its area that a bounded self-test runs, and
+// Catch lists those among them that must fail (the others must still
+// pass: a fault breaks one rule). Needs lists the variant choices without
+// which the fault cannot show at all; a self-test that draws a random
+// variant for the fault puts these over it.
+type FaultProof struct {
+	Fault string
+	Only  []string
+	Catch []string
+	Needs emulator.Choices
+}
+
+// FaultProofs proves every area of the catalog against a fault that breaks
+// its rule (TestChecksCatchFaults, cvmconform selftest). An unproven check
+// is a guess.
+var FaultProofs = []FaultProof{
+	// A target that serves only its own region cannot serve a Finance
+	// region anywhere (ledger L-26): the fault shows only where other
+	// regions are served.
+	{Fault: emulator.FaultFinanceAnywhere, Only: []string{"SI-PROTO-07"}, Catch: []string{"SI-PROTO-07"},
+		Needs: emulator.Choices{"proto-region-not-served": emulator.ChoiceSuccess}},
+	{Fault: emulator.FaultVersionIgnored, Only: []string{"SI-PROTO-04", "SI-PROTO-05"}, Catch: []string{"SI-PROTO-05"}},
+	{Fault: emulator.FaultRepeatedRequestID, Only: []string{"SI-PROTO-03", "SI-PROTO-04", "SI-PROTO-05", "SI-PROTO-06", "SI-AUTH-0", "SI-PROTO-02"}, Catch: []string{"SI-PROTO-02"}},
+	{Fault: emulator.FaultSignatureUnchecked, Only: []string{"SI-AUTH-01", "SI-AUTH-02", "SI-AUTH-07"}, Catch: []string{"SI-AUTH-01", "SI-AUTH-07"}},
+	{Fault: emulator.FaultExpiryUnchecked, Only: []string{"SI-AUTH-03", "SI-AUTH-04", "SI-AUTH-05"}, Catch: []string{"SI-AUTH-03", "SI-AUTH-04"}},
+	{Fault: emulator.FaultEnumsUnchecked, Only: []string{"SI-PARAM-05", "SI-PARAM-06", "SI-PARAM-01"}, Catch: []string{"SI-PARAM-05", "SI-PARAM-06"}},
+	{Fault: emulator.FaultTypesUnchecked, Only: []string{"SI-PARAM-03", "SI-PARAM-04", "SI-PARAM-02"}, Catch: []string{"SI-PARAM-03", "SI-PARAM-04"}},
+	{Fault: emulator.FaultBatchLimitOff, Only: []string{"SI-BATCH-01", "SI-BATCH-02", "SI-BATCH-05"}, Catch: []string{"SI-BATCH-02"}},
+	{Fault: emulator.FaultMalformedIsNotFound, Only: []string{"SI-ID-01", "SI-ID-02"}, Catch: []string{"SI-ID-01"}},
+	// A PENDING instance the suite did not start may be RUNNING by the
+	// time it is named, so only stable states prove this fault.
+	{Fault: emulator.FaultStopAnyState, Only: []string{"SI-STATE-02", "SI-STATE-03", "SI-STATE-11", "SI-STATE-18", "SI-STATE-04"},
+		Catch: []string{"SI-STATE-02", "SI-STATE-03", "SI-STATE-11", "SI-STATE-18"}},
+	{Fault: emulator.FaultWrongRequestID, Only: []string{"SI-ASYNC-02", "SI-ASYNC-03"}, Catch: []string{"SI-ASYNC-02", "SI-ASYNC-03"}},
+	{Fault: emulator.FaultStuckStopping, Only: []string{"SI-ASYNC-01", "SI-ASYNC-04", "SI-ATOMIC-01"}, Catch: []string{"SI-ASYNC-01"}},
+	{Fault: emulator.FaultPartialBatch, Only: []string{"SI-ATOMIC", "SI-STATE-04"}, Catch: []string{"SI-ATOMIC-01", "SI-ATOMIC-02", "SI-ATOMIC-03", "SI-ATOMIC-04"}},
+	{Fault: emulator.FaultSharedAccounts, Only: []string{"SI-ACCT"}, Catch: []string{"SI-ACCT-01", "SI-ACCT-02", "SI-ACCT-03"}},
+	{Fault: emulator.FaultStopAnyState, Only: []string{"SI-PROP-01"}, Catch: []string{"SI-PROP-01"}},
+	{Fault: emulator.FaultNoRateLimit, Only: []string{"SI-RATE-01", "SI-RATE-05", "SI-RATE-06"}, Catch: []string{"SI-RATE-01", "SI-RATE-06"}},
+	{Fault: emulator.FaultStrictRateLimit, Only: []string{"SI-RATE-01", "SI-RATE-02"}, Catch: []string{"SI-RATE-01", "SI-RATE-02"}},
+	{Fault: emulator.FaultLimitedTakesEffect, Only: []string{"SI-RATE-03"}, Catch: []string{"SI-RATE-03"}},
+	// Describes eat the stop limit: discovery leaves too little for the
+	// first burst, which the too-strict rule catches as well.
+	{Fault: emulator.FaultDescribesAsStops, Only: []string{"SI-RATE-01", "SI-RATE-05"}, Catch: []string{"SI-RATE-01", "SI-RATE-05"}},
+	{Fault: emulator.FaultLostTransition, Only: []string{"SI-CONC-02"}, Catch: []string{"SI-CONC-02"}},
+	{Fault: emulator.FaultLostTransition, Only: []string{"SI-CONC-01"}, Catch: []string{"SI-CONC-01"}},
+	{Fault: emulator.FaultRegionUnchecked, Only: []string{"SI-PROTO-06", "SI-PROTO-05"}, Catch: []string{"SI-PROTO-06"}},
+	{Fault: emulator.FaultIDsOptional, Only: []string{"SI-PARAM-01", "SI-PARAM-02", "SI-PARAM-03"}, Catch: []string{"SI-PARAM-01", "SI-PARAM-02"}},
+	{Fault: emulator.FaultUnknownIDsIgnored, Only: []string{"SI-ID-02", "SI-ATOMIC-01", "SI-ID-01"}, Catch: []string{"SI-ID-02", "SI-ATOMIC-01"}},
+	{Fault: emulator.FaultStopChargingIgnored, Only: []string{"SI-STATE-05", "SI-STATE-07"}, Catch: []string{"SI-STATE-05"}},
+	{Fault: emulator.FaultUnsignedAccepted, Only: []string{"SI-AUTH-05", "SI-AUTH-06"}, Catch: []string{"SI-AUTH-05"}},
+	{Fault: emulator.FaultHmacSHA256Refused, Only: []string{"SI-PROTO-10", "SI-PROTO-11", "SI-PROTO-12"}, Catch: []string{"SI-PROTO-11"}},
+}
