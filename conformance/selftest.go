@@ -263,20 +263,28 @@ func verdictWord(ok bool, yes, no string) string {
 	return no
 }
 
-// selectProofs returns the fault proofs for the named faults (every proof
-// if none is named); a fault with several proofs keeps its first.
+// selectProofs returns one proof per named fault (every fault if none is
+// named): a fault with several proofs gets them merged, its checks and the
+// variant choices it needs.
 func selectProofs(names []string) ([]FaultProof, error) {
 	var out []FaultProof
-	seen := map[string]bool{}
+	at := map[string]int{}
 	for _, p := range FaultProofs {
-		if seen[p.Fault] || (len(names) > 0 && !slices.Contains(names, p.Fault)) {
+		if len(names) > 0 && !slices.Contains(names, p.Fault) {
 			continue
 		}
-		seen[p.Fault] = true
-		out = append(out, p)
+		i, ok := at[p.Fault]
+		if !ok {
+			at[p.Fault] = len(out)
+			out = append(out, FaultProof{Fault: p.Fault, Needs: emulator.Choices{}})
+			i = len(out) - 1
+		}
+		out[i].Only = append(out[i].Only, p.Only...)
+		out[i].Catch = append(out[i].Catch, p.Catch...)
+		out[i].Needs = out[i].Needs.Merge(p.Needs)
 	}
 	for _, n := range names {
-		if !seen[n] {
+		if _, ok := at[n]; !ok {
 			return nil, fmt.Errorf("no fault %q has a proof (see cvmconform emulate --list-faults)", n)
 		}
 	}

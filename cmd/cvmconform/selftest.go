@@ -123,7 +123,7 @@ func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Durati
 			if r.Detected() {
 				first = r.First.ID
 				if !r.Expected() {
-					first += " (not one of " + strings.Join(r.Proof.Catch, ", ") + ")"
+					first += " (before its own " + strings.Join(r.Proof.Catch, ", ") + ")"
 				}
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%d\t%d\n", r.Proof.Fault, first, r.Requests, r.Elapsed.Seconds(), r.Steps, r.Seed)

@@ -75,6 +75,7 @@ type Emulator struct {
 	clock    Clock
 	faults   faultSet
 	variants Choices
+	form     form // the answers' form, from the variants
 	home     string
 	log      *slog.Logger
 	limits   tcapi.Limits
@@ -103,6 +104,7 @@ func New(cfg Config) (*Emulator, error) {
 		clock:    cfg.Clock,
 		faults:   faults,
 		variants: cfg.Variants.Merge(nil),
+		form:     formOf(cfg.Variants),
 		home:     cfg.Home,
 		log:      cfg.Logger,
 		limits:   cfg.Limits,
@@ -248,7 +250,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	case a.code != "":
 		e.writeError(w, hr, rid, a.code, a.message)
 	case a.describe != nil:
-		e.writeDescribe(w, hr, req, rid, a.describe)
+		e.writeDescribe(w, hr, rid, a.describe)
 	default:
 		e.writeSuccess(w, hr, rid)
 	}
@@ -311,6 +313,9 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		}
 		e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
 		return answer{}
+	}
+	if e.form.instancesChanged() {
+		return answer{describe: s.describeAs(e.form, req.Account, req.Region, j, requestedIDs(req))}
 	}
 	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}
 }

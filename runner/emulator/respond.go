@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -37,12 +36,11 @@ type form struct {
 	status   int    // error-status: an error answer's HTTP status; 0 for 200
 }
 
-// form reads the emulator's answer form from its variants.
-func (e *Emulator) form() form {
-	if len(e.variants) == 0 {
+// formOf reads an answer form from the variants.
+func formOf(v Choices) form {
+	if len(v) == 0 {
 		return form{}
 	}
-	v := e.variants
 	f := form{
 		gzip:     v.get(VariantGzip) == "yes",
 		ridFirst: v.get(VariantRequestID) == "first",
@@ -66,7 +64,7 @@ func (f form) instancesChanged() bool { return f.order != "" || f.extra || f.abs
 
 // writeError writes an error answer in the emulator's form.
 func (e *Emulator) writeError(w http.ResponseWriter, hr *http.Request, rid, code, message string) {
-	f := e.form()
+	f := e.form
 	if f == (form{}) {
 		tcapi.WriteError(w, rid, code, message)
 		return
@@ -85,7 +83,7 @@ func (e *Emulator) writeError(w http.ResponseWriter, hr *http.Request, rid, code
 // writeSuccess writes a success answer without fields (StopInstances,
 // StartInstances) in the emulator's form.
 func (e *Emulator) writeSuccess(w http.ResponseWriter, hr *http.Request, rid string) {
-	f := e.form()
+	f := e.form
 	if f == (form{}) {
 		tcapi.WriteSuccess(w, rid, nil)
 		return
@@ -93,35 +91,16 @@ func (e *Emulator) writeSuccess(w http.ResponseWriter, hr *http.Request, rid str
 	e.write(w, hr, f, http.StatusOK, e.envelope(f, nil, rid))
 }
 
-// writeDescribe writes DescribeInstances' answer, fields as describe
-// rendered them, in the emulator's form. A form that lists instances
-// otherwise renders the page again, under the store's lock, for req: the
-// answer then shows the fleet as it is when written, a moment after it
-// was judged, which is still within the request's lifetime.
-func (e *Emulator) writeDescribe(w http.ResponseWriter, hr *http.Request, req model.Request, rid string, fields tcapi.RawObject) {
-	f := e.form()
+// writeDescribe writes DescribeInstances' answer, fields as answer
+// rendered them (in the form's order of instances and fields), in the
+// emulator's form.
+func (e *Emulator) writeDescribe(w http.ResponseWriter, hr *http.Request, rid string, fields tcapi.RawObject) {
+	f := e.form
 	if f == (form{}) {
 		tcapi.WriteSuccess(w, rid, fields)
 		return
 	}
-	if f.instancesChanged() {
-		fields = e.describeAs(f, req)
-	}
 	e.write(w, hr, f, http.StatusOK, e.envelope(f, members(fields), rid))
-}
-
-// describeAs renders DescribeInstances' answer fields for req in form f.
-// The request is judged again only for its Offset, Limit and Filters,
-// which depend on neither the fleet nor the time: it has been served
-// already, in the default form, by answer.
-func (e *Emulator) describeAs(f form, req model.Request) tcapi.RawObject {
-	now := e.clock.Now()
-	s := e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advance(now)
-	j := model.Judge(s, req, model.Env{Now: now, Limited: model.No, Home: e.home})
-	return s.describeAs(f, req.Account, req.Region, j, requestedIDs(req))
 }
 
 // envelope renders {"Response":{…}} from the Response's members (without
