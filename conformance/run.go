@@ -349,36 +349,49 @@ func (s *runState) reset(x *Ctx) error {
 	if err := x.Settle(ids...); err != nil {
 		return err
 	}
-	var restart, restop []string
-	for _, id := range ids {
-		switch ps := s.obs.Possible(id); {
-		case s.views[id].State == model.Running && allIn(ps, model.Stopped):
-			restart = append(restart, id)
-		case s.views[id].State == model.Stopped && allIn(ps, model.Running):
-			restop = append(restop, id)
-		}
-	}
-	clear(x.touched)
-	for _, todo := range []struct {
-		ids  []string
-		send func([]string) runner.Send
-	}{
-		{restart, func(b []string) runner.Send { return startCall(b...) }},
-		{restop, func(b []string) runner.Send { return stopCall(b, "StopType", model.Str("HARD")) }},
-	} {
-		for ids := todo.ids; len(ids) > 0; ids = ids[min(len(ids), model.MaxBatch):] {
-			batch := ids[:min(len(ids), model.MaxBatch)]
-			if err := x.Expect(todo.send(batch)); err != nil {
-				return err
+	// A start may fail back to STOPPED (ledger L-24: after a STOP_CHARGING
+	// stop the CPU and memory may be gone), so the reset tries again, a
+	// few rounds at most; an instance it cannot bring back is left as it
+	// is, and later checks find one fewer.
+	for round := 0; round < resetRounds; round++ {
+		var restart, restop []string
+		for _, id := range ids {
+			switch ps := s.obs.Possible(id); {
+			case s.views[id].State == model.Running && allIn(ps, model.Stopped):
+				restart = append(restart, id)
+			case s.views[id].State == model.Stopped && allIn(ps, model.Running):
+				restop = append(restop, id)
 			}
-			if err := x.Settle(batch...); err != nil {
-				return err
+		}
+		if len(restart)+len(restop) == 0 {
+			break
+		}
+		clear(x.touched)
+		for _, todo := range []struct {
+			ids  []string
+			send func([]string) runner.Send
+		}{
+			{restart, func(b []string) runner.Send { return startCall(b...) }},
+			{restop, func(b []string) runner.Send { return stopCall(b, "StopType", model.Str("HARD")) }},
+		} {
+			for ids := todo.ids; len(ids) > 0; ids = ids[min(len(ids), model.MaxBatch):] {
+				batch := ids[:min(len(ids), model.MaxBatch)]
+				if err := x.Expect(todo.send(batch)); err != nil {
+					return err
+				}
+				if err := x.Settle(batch...); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	clear(x.touched)
 	return nil
 }
+
+// resetRounds is how many times the reset starts (or stops) an instance
+// that did not return to its discovered state.
+const resetRounds = 3
 
 // checkRand returns the check's own random source, derived from the run's
 // seed and its ID, so that one check replays the same with --only.

@@ -166,7 +166,8 @@ func New(cfg Config) (*Emulator, error) {
 // newTiming reads the operations' timing from the latency and op-state
 // variants, and Config.Latency where no latency variant is chosen.
 func newTiming(cfg Config) (*timing, error) {
-	t := &timing{lo: cfg.Latency, opState: cfg.Variants.get(VariantOpState)}
+	t := &timing{lo: cfg.Latency, opState: cfg.Variants.get(VariantOpState),
+		startMayFail: cfg.Variants.get(VariantStartAfterSC) == "fails-sometimes"}
 	if t.lo == 0 {
 		t.lo = DefaultLatency
 	}

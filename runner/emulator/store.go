@@ -93,6 +93,9 @@ type timing struct {
 	lo, hi  time.Duration
 	opState string
 	rng     *rand.Rand
+	// startMayFail: a start after a STOP_CHARGING stop fails half of
+	// the time (variant start-after-stop-charging, ledger L-24).
+	startMayFail bool
 }
 
 // schedule returns when an instance just set in flight moves next. An
@@ -118,6 +121,13 @@ func (t *timing) schedule(r *record, now time.Time) time.Time {
 // canonical one, or the one with its operation state lagging or ahead.
 func (t *timing) next(p model.Instance) model.Instance {
 	moves := model.Moves(p)
+	if t.startMayFail && p.State == model.Starting && p.StopChargingMode == model.StopCharging && t.rng.IntN(2) == 0 {
+		for _, m := range moves {
+			if m.State == model.Stopped && m.LatestOperationState == model.OpFailed {
+				return m
+			}
+		}
+	}
 	mode := t.opState
 	if mode == "mixed" {
 		mode = []string{"together", "lag", "ahead"}[t.rng.IntN(3)]

@@ -53,6 +53,7 @@ const (
 	VariantOptional     = "optional-fields"
 	VariantDescribeOrd  = "describe-order"
 	VariantErrorStatus  = "error-status"
+	VariantStartAfterSC = "start-after-stop-charging"
 )
 
 // ChoiceSuccess is the choice, in a rule's variant, of serving a request
@@ -72,6 +73,9 @@ var behaviourVariants = []Variant{
 	{Name: VariantOpState, Ledger: "L-16",
 		What:    "LatestOperationState against InstanceState when an operation ends: together; lagging (STOPPED while OPERATING); ahead (STOPPING while SUCCESS, as the real cloud); or either, per operation",
 		Choices: []string{"together", "lag", "ahead", "mixed"}},
+	{Name: VariantStartAfterSC, Ledger: "L-24",
+		What:    "a start of an instance stopped with STOP_CHARGING, whose CPU and memory were released: always succeeds, or fails back to STOPPED (FAILED) half of the time",
+		Choices: []string{"succeeds", "fails-sometimes"}},
 	{Name: VariantLimiter, Ledger: "L-12",
 		What:    "the rate limiter: a sliding one-second window; a fixed window per wall-clock second; a token bucket refilling L a second that bursts up to 2×L",
 		Choices: []string{"sliding", "fixed", "token"}},

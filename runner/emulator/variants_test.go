@@ -133,3 +133,38 @@ func TestLatencyRange(t *testing.T) {
 		require.Equal(t, "STOPPED", h.instance(id).InstanceState, "by the range's maximum")
 	}
 }
+
+// start-after-stop-charging=fails-sometimes: a start after a no-charge
+// stop may end back in STOPPED with FAILED (ledger L-24); by default it
+// always succeeds.
+func TestStartAfterStopChargingVariant(t *testing.T) {
+	t.Parallel()
+	eligible := func(fi FixtureInstance) bool {
+		return fi.State == "RUNNING" && fi.ChargeType == "POSTPAID_BY_HOUR" && !model.DiskType(fi.SystemDisk.Type).Local() &&
+			len(fi.DataDisks) == 0 && model.RegionOfZone(fi.Zone) == "ap-guangzhou" && !fi.IgnoresSoftStop
+	}
+	var pool []string
+	for _, fi := range DefaultFleet().Accounts[0].Instances {
+		if eligible(fi) && len(pool) < 20 {
+			pool = append(pool, fi.ID)
+		}
+	}
+	require.Len(t, pool, 20)
+	for choice, wantFailures := range map[string]bool{"succeeds": false, "fails-sometimes": true} {
+		h := newHarness(t, Config{Variants: Choices{VariantStartAfterSC: choice}, Seed: 5})
+		wantOK(t, h.call(model.ActionStop, ids(pool...), param("StopType", model.Str("HARD")), param("StoppedMode", model.Str("STOP_CHARGING"))))
+		h.clock.Advance(time.Second)
+		wantOK(t, h.call(model.ActionStart, ids(pool...)))
+		h.clock.Advance(time.Second)
+		failed := 0
+		for _, id := range pool {
+			in := h.instance(id)
+			if in.InstanceState == "STOPPED" {
+				require.Equal(t, "FAILED", str(in.LatestOperationState), "a failed start says so")
+				failed++
+			}
+		}
+		require.Equal(t, wantFailures, failed > 0, "%s: %d of 20 starts failed", choice, failed)
+		require.Less(t, failed, 20, "%s: not every start fails", choice)
+	}
+}
