@@ -153,6 +153,9 @@ func authViolations(r Request, env Env) []Violation {
 	case AuthBadSignature:
 		vs = append(vs, violate(RuleSignature, "the signature does not match"))
 	}
+	if r.NonceMissing && r.Auth != AuthMissing {
+		vs = append(vs, violate(RuleNonceMissing, "the v1 request has no Nonce"))
+	}
 	switch {
 	case r.Timestamp.IsZero():
 		if r.Auth != AuthMissing {

@@ -196,6 +196,27 @@ func TestJudgeCommonErrors(t *testing.T) {
 		{"no timestamp", func() Request { r := stop(seedA); r.Timestamp = time.Time{}; return r }(), env,
 			Fail(CodeMissingParameter, "AuthFailure.SignatureExpire", "AuthFailure.SignatureFailure", "AuthFailure.InvalidAuthorization", CodeInvalidParameter),
 			Fail(CodeMissingParameter), "facts §1"},
+		{"v1 without Nonce", func() Request {
+			r := stop(seedA)
+			r.Transport.Signature, r.NonceMissing = SigHmacSHA1, true
+			return r
+		}(), env,
+			Fail(CodeMissingParameter, "AuthFailure.SignatureFailure", "AuthFailure.InvalidAuthorization", CodeInvalidParameter),
+			Fail(CodeMissingParameter), "facts §1: Nonce is required for v1"},
+		{"v1 without Nonce, wrong signature", func() Request {
+			r := authed(AuthBadSignature)
+			r.Transport.Signature, r.NonceMissing = SigHmacSHA256, true
+			return r
+		}(), env,
+			Fail(CodeMissingParameter, "AuthFailure.SignatureFailure", "AuthFailure.InvalidAuthorization", CodeInvalidParameter),
+			Fail(CodeMissingParameter), "facts §1: the Nonce is missing before the signature is checked (L-05)"},
+		{"unsigned v1 without Nonce", func() Request {
+			r := authed(AuthMissing)
+			r.Transport.Signature, r.NonceMissing = SigHmacSHA1, true
+			return r
+		}(), env,
+			Fail("AuthFailure.InvalidAuthorization", "AuthFailure.SignatureFailure", "AuthFailure.SecretIdNotFound", "AuthFailure.InvalidSecretId", CodeMissingParameter),
+			Fail("AuthFailure.InvalidAuthorization", CodeMissingParameter), "an unsigned request is refused as unsigned, whatever else it lacks"},
 		{"rate limited", stop(seedA), Env{Now: t0, Limited: Yes},
 			Fail(RateLimitCodes...), Fail(CodeRequestLimitExceeded), "seed §1: 10 a second"},
 		{"maybe rate limited", stop(seedA), Env{Now: t0, Limited: Maybe},

@@ -125,6 +125,9 @@ func genRequest(t *rapid.T, known []string) Request {
 		r.Timestamp = r.Timestamp.Add(time.Duration(rapid.IntRange(-900, 900).Draw(t, "skew")) * time.Second)
 	case 8:
 		r.Encoding = EncForm
+	case 9:
+		r.Transport.Signature = rapid.SampledFrom([]Signature{SigHmacSHA1, SigHmacSHA256}).Draw(t, "v1")
+		r.NonceMissing = rapid.Bool().Draw(t, "nonceMissing")
 	}
 	return r
 }

@@ -202,6 +202,10 @@ type Request struct {
 	// Timestamp is the request's signed timestamp (X-TC-Timestamp or
 	// Timestamp=); zero when absent.
 	Timestamp time.Time
+	// NonceMissing: the request is signed with v1 and carries no Nonce, or
+	// an empty one (facts §1: Nonce is required for v1). v3 has no nonce:
+	// a decoder sets it for v1 requests only.
+	NonceMissing bool
 
 	Transport Transport
 	Auth      AuthFact

@@ -158,6 +158,10 @@ var (
 		"a request without a timestamp is refused",
 		Fail(CodeMissingParameter, "AuthFailure.SignatureExpire", "AuthFailure.SignatureFailure", "AuthFailure.InvalidAuthorization", CodeInvalidParameter),
 		Fail(CodeMissingParameter), "L-20")
+	RuleNonceMissing = rule("AUTH-NONCE-MISSING", stageAuth, "facts §1 v1 common parameters: Nonce Req. yes, \"random positive int\" [Doc-Common]; facts §3 (the Nonce is signed); facts §6 MissingParameter",
+		"a request signed with v1 (HmacSHA1, HmacSHA256) without a Nonce is refused",
+		Fail(CodeMissingParameter, "AuthFailure.SignatureFailure", "AuthFailure.InvalidAuthorization", CodeInvalidParameter),
+		Fail(CodeMissingParameter), "L-20")
 	RuleExpired = rule("AUTH-EXPIRED", stageAuth, "facts §4: the timestamp must be within 5 minutes of server time",
 		"a request signed more than 300 s away from the target's clock is refused",
 		Fail("AuthFailure.SignatureExpire"), Fail("AuthFailure.SignatureExpire"), "L-14")
@@ -284,7 +288,7 @@ var Rules = []*Rule{
 	RuleMethod, RuleSize, RuleContentType, RuleStyleMismatch, RuleMalformed, RuleUTF8,
 	RuleActionMissing, RuleActionUnknown, RuleVersionMissing, RuleVersionWrong,
 	RuleRegionMissing, RuleRegionUnknown, RuleRegionNotServed, RuleFinanceHost, RuleAtFinanceHost,
-	RuleAuthMissing, RuleAuthMalformed, RuleTimestampMissing, RuleExpired, RuleExpiryEdge,
+	RuleAuthMissing, RuleAuthMalformed, RuleTimestampMissing, RuleNonceMissing, RuleExpired, RuleExpiryEdge,
 	RuleSecretID, RuleToken, RuleSignature,
 	RuleRateLimit,
 	RuleParamMissing, RuleParamEmpty, RuleParamUnknown, RuleParamNull, RuleParamEmptyString,

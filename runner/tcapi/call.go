@@ -92,6 +92,11 @@ type Call struct {
 	// body instead of the encoding of Params: a test's way to send a
 	// properly signed body that is not valid JSON.
 	Body []byte
+	// Omit (v1 styles only) names v1 common parameters to leave out of
+	// the request before it is signed, e.g. "Nonce" or "Timestamp": a
+	// test's way to send a properly signed v1 request that lacks one.
+	// "Signature" leaves the request unsigned.
+	Omit []string
 	// ContentType (TC3 styles only), when set, is sent and signed instead
 	// of the style's content type: a test's way to send a properly signed
 	// request with a content type the API does not accept.

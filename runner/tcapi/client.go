@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -34,9 +35,10 @@ const (
 //   - StyleV1Get and StyleV1PostForm: the common parameters (Action,
 //     Version, Region, Timestamp, Nonce, SecretId, SignatureMethod for
 //     HmacSHA256 only, Token, Language, RequestClient; empty ones omitted
-//     except Timestamp, Nonce and SecretId) followed by the flattened
-//     Params and Signature, in the query (GET, no Content-Type) or the
-//     form body (POST).
+//     except Timestamp, Nonce and SecretId; those in Call.Omit left out)
+//     followed by the flattened Params and Signature (unless Call.Omit
+//     names it), in the query (GET, no Content-Type) or the form body
+//     (POST).
 //
 // TC3 styles set X-TC-Action, X-TC-Version, X-TC-Region, X-TC-Timestamp,
 // X-TC-Language, X-TC-RequestClient and X-TC-Token (each only when
@@ -113,8 +115,11 @@ func NewRequest(ctx context.Context, endpoint string, call Call, cred Credential
 			method = http.MethodPost
 		}
 		pairs := v1Pairs(call, cred, ts)
-		sig := V1Signature(call.V1Method, cred.SecretKey, V1StringToSign(method, host, "/", pairsValues(pairs)))
-		encoded := encodePairs(append(pairs, pair{"Signature", sig}))
+		if !slices.Contains(call.Omit, "Signature") {
+			sig := V1Signature(call.V1Method, cred.SecretKey, V1StringToSign(method, host, "/", pairsValues(pairs)))
+			pairs = append(pairs, pair{"Signature", sig})
+		}
+		encoded := encodePairs(pairs)
 		if method == http.MethodGet {
 			target.RawQuery = encoded
 		} else {
@@ -141,28 +146,27 @@ func NewRequest(ctx context.Context, endpoint string, call Call, cred Credential
 	return req, nil
 }
 
-// v1Pairs returns the v1 common parameters followed by the flattened
-// action parameters, without Signature.
+// v1Pairs returns the v1 common parameters but those call.Omit names,
+// followed by the flattened action parameters, without Signature.
 func v1Pairs(call Call, cred Credential, ts string) []pair {
 	var ps []pair
-	add := func(name, value string) {
-		if value != "" {
+	add := func(name, value string, always bool) {
+		if (value != "" || always) && !slices.Contains(call.Omit, name) {
 			ps = append(ps, pair{name, value})
 		}
 	}
-	add("Action", call.Action)
-	add("Version", call.Version)
-	add("Region", call.Region)
-	ps = append(ps,
-		pair{"Timestamp", ts},
-		pair{"Nonce", strconv.FormatUint(call.Nonce, 10)},
-		pair{"SecretId", cred.SecretID})
+	add("Action", call.Action, false)
+	add("Version", call.Version, false)
+	add("Region", call.Region, false)
+	add("Timestamp", ts, true)
+	add("Nonce", strconv.FormatUint(call.Nonce, 10), true)
+	add("SecretId", cred.SecretID, true)
 	if call.V1Method == HmacSHA256 {
-		ps = append(ps, pair{"SignatureMethod", HmacSHA256})
+		add("SignatureMethod", HmacSHA256, true)
 	}
-	add("Token", cred.Token)
-	add("Language", call.Language)
-	add("RequestClient", call.RequestClient)
+	add("Token", cred.Token, false)
+	add("Language", call.Language, false)
+	add("RequestClient", call.RequestClient, false)
 	return append(ps, flattenParams(call.Params, -1)...)
 }
 

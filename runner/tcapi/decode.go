@@ -141,6 +141,12 @@ var v1Common = [...]string{
 // X-TC-Content-SHA256 says so; the X-TC-Timestamp text as sent);
 // AuthBadToken if X-TC-Token does not suit the key (see [Key]).
 //
+// Two or more Authorization header lines are read as one value, joined by
+// ", " (RFC 9110 §5.3), which is never a well-formed v3 header.
+//
+// NonceMissing is set for a v1 request (one with a Signature parameter and
+// no v3 header) whose Nonce is absent or empty (facts §1: required).
+//
 // Auth for v1: AuthMissing without SecretId; AuthUnknownSecretID;
 // AuthBadSignature unless Signature equals [V1Signature] over
 // [V1StringToSign](r.Method, r.Host, r.URL.Path, every parameter as
@@ -176,7 +182,7 @@ func (d *decoder) decode() model.Request {
 	req.Transport.Method = r.Method
 	ct := mediaType(r.Header.Get("Content-Type"))
 	req.Transport.ContentType = ct
-	authz := r.Header.Get("Authorization")
+	authz := authorization(r)
 	tc3 := strings.HasPrefix(authz, AlgorithmTC3)
 
 	fault := d.readParams(ct, tc3)
@@ -214,6 +220,7 @@ func (d *decoder) decode() model.Request {
 		req.Region = lastValue(d.vs, "Region")
 		req.Timestamp, _ = parseUnix(lastValue(d.vs, "Timestamp"))
 	}
+	req.NonceMissing = v1 && lastValue(d.vs, "Nonce") == ""
 	d.setParams(!headerCommon)
 
 	// Authentication.
@@ -327,6 +334,14 @@ func paramsSorted(params map[string]model.Value) []Param {
 func mediaType(ct string) string {
 	mt, _, _ := strings.Cut(ct, ";")
 	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// authorization returns the request's Authorization as one value: two or
+// more header lines joined by ", ", as RFC 9110 §5.3 combines repeated
+// fields. Authorization is not a list field, so a doubled header does not
+// parse: a server that read only one of the lines would be guessing.
+func authorization(r *http.Request) string {
+	return strings.Join(r.Header.Values("Authorization"), ", ")
 }
 
 // parseUnix parses decimal Unix seconds.

@@ -409,6 +409,57 @@ func TestDecodeAuthV1(t *testing.T) {
 		checks: []check{hasAuth(model.AuthBadToken)},
 		reason: "a temporary key needs Token",
 	}, {
+		name:   "with Nonce",
+		build:  v1Signed(http.MethodGet, host, stop, permCred, nil),
+		checks: []check{hasAuth(model.AuthOK), hasNonceMissing(false)},
+		reason: "facts §1: the Nonce is there",
+	}, {
+		name: "signed without Nonce",
+		build: fromCall(func() tcapi.Call {
+			c := stopCall(tcapi.StyleV1Get)
+			c.Omit = []string{"Nonce"}
+			return c
+		}(), permCred, nil),
+		checks: []check{hasAuth(model.AuthOK), hasNonceMissing(true)},
+		reason: "facts §1: v1 requires Nonce; the signature is right, so only the Nonce is wrong",
+	}, {
+		name:   "form POST signed with an empty Nonce",
+		build:  v1Signed(http.MethodPost, host, url.Values{"Action": {"StopInstances"}, "Nonce": {""}}, permCred, nil),
+		checks: []check{hasAuth(model.AuthOK), hasNonceMissing(true)},
+		reason: "an empty Nonce is no Nonce",
+	}, {
+		name:   "unsigned GET without Nonce",
+		build:  plain(http.MethodGet, "", "Action=StopInstances&InstanceIds.0=a", "", nil),
+		checks: []check{hasAuth(model.AuthMissing), hasNonceMissing(false)},
+		reason: "only a signed v1 request is judged for its Nonce: an unsigned one is unsigned",
+	}, {
+		name: "signed without Timestamp",
+		build: fromCall(func() tcapi.Call {
+			c := stopCall(tcapi.StyleV1PostForm)
+			c.Omit = []string{"Timestamp"}
+			return c
+		}(), permCred, nil),
+		checks: []check{hasAuth(model.AuthOK), hasTimestamp(0), hasNonceMissing(false)},
+		reason: "facts §1: Timestamp is required; the model judges its absence (AUTH-TIMESTAMP-MISSING)",
+	}, {
+		name: "HmacSHA256 signature without SignatureMethod",
+		build: fromCall(func() tcapi.Call {
+			c := stopCall(tcapi.StyleV1Get)
+			c.V1Method, c.Omit = tcapi.HmacSHA256, []string{"SignatureMethod"}
+			return c
+		}(), permCred, nil),
+		checks: []check{hasAuth(model.AuthBadSignature), hasSig(model.SigHmacSHA1)},
+		reason: "facts §1: without SignatureMethod the server computes HmacSHA1, so a SHA-256 signature does not match",
+	}, {
+		name: "signed without Signature",
+		build: fromCall(func() tcapi.Call {
+			c := stopCall(tcapi.StyleV1Get)
+			c.Omit = []string{"Signature"}
+			return c
+		}(), permCred, nil),
+		checks: []check{hasAuth(model.AuthMissing)},
+		reason: "Omit Signature sends an unsigned request",
+	}, {
 		name:   "unsigned GET guesses v1",
 		build:  plain(http.MethodGet, "", "Action=StopInstances&SignatureMethod=HmacSHA256&InstanceIds.1=a", "", nil),
 		checks: []check{hasAuth(model.AuthMissing), hasSig(model.SigHmacSHA256), hasCommon("StopInstances", "", ""), hasParams(map[string]model.Value{"InstanceIds": model.Strs("a")})},
@@ -420,6 +471,35 @@ func TestDecodeAuthV1(t *testing.T) {
 		reason: "v3 takes common parameters from headers and removes nothing from the query",
 	}}
 	runDecodeCases(t, cases)
+}
+
+// Two Authorization lines read as one value (RFC 9110 §5.3), which does
+// not parse, whichever of the two is right.
+func TestDecodeDoubledAuthorization(t *testing.T) {
+	t.Parallel()
+	call := stopCall(tcapi.StyleTC3JSON)
+	runDecodeCases(t, []decodeCase{{
+		name:   "one line",
+		build:  fromCall(call, permCred, nil),
+		checks: []check{hasAuth(model.AuthOK)},
+		reason: "the ordinary request",
+	}, {
+		name: "the same line twice",
+		build: fromCall(call, permCred, func(r *http.Request, body []byte) []byte {
+			r.Header.Add("Authorization", r.Header.Get("Authorization"))
+			return body
+		}),
+		checks: []check{hasAuth(model.AuthMalformed), hasSig(model.SigTC3)},
+		reason: "joined, the value holds every part twice",
+	}, {
+		name: "a garbled line after the right one",
+		build: fromCall(call, permCred, func(r *http.Request, body []byte) []byte {
+			r.Header.Add("Authorization", "Basic dXNlcjpwYXNz")
+			return body
+		}),
+		checks: []check{hasAuth(model.AuthMalformed)},
+		reason: "a server reading only the first line would serve it",
+	}})
 }
 
 func TestDecodeMethods(t *testing.T) {

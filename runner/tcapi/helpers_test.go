@@ -177,6 +177,15 @@ func hasAuth(want model.AuthFact) check {
 	}
 }
 
+func hasNonceMissing(want bool) check {
+	return func(r model.Request) error {
+		if r.NonceMissing != want {
+			return fmt.Errorf("NonceMissing = %v; want %v", r.NonceMissing, want)
+		}
+		return nil
+	}
+}
+
 func hasFault(want model.DecodeFault) check {
 	return func(r model.Request) error {
 		if r.Transport.Decode != want {

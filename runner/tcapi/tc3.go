@@ -198,7 +198,7 @@ func parseAuthorizationTC3(h string) (tc3Auth, bool) {
 // verifyTC3 checks a v3-signed request (see [Decode] for the rules, in
 // order). body is the body as received.
 func verifyTC3(r *http.Request, body []byte, keys KeyStore) (model.AuthFact, Key) {
-	a, ok := parseAuthorizationTC3(r.Header.Get("Authorization"))
+	a, ok := parseAuthorizationTC3(authorization(r))
 	if !ok || !contains(a.signedHeaders, "content-type") || !contains(a.signedHeaders, "host") {
 		return model.AuthMalformed, Key{}
 	}
