@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cvmconform/cvmconform/model"
 )
@@ -34,6 +35,9 @@ type Check struct {
 	Run func(*Ctx) error
 	// Final checks run after all others, over the whole run's transcript.
 	Final bool
+	// Takes is a rough estimate of the check's own time (its pacing and
+	// sleeps, not counting operations), for the scheduler only.
+	Takes time.Duration
 
 	_ struct{}
 }
@@ -129,3 +133,18 @@ func Select(checks []*Check, prefixes []string) ([]*Check, error) {
 }
 
 func index(checks []*Check, c *Check) int { return slices.Index(checks, c) }
+
+// Exclude leaves out the checks whose ID starts with one of the prefixes
+// (--skip, the inverse of Select). A prefix that matches no check is an
+// error, as for Select.
+func Exclude(checks []*Check, prefixes []string) ([]*Check, error) {
+	out := checks
+	for _, p := range prefixes {
+		p = strings.ToUpper(strings.TrimSpace(p))
+		if !slices.ContainsFunc(checks, func(c *Check) bool { return strings.HasPrefix(c.ID, p) }) {
+			return nil, fmt.Errorf("--skip %s matches no check (see 'cvmconform checks')", p)
+		}
+		out = slices.DeleteFunc(slices.Clone(out), func(c *Check) bool { return strings.HasPrefix(c.ID, p) })
+	}
+	return out, nil
+}

@@ -31,7 +31,7 @@ const ConcurrentClients = 4
 
 func concChecks() []*Check {
 	return []*Check{
-		{ID: "SI-CONC-01", Title: fmt.Sprintf("%d clients stopping, starting and describing shared instances see a linearizable history", ConcurrentClients),
+		{ID: "SI-CONC-01", Takes: 4500 * time.Millisecond, Title: fmt.Sprintf("%d clients stopping, starting and describing shared instances see a linearizable history", ConcurrentClients),
 			Clause: "DESIGN \"The model\" (atomic batches); seed §1; facts §8", Severity: MUST, Needs: Needs{Running: 4},
 			Run: concurrentHistory},
 		{ID: "SI-CONC-02", Title: "Of two concurrent stops of one RUNNING instance, exactly one succeeds",
@@ -312,8 +312,8 @@ func racingStops(c *Ctx) error {
 // action, so that the target's limiter starts empty.
 func (c *Ctx) waitQuiet(action string) {
 	last := time.Time{}
-	for _, x := range c.run.target.Transcript().Since(0) {
-		if x.Call.Action == action && x.Received.After(last) {
+	for _, x := range c.run.log.Since(0) {
+		if x.Lane == c.run.lane && x.Call.Action == action && x.Received.After(last) {
 			last = x.Received
 		}
 	}

@@ -102,6 +102,6 @@ func withFaults(t *testing.T, faults ...string) runner.TargetConfig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	return runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2,
+	return runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
 		Allowed: func(string) bool { return true }}
 }

@@ -26,9 +26,13 @@ import (
 // failing sequence it saw, or, when the target does not fail the same way
 // twice, the original one marked "not reproduced".
 
+// propertyID is the state machine's check, which the scheduler splits
+// into shards.
+const propertyID = "SI-PROP-01"
+
 func propertyChecks() []*Check {
 	return []*Check{
-		{ID: "SI-PROP-01", Title: "Random sequences of stops, starts and describes follow the model",
+		{ID: propertyID, Title: "Random sequences of stops, starts and describes follow the model",
 			Clause: "seed §1, §2, §6; facts §7–§9; DESIGN \"The model\"", Severity: MUST, Needs: Needs{Running: 1},
 			Run: stateMachine},
 	}
@@ -40,14 +44,32 @@ type sequenceRun struct {
 	failed bool
 }
 
-// rapidMu serialises state machines: rapid's settings are process-wide
-// flags, and a self-test runs several suites at once.
+// rapidMu guards rapid's settings, which are process-wide flags, while
+// several state machines run at once (the shards of a run, the suites of
+// a self-test). rapid reads the seed and the number of checks when a
+// check starts, before it calls the property the first time; so a state
+// machine holds rapidMu from setting them until its property first runs.
+// The mean length of a sequence, which rapid reads throughout, is the same
+// for every state machine of a process, and is written only when it
+// changes.
 var rapidMu sync.Mutex
+
+// shardSeed is the rapid seed of shard i of a run with seed seed: the
+// run's own for the first shard, so that a failing sequence's seed
+// replays on one lane.
+func shardSeed(seed uint64, i int) uint64 {
+	if i == 0 {
+		return seed
+	}
+	return checkRand(seed, fmt.Sprintf("%s/shard-%d", propertyID, i)).Uint64()>>1 | 1
+}
 
 func stateMachine(c *Ctx) error {
 	rapidMu.Lock()
-	defer rapidMu.Unlock()
-	configureRapid(c.run.cfg.Sequences, c.run.cfg.Steps, c.run.seed)
+	var release sync.Once
+	unlock := func() { release.Do(rapidMu.Unlock) }
+	defer unlock()
+	configureRapid(shardSequences(c.run.cfg.Sequences, c.shard, c.shards), c.run.cfg.Steps, shardSeed(c.run.seed, c.shard))
 	var (
 		mu          sync.Mutex
 		first, last *sequenceRun
@@ -63,6 +85,7 @@ func stateMachine(c *Ctx) error {
 		}
 	}
 	prop := func(t *rapid.T) {
+		unlock()
 		if st := c.run.stuckOp(); st != nil {
 			// A sequence of this check found an operation stuck: no
 			// replay could settle, so none is tried (rapid keeps the
@@ -179,6 +202,9 @@ func configureRapid(checks, steps int, seed uint64) {
 		"rapid.nofailfile": "true",
 		"rapid.shrinktime": "20s",
 	} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() == value {
+			continue // unchanged: no write while other state machines read it
+		}
 		if err := flag.Set(name, value); err != nil {
 			panic(fmt.Sprintf("conformance: rapid flag %s: %v", name, err)) // rapid renamed a flag: caught by the tests
 		}

@@ -26,7 +26,7 @@ import (
 
 func rateChecks() []*Check {
 	return []*Check{
-		{ID: "SI-RATE-01", Title: "A burst of three times the limit in a fraction of a second is partly refused, within the tolerance",
+		{ID: "SI-RATE-01", Takes: 1500 * time.Millisecond, Title: "A burst of three times the limit in a fraction of a second is partly refused, within the tolerance",
 			Clause: "seed §1 rate limit; facts §6 RequestLimitExceeded", Severity: MUST,
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
@@ -36,7 +36,7 @@ func rateChecks() []*Check {
 				}
 				return c.judgeRate(limit, b.attempts)
 			}},
-		{ID: "SI-RATE-02", Title: "Traffic paced at three quarters of the limit is never refused",
+		{ID: "SI-RATE-02", Takes: 3500 * time.Millisecond, Title: "Traffic paced at three quarters of the limit is never refused",
 			Clause: "seed §1 rate limit", Severity: MUST,
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
@@ -57,7 +57,7 @@ func rateChecks() []*Check {
 				c.Note("%d StopInstances paced %s apart: %s", len(at), gap.Round(time.Millisecond), tally(at))
 				return c.judgeRate(limit, at)
 			}},
-		{ID: "SI-RATE-03", Title: "A StopInstances refused for the rate limit stops nothing",
+		{ID: "SI-RATE-03", Takes: 2500 * time.Millisecond, Title: "A StopInstances refused for the rate limit stops nothing",
 			Clause: "seed §1 rate limit; DESIGN \"The model\": a rate-limited request has no effect", Severity: MUST,
 			Needs: Needs{Running: 1},
 			Run: func(c *Ctx) error {
@@ -96,7 +96,7 @@ func rateChecks() []*Check {
 				}
 				return c.Skipf("in three tries the target never refused a stop sent right after a burst of %d, so a refused stop could not be observed", 2*limit)
 			}},
-		{ID: "SI-RATE-04", Title: "Capacity returns after a quiet second",
+		{ID: "SI-RATE-04", Takes: 1500 * time.Millisecond, Title: "Capacity returns after a quiet second",
 			Clause: "seed §1: a maximum of 10 requests per second", Severity: MUST,
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
@@ -117,7 +117,7 @@ func rateChecks() []*Check {
 				c.Note("after a quiet second, %d StopInstances: %s", n, tally(at[len(at)-n:]))
 				return c.judgeRate(limit, at)
 			}},
-		{ID: "SI-RATE-05", Title: "The limit is per action: a StopInstances burst does not refuse DescribeInstances",
+		{ID: "SI-RATE-05", Takes: 1500 * time.Millisecond, Title: "The limit is per action: a StopInstances burst does not refuse DescribeInstances",
 			Clause: "facts §15: per Action; facts §9 DescribeInstances 40 a second", Severity: MUST,
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
@@ -133,7 +133,7 @@ func rateChecks() []*Check {
 				}
 				return c.judgeRate(limit, b.attempts)
 			}},
-		{ID: "SI-RATE-06", Title: "Four seconds of saturation accept no more than a limiter of the documented rate",
+		{ID: "SI-RATE-06", Takes: 5500 * time.Millisecond, Title: "Four seconds of saturation accept no more than a limiter of the documented rate",
 			Clause: "seed §1 rate limit", Severity: MUST,
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()

@@ -21,10 +21,9 @@ func TestResyncRecordsWhatWasSeen(t *testing.T) {
 	require.NoError(t, err)
 	defer emu.Close()
 	cfg := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Allowed: func(string) bool { return true }}
-	s := &runState{cfg: Config{Target: cfg}, seed: 1, settle: 5 * time.Second}
-	s.target, err = runner.NewTarget(cfg)
+	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second})
 	require.NoError(t, err)
-	require.NoError(t, s.discover(context.Background()))
+	s := lanes[0]
 	c := s.newCtx(context.Background(), &Check{ID: "SI-TEST"})
 	ids, err := c.RunningWhere(1, "prepaid", func(p model.Instance) bool { return p.ChargeType == model.Prepaid })
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/report"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
 // Config is one conformance run.
@@ -46,7 +47,13 @@ type Config struct {
 	SettleTimeout time.Duration
 	// FailFast stops starting checks after the first failure; the checks
 	// not started are reported as skipped, "not run", with the reason.
+	// (The run's own budget is its context: a deadline, or a cancellation
+	// on SIGINT or SIGTERM, likewise leaves the checks not started listed
+	// as not run, with context.Cause as the reason.)
 	FailFast bool
+	// Skip leaves out the checks whose ID starts with one of these
+	// prefixes (the inverse of Only).
+	Skip []string
 
 	_ struct{}
 }
@@ -69,32 +76,44 @@ func (noProgress) Note(string, ...any)  {}
 // exits 2 on it.
 var ErrCannotRun = errors.New("the run could not be made")
 
-// runState is what every check of a run shares.
-type runState struct {
+// runShared is what every lane of a run shares.
+type runShared struct {
 	cfg     Config
-	target  *runner.Target
-	obs     *model.Observer
 	strict  model.Strictness
 	seed    uint64
-	views   map[string]model.View // the fleet as discovered
 	settle  time.Duration
 	started time.Time
+	log     *runner.Transcript // every lane's exchanges
 
-	mu    sync.Mutex
-	stuck *stuckOp // the first operation seen in flight past the settle bound
+	mu     sync.Mutex
+	stuck  *stuckOp // the first operation seen in flight past the settle bound
+	failed string   // the first check that failed, with FailFast
 }
 
-// Run discovers the target's fleet and carries out the selected checks in
-// catalog order, resetting the instances a check moved before the next.
-// It returns an error wrapping ErrCannotRun when the run cannot be made.
-func Run(ctx context.Context, cfg Config) (report.Run, error) {
+// runState is one lane of a run: one account of the target, with its
+// fleet as discovered and the observer that judges it. A lane runs one
+// check at a time; its observer is never shared between goroutines.
+type runState struct {
+	*runShared
+	lane   string // the account's label in plans: "main", "lane-1", …
+	target *runner.Target
+	obs    *model.Observer
+	views  map[string]model.View // the fleet as discovered
+}
+
+// prepare checks the configuration, fills in its defaults and selects the
+// checks.
+func prepare(cfg Config) (Config, []*Check, error) {
 	checks := Catalog()
 	if err := validate(checks); err != nil {
-		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
+		return cfg, nil, err
 	}
 	checks, err := Select(checks, cfg.Only)
 	if err != nil {
-		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
+		return cfg, nil, err
+	}
+	if checks, err = Exclude(checks, cfg.Skip); err != nil {
+		return cfg, nil, err
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = noProgress{}
@@ -110,57 +129,110 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 			return fmt.Sprintf("cvmconform run --seed %d --only %s", seed, check)
 		}
 	}
-	s := &runState{cfg: cfg, seed: cfg.Seed, settle: cfg.SettleTimeout, started: time.Now()}
-	if s.settle == 0 {
-		s.settle = runner.SettleTimeout(cfg.Target.Endpoint)
+	if cfg.SettleTimeout == 0 {
+		cfg.SettleTimeout = runner.SettleTimeout(cfg.Target.Endpoint)
 	}
-	if s.seed == 0 {
+	if cfg.Seed == 0 {
 		var b [8]byte
 		_, _ = crand.Read(b[:])
-		s.seed = binary.LittleEndian.Uint64(b[:]) >> 1
+		cfg.Seed = binary.LittleEndian.Uint64(b[:]) >> 1
 	}
+	return cfg, checks, nil
+}
+
+// open connects to every lane of the target and discovers its fleet.
+func open(ctx context.Context, cfg Config) ([]*runState, *runShared, error) {
+	shared := &runShared{cfg: cfg, seed: cfg.Seed, settle: cfg.SettleTimeout, started: time.Now(), log: &runner.Transcript{}}
 	if cfg.Strict {
-		s.strict = model.Strict
+		shared.strict = model.Strict
 	}
-	if s.target, err = runner.NewTarget(cfg.Target); err != nil {
+	tcs := []runner.TargetConfig{cfg.Target}
+	names := []string{runner.AccountMain}
+	for i, cred := range cfg.Target.Lanes {
+		tc := cfg.Target
+		tc.Cred, tc.Cred2, tc.Lanes = cred, tcapi.Credential{}, nil
+		tcs = append(tcs, tc)
+		names = append(names, fmt.Sprintf("lane-%d", i+1))
+	}
+	var lanes []*runState
+	for i, tc := range tcs {
+		tc.Transcript, tc.Lane = shared.log, names[i]
+		t, err := runner.NewTarget(tc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrCannotRun, err)
+		}
+		s := &runState{runShared: shared, lane: names[i], target: t}
+		if err := s.discover(ctx); err != nil {
+			return nil, nil, err
+		}
+		lanes = append(lanes, s)
+	}
+	return lanes, shared, nil
+}
+
+// Run discovers the target's fleet on every lane, schedules the selected
+// checks over the lanes (see schedule.go) and carries them out, each lane
+// resetting the instances a check moved before its next. It returns an
+// error wrapping ErrCannotRun when the run cannot be made. When ctx ends
+// (a deadline, SIGINT, SIGTERM), the checks not started are reported as
+// not run, and the report is whole: every check, the requests sent, the
+// time taken.
+func Run(ctx context.Context, cfg Config) (report.Run, error) {
+	cfg, checks, err := prepare(cfg)
+	if err != nil {
 		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
 	}
-	if err := s.discover(ctx); err != nil {
+	lanes, shared, err := open(ctx, cfg)
+	if err != nil {
 		return report.Run{}, err
 	}
-	out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: s.seed, Strict: cfg.Strict,
-		Fleet: s.fleetLine(), Started: s.started}
-	var finals []*Check
-	failed := ""
-	for _, c := range checks {
-		if c.Final {
-			finals = append(finals, c)
-			continue
-		}
-		if failed != "" {
-			out.Checks = append(out.Checks, notRun(c, "--fail-fast: "+failed+" failed"))
-			continue
-		}
-		res := s.runCheck(ctx, c)
-		out.Checks = append(out.Checks, res)
-		if ctx.Err() != nil {
-			return out, fmt.Errorf("%w: %v", ErrCannotRun, ctx.Err())
-		}
-		if cfg.FailFast && res.Status == report.Fail {
-			failed = res.ID
+	main := lanes[0]
+	out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: shared.seed, Strict: cfg.Strict,
+		Fleet: main.fleetLine(), Started: shared.started}
+	if len(lanes) > 1 {
+		out.Fleet += fmt.Sprintf("; %d more lane accounts", len(lanes)-1)
+	}
+	plan, finals := makePlan(checks, lanes, cfg)
+	results := runLanes(ctx, plan, lanes)
+	byID := map[string][]report.Check{}
+	for k := range plan {
+		for i, u := range plan[k] {
+			byID[u.check.ID] = append(byID[u.check.ID], results[k][i])
 		}
 	}
 	for _, c := range finals {
-		if failed != "" {
-			out.Checks = append(out.Checks, notRun(c, "--fail-fast: "+failed+" failed"))
+		if why := shared.stopReason(ctx); why != "" {
+			byID[c.ID] = []report.Check{notRun(c, why)}
 			continue
 		}
-		out.Checks = append(out.Checks, s.runCheck(ctx, c))
+		byID[c.ID] = []report.Check{main.runUnit(ctx, unit{check: c, shards: 1})}
 	}
-	s.lookAgain(ctx, &out)
-	out.Duration = time.Since(s.started)
-	out.Requests = s.target.Transcript().Len()
+	for _, c := range checks {
+		out.Checks = append(out.Checks, mergeShards(byID[c.ID]))
+	}
+	shared.lookAgain(ctx, &out)
+	out.Duration = time.Since(shared.started)
+	out.Requests = shared.log.Len()
+	if ctx.Err() != nil {
+		return out, fmt.Errorf("%w: %s", ErrCannotRun, stopCause(ctx))
+	}
 	return out, nil
+}
+
+// Schedule discovers the target's fleet on every lane (DescribeInstances
+// only: nothing is stopped or started) and returns the plan a run would
+// carry out.
+func Schedule(ctx context.Context, cfg Config) (Plan, error) {
+	cfg, checks, err := prepare(cfg)
+	if err != nil {
+		return Plan{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
+	}
+	lanes, _, err := open(ctx, cfg)
+	if err != nil {
+		return Plan{}, err
+	}
+	plan, finals := makePlan(checks, lanes, cfg)
+	return describePlan(plan, finals, lanes, cfg), nil
 }
 
 // discover lists the fleet, records it in the observer, and refuses to go
@@ -171,10 +243,10 @@ func (s *runState) discover(ctx context.Context) error {
 		if xs := s.target.Transcript().Since(0); len(xs) > 0 && xs[len(xs)-1].Outcome.Code != "" {
 			x := xs[len(xs)-1]
 			if strings.HasPrefix(x.Outcome.Code, "AuthFailure") {
-				return fmt.Errorf("%w: the target refused the credentials (%s: %s)", ErrCannotRun, x.Outcome.Code, x.Response.Error.Message)
+				return fmt.Errorf("%w: the target refused the credentials of %s (%s: %s)", ErrCannotRun, s.lane, x.Outcome.Code, x.Response.Error.Message)
 			}
 		}
-		return fmt.Errorf("%w: cannot list the fleet with DescribeInstances: %v", ErrCannotRun, err)
+		return fmt.Errorf("%w: cannot list the fleet of %s with DescribeInstances: %v", ErrCannotRun, s.lane, err)
 	}
 	s.obs = model.NewObserver(runner.AccountMain, s.cfg.Target.Region, s.strict)
 	s.views = map[string]model.View{}
@@ -183,6 +255,12 @@ func (s *runState) discover(ctx context.Context) error {
 		s.views[v.ID] = v
 	}
 	return nil
+}
+
+// fleetBrief describes the lane's fleet in a few words, for a plan.
+func (s *runState) fleetBrief() string {
+	return fmt.Sprintf("%d instances, %d RUNNING and %d STOPPED that may be stopped and started",
+		len(s.views), len(s.allowedIn(model.Running)), len(s.allowedIn(model.Stopped)))
 }
 
 // fleetLine describes the fleet in one line for the report header.
@@ -209,13 +287,16 @@ func (s *runState) fleetLine() string {
 	return line
 }
 
-// runCheck carries out one check and resets what it moved.
-func (s *runState) runCheck(ctx context.Context, c *Check) report.Check {
+// runUnit carries out one check (or one shard of the state machine) and
+// resets what it moved.
+func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
+	c := u.check
 	s.cfg.Progress.Start(c.ID, c.Title)
 	start := time.Now()
-	before := s.target.Transcript().Len()
+	before := s.log.Len()
 	res := report.Check{ID: c.ID, Title: c.Title, Spec: c.Clause, Severity: string(c.Severity)}
 	x := s.newCtx(ctx, c)
+	x.shard, x.shards = u.shard, max(u.shards, 1)
 	var err error
 	if reason := s.lacks(c.Needs); reason != "" {
 		err = &skipped{reason: reason}
@@ -241,14 +322,29 @@ func (s *runState) runCheck(ctx context.Context, c *Check) report.Check {
 		res.Status, res.Reason = report.Fail, f.reason
 		res.Counterexample = x.transcript(f, own)
 		res.Replay = s.cfg.Replay(f.seed(s.seed), c.ID)
+	case ctx.Err() != nil:
+		// Cut short by the run's end, not broken.
+		res.Status, res.Reason = report.Skip, "not run to the end: "+stopCause(ctx)
 	default:
 		res.Status, res.Reason = report.Error, err.Error()
 		res.Counterexample = x.transcript(nil, own)
 	}
 	res.Duration = time.Since(start)
-	res.Requests = s.target.Transcript().Len() - before
+	res.Requests = s.requestsOf(c.ID, before)
 	s.cfg.Progress.Done(res)
 	return res
+}
+
+// requestsOf counts the exchanges check id sent from position before of
+// the run's transcript on (other lanes' checks send meanwhile).
+func (s *runState) requestsOf(id string, before int) int {
+	n := 0
+	for _, x := range s.log.Since(before) {
+		if x.Check == id {
+			n++
+		}
+	}
+	return n
 }
 
 // notRun is the result of a check the run did not start.

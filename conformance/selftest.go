@@ -313,7 +313,7 @@ func selftestRun(ctx context.Context, variants emulator.Choices, faults []string
 	}
 	defer emu.Close()
 	cfg := Config{
-		Target: runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2,
+		Target: runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
 			Allowed: func(string) bool { return true }},
 		TargetName: emu.URL + " (embedded emulator, " + verdictWord(len(faults) > 0, "fault "+strings.Join(faults, ","), "variant") + ")",
 		Seed:       seed, Sequences: sequences, Only: only, SettleTimeout: settle, FailFast: failFast,

@@ -25,6 +25,7 @@ import (
 
 // stuckOp is the first operation a run saw still in flight at the bound.
 type stuckOp struct {
+	at    *runState // the lane that saw it
 	check string
 	views []model.View // the instances in flight, as last seen
 	bound time.Duration
@@ -41,7 +42,7 @@ func (s *runState) markStuck(check string, res runner.Settled, began time.Time) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stuck == nil {
-		st := &stuckOp{check: check, bound: s.settle, began: began}
+		st := &stuckOp{at: s, check: check, bound: s.settle, began: began}
 		for _, id := range res.Unsettled {
 			st.views = append(st.views, res.Last[id])
 		}
@@ -50,7 +51,7 @@ func (s *runState) markStuck(check string, res runner.Settled, began time.Time) 
 	return s.stuck
 }
 
-func (s *runState) stuckOp() *stuckOp {
+func (s *runShared) stuckOp() *stuckOp {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stuck
@@ -97,7 +98,7 @@ func (st *stuckOp) cause() string {
 // run, until twice the bound has passed since the wait began (the rest of
 // the run counts towards it), and words the failure of the check that
 // found it: slow if the operation has ended since, stuck if it has not.
-func (s *runState) lookAgain(ctx context.Context, out *report.Run) {
+func (s *runShared) lookAgain(ctx context.Context, out *report.Run) {
 	st := s.stuckOp()
 	if st == nil {
 		return
@@ -107,7 +108,7 @@ func (s *runState) lookAgain(ctx context.Context, out *report.Run) {
 		ids = append(ids, v.ID)
 	}
 	left := max(time.Until(st.began.Add(2*st.bound)), 0)
-	res, err := s.target.Settle(ctx, st.check, model.NewObserver(runner.AccountMain, s.cfg.Target.Region, s.strict), ids, left)
+	res, err := st.at.target.Settle(ctx, st.check, model.NewObserver(runner.AccountMain, s.cfg.Target.Region, s.strict), ids, left)
 	if err != nil {
 		return
 	}

@@ -17,19 +17,30 @@ type EmbeddedOptions struct {
 	// Seed drives the emulator's random choices.
 	Variants emulator.Choices
 	Seed     uint64
+	// Lanes is how many lane accounts the fleet gets:
+	// emulator.DefaultLanes if zero, none if negative.
+	Lanes int
 }
 
 // Embedded is the reference emulator on a loopback port, with the
-// credentials of its two accounts.
+// credentials of its accounts: the main one, the second (for the
+// isolation checks), and the lanes.
 type Embedded struct {
 	*emulator.Server
 	Cred, Cred2 tcapi.Credential
+	Lanes       []tcapi.Credential
 }
 
-// StartEmbedded starts the reference emulator with the default fleet on a
-// free loopback port, with generated credentials. The caller must Close it.
+// StartEmbedded starts the reference emulator with the default fleet and
+// its lanes (emulator.DefaultLanes, unless o.Lanes says otherwise) on a
+// free loopback port, with generated credentials. The caller must Close
+// it.
 func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
-	e, err := emulator.New(emulator.Config{Fleet: emulator.DefaultFleet(), Latency: o.Latency,
+	lanes := emulator.DefaultLanes
+	if o.Lanes != 0 {
+		lanes = max(o.Lanes, 0)
+	}
+	e, err := emulator.New(emulator.Config{Fleet: emulator.WithLanes(emulator.DefaultFleet(), lanes), Latency: o.Latency,
 		RateLimit: o.RateLimit, Faults: o.Faults, Variants: o.Variants, Seed: o.Seed})
 	if err != nil {
 		return nil, err
@@ -39,5 +50,9 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		return nil, err
 	}
 	acc := e.Accounts()
-	return &Embedded{Server: srv, Cred: e.Credentials(acc[0]), Cred2: e.Credentials(acc[1])}, nil
+	emb := &Embedded{Server: srv, Cred: e.Credentials(acc[0]), Cred2: e.Credentials(acc[1])}
+	for _, a := range acc[2:] {
+		emb.Lanes = append(emb.Lanes, e.Credentials(a))
+	}
+	return emb, nil
 }

@@ -46,6 +46,15 @@ type TargetConfig struct {
 	// Signings are the signature styles ordinary requests use, in
 	// rotation (--signature); TC3 JSON if empty.
 	Signings []Signing
+	// Lanes are further accounts of the same target, each with its own
+	// fleet: a run spreads its checks over them, each lane under its own
+	// account's rate limits (see conformance's scheduler).
+	Lanes []tcapi.Credential
+	// Transcript, when set, records the exchanges of this target along
+	// with others' (the lanes of one run share one); a new one if nil.
+	Transcript *Transcript
+	// Lane labels this target's exchanges in a shared transcript.
+	Lane string
 
 	_ struct{}
 }
@@ -103,6 +112,10 @@ func NewTarget(cfg TargetConfig) (*Target, error) {
 	if cfg.Cred2.SecretID != "" {
 		keys[cfg.Cred2.SecretID] = tcapi.Key{SecretKey: cfg.Cred2.SecretKey, Token: cfg.Cred2.Token, Account: AccountSecond}
 	}
+	log := cfg.Transcript
+	if log == nil {
+		log = &Transcript{}
+	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 16
 	return &Target{
@@ -110,7 +123,7 @@ func NewTarget(cfg TargetConfig) (*Target, error) {
 		client: &http.Client{Transport: transport, Timeout: cfg.Timeout},
 		keys:   keys,
 		pacer:  NewPacer(cfg.StopRateLimit),
-		log:    &Transcript{},
+		log:    log,
 		fleet:  map[string]bool{},
 	}, nil
 }
@@ -222,7 +235,7 @@ func (t *Target) Do(ctx context.Context, s Send) (*Exchange, error) {
 	if s.Mutate != nil {
 		s.Mutate(req)
 	}
-	x := &Exchange{Check: s.Check, Call: c, Method: req.Method, URL: req.URL.String(), Host: req.Host,
+	x := &Exchange{Check: s.Check, Lane: t.cfg.Lane, Call: c, Method: req.Method, URL: req.URL.String(), Host: req.Host,
 		Headers: redactedHeaders(req.Header)}
 	x.Body, err = readBody(req)
 	if err != nil {

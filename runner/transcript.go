@@ -19,6 +19,7 @@ import (
 type Exchange struct {
 	Seq   int
 	Check string
+	Lane  string // the lane (account) that sent it, in a run over several
 	Call  tcapi.Call
 	// Request is the model's reading of the request as sent: the suite
 	// decodes its own request with its own keys, so a deliberately broken

@@ -38,11 +38,14 @@ func (f variantFlags) choices() (emulator.Choices, error) {
 	return out, nil
 }
 
-// credentialVars are the environment variables holding each account's
-// credentials, by account position: the first account is the default one.
-var credentialVars = [][2]string{
-	{"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"},
-	{"TENCENTCLOUD_SECRET_ID_2", "TENCENTCLOUD_SECRET_KEY_2"},
+// credentialVars are the environment variables holding the credentials of
+// the account at position i: the first account is the default one, the
+// second the isolation checks' second account, the others lanes.
+func credentialVars(i int) (id, key string) {
+	if i == 0 {
+		return "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"
+	}
+	return fmt.Sprintf("TENCENTCLOUD_SECRET_ID_%d", i+1), fmt.Sprintf("TENCENTCLOUD_SECRET_KEY_%d", i+1)
 }
 
 func (c cli) emulate(args []string) int {
@@ -53,6 +56,7 @@ func (c cli) emulate(args []string) int {
 	rate := fs.Int("rate-limit", 10, "StopInstances requests per second and account; 0 turns every rate limit off")
 	latency := fs.Duration("stop-latency", emulator.DefaultLatency, "how long STOPPING and STARTING last")
 	listFaults := fs.Bool("list-faults", false, "list the faults --fault can inject, with the rule each breaks, and exit")
+	lanes := fs.Int("lanes", emulator.DefaultLanes, "with the default fleet: how many lane accounts `N` to serve besides the main and the second, each a copy of the main fleet under its own IDs and credentials (a run spreads its checks over them)")
 	listVariants := fs.Bool("list-variants", false, "list the variants --variant can choose, each with the ledger entry it comes from and its choices (the first is the default), and exit")
 	var variants variantFlags
 	fs.Var(&variants, "variant", "answer another defensible way: `NAME=CHOICE,…` from --list-variants, or random[:SEED] (repeatable; later ones win)")
@@ -98,6 +102,10 @@ Flags:
 		}
 		return exitOK
 	}
+	if *lanes < 0 {
+		fmt.Fprintln(c.stderr, "cvmconform emulate: --lanes must be ≥ 0")
+		return exitUsage
+	}
 	if *rate < 0 || *latency <= 0 {
 		fmt.Fprintln(c.stderr, "cvmconform emulate: --rate-limit must be ≥ 0 and --stop-latency > 0")
 		return exitUsage
@@ -113,7 +121,7 @@ Flags:
 		cfg.RateLimit = -1
 	}
 	if *fleet == "" {
-		cfg.Fleet = emulator.DefaultFleet()
+		cfg.Fleet = emulator.WithLanes(emulator.DefaultFleet(), *lanes)
 	} else if cfg.Fleet, err = emulator.LoadFleet(*fleet); err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform emulate: %v\n", err)
 		return exitUsage
@@ -121,11 +129,9 @@ Flags:
 	given := map[string]bool{}
 	cfg.Keys = map[string]tcapi.Credential{}
 	for i, a := range cfg.Fleet.Accounts {
-		if i >= len(credentialVars) {
-			break
-		}
-		id, okID := c.env(credentialVars[i][0])
-		key, okKey := c.env(credentialVars[i][1])
+		idVar, keyVar := credentialVars(i)
+		id, okID := c.env(idVar)
+		key, okKey := c.env(keyVar)
 		if okID && okKey && id != "" && key != "" {
 			cfg.Keys[a.Name] = tcapi.Credential{SecretID: id, SecretKey: key}
 			given[a.Name] = true

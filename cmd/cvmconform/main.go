@@ -62,10 +62,28 @@ type cli struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The cause names the signal, so that a report cut short says why.
+		sig := <-sigs
+		cancel(fmt.Errorf("interrupted by %s", signalName(sig)))
+	}()
 	code := cli{ctx: ctx, stdout: os.Stdout, stderr: os.Stderr, env: os.LookupEnv}.main(os.Args[1:])
-	stop()
+	signal.Stop(sigs)
+	cancel(nil)
 	os.Exit(code)
+}
+
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
 }
 
 func (c cli) main(args []string) int {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,6 +54,10 @@ func (c cli) run(args []string) int {
 	strict := fs.Bool("strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
 	jsonPath := fs.String("json", "", "also write the JSON report to `FILE`")
 	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
+	skip := fs.String("skip", "", "leave out the checks whose ID starts with one of these comma-separated `PREFIXES` (the inverse of --only)")
+	failFast := fs.Bool("fail-fast", false, "start no check after the first failure (the ones running finish); the rest are reported as not run")
+	timeout := fs.Duration("timeout", 0, "the whole run's budget `D` (e.g. 5m): when it runs out, running checks are cut short and the rest reported as not run")
+	planOnly := fs.Bool("plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
 	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -71,13 +76,20 @@ func (c cli) run(args []string) int {
 	if *sequences <= 0 {
 		return fail("--checks must be positive")
 	}
+	if *timeout < 0 {
+		return fail("--timeout must not be negative")
+	}
 	if *seed == 0 {
 		// Chosen here, not by the run, so that the embedded emulator's
 		// random choices (--variant) replay with the same seed.
 		*seed = rand.Uint64() >> 1
 	}
-	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only)}
+	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only),
+		Skip: splitList(*skip), FailFast: *failFast}
 	selected, err := conformance.Select(conformance.Catalog(), cfg.Only)
+	if err == nil {
+		selected, err = conformance.Exclude(selected, cfg.Skip)
+	}
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -101,10 +113,25 @@ func (c cli) run(args []string) int {
 	cfg.Replay = func(seed uint64, check string) string {
 		return strings.Join(append(append([]string{"cvmconform", "run"}, replay...), "--seed", strconv.FormatUint(seed, 10), "--only", check), " ")
 	}
+	if *planOnly {
+		plan, err := conformance.Schedule(c.ctx, cfg)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "cvmconform run: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(c.stdout, "cvmconform: the plan for %s (%s), %d check(s)\n%s", cfg.TargetName, cfg.Target.Region, len(selected), plan)
+		return exitOK
+	}
+	ctx := c.ctx
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, *timeout, fmt.Errorf("the --timeout of %s ran out", *timeout))
+		defer cancel()
+	}
 	progress := report.NewProgress(c.stderr, len(selected), report.IsTerminal(c.stderr))
 	cfg.Progress = progress
 	progress.Note("cvmconform: checking %s (%s)", cfg.TargetName, cfg.Target.Region)
-	result, err := conformance.Run(c.ctx, cfg)
+	result, err := conformance.Run(ctx, cfg)
 	progress.Close()
 	if err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform run: %v\n", err)

@@ -102,7 +102,7 @@ func (c cli) resolve(tf *targetFlags, actor string) (target, error) {
 		if err != nil {
 			return t, fmt.Errorf("starting the embedded emulator: %w", err)
 		}
-		t.cfg.Endpoint, t.cfg.Cred, t.cfg.Cred2 = emu.URL, emu.Cred, emu.Cred2
+		t.cfg.Endpoint, t.cfg.Cred, t.cfg.Cred2, t.cfg.Lanes = emu.URL, emu.Cred, emu.Cred2, emu.Lanes
 		t.cfg.Allowed = func(string) bool { return true }
 		t.name, t.url, t.embedded = "the embedded emulator", emu.URL, true
 		for _, v := range tf.variants {
@@ -132,6 +132,16 @@ func (c cli) resolve(tf *targetFlags, actor string) (target, error) {
 		return t, errors.New("set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to the target's credentials")
 	}
 	t.cfg.Cred2 = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID_2"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY_2")}
+	// Lanes: further accounts of the same target, _3, _4, … (as
+	// 'cvmconform emulate' prints them), over which the run spreads its
+	// checks; the first pair missing ends the list.
+	for n := 3; ; n++ {
+		id, key := c.getenv(fmt.Sprintf("TENCENTCLOUD_SECRET_ID_%d", n)), c.getenv(fmt.Sprintf("TENCENTCLOUD_SECRET_KEY_%d", n))
+		if id == "" || key == "" {
+			break
+		}
+		t.cfg.Lanes = append(t.cfg.Lanes, tcapi.Credential{SecretID: id, SecretKey: key})
+	}
 	switch ids := splitList(*tf.instances); {
 	case len(ids) > 0 && *tf.all:
 		return t, errors.New("give --instances or --all-instances, not both")
