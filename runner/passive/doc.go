@@ -1,0 +1,46 @@
+// Package passive judges traffic the suite did not send: recordings of
+// other clients' exchanges with a target (VCR cassettes, HAR files, the
+// transcript of a run) and, live, the exchanges a reverse proxy forwards.
+// Every StopInstances, StartInstances and DescribeInstances exchange is
+// replayed through a model.Observer, as a run judges its own; requests of
+// other actions are listed as not judged.
+//
+// The files, one concern each:
+//
+//   - exchange.go: [Exchange] and [Recording], the common ordered list every
+//     format is read into, and [Read], which detects the format by content;
+//   - cassette.go: vcrpy and go-vcr (v1, v2, v3/v4) cassettes;
+//   - har.go: HAR 1.2;
+//   - transcript.go: the transcript format of `cvmconform run --transcript`
+//     ([WriteTranscript]) and its reader;
+//   - redact.go: masking secrets in what is written;
+//   - request.go: how a recorded request becomes the model's request and a
+//     recorded answer its outcome;
+//   - judge.go: [Judge], the replay through the model with partial
+//     knowledge; rate.go: the rate-limit timeline; render.go: findings in
+//     context;
+//   - report.go: [Report], the report.Run the console, JSON and JUnit
+//     reporters render;
+//   - proxy.go: [Proxy], the http.Handler that forwards and judges;
+//     resign.go: verifying and signing again for another host.
+//
+// Partial knowledge. A recording starts part-way through a history and
+// leaves things out, so the judge widens where a run would know:
+//
+//   - an instance first named in a stop or start, not shown by a
+//     DescribeInstances, may be in any state or not exist (model.Unseen);
+//     its zone, charge type and disks are learnt from its first
+//     observation;
+//   - a signature cannot be verified without the secret key, so unless the
+//     key is given the authentication rules accept whatever the target
+//     answered (see [Config.Keys]); recorders also scrub Authorization
+//     headers, so in a cassette or HAR file a missing one proves nothing;
+//   - the rate limit is judged from the timeline only (model.CheckRate),
+//     and only when the recording has times;
+//   - exchanges that overlap in time may have been served in either order:
+//     a finding that depends on their order is withheld, and the instances
+//     concerned are forgotten until they are seen again.
+//
+// Nothing here prints, reads flags or the environment: cmd/cvmconform
+// does.
+package passive

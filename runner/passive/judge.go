@@ -1,0 +1,531 @@
+package passive
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// Config is how traffic is judged.
+type Config struct {
+	// Strict accepts only the single most specific error code the SDK
+	// documents (DESIGN "The model"); lenient otherwise.
+	Strict bool
+	// StopRateLimit is the StopInstances limit a second the target is
+	// expected to enforce (--rate-limit); model.RateLimit(StopInstances)
+	// if zero. StartInstances and DescribeInstances are judged against
+	// their documented limits.
+	StopRateLimit int
+	// Keys verify signatures as the emulator does. A request whose
+	// SecretId they do not hold (any request, when Keys is nil) cannot be
+	// verified, so the authentication rules accept whatever the target
+	// answered: the request is judged as authenticated, unless the answer
+	// is one a failed authentication explains.
+	Keys tcapi.KeyStore
+
+	_ struct{}
+}
+
+// Finding is a departure from the model found in traffic: the model's
+// finding, the exchange that showed it, and the exchanges of the
+// instances concerned leading to it.
+type Finding struct {
+	// Recording names the file (or the proxy's upstream); Index is the
+	// exchange's position in it, from 1, or 0 for a finding on a whole
+	// timeline (the rate limit).
+	Recording string
+	Index     int
+	*model.Finding
+	// Context renders the exchanges of the instances concerned that led
+	// to the finding, the last one with the model's expectation, and the
+	// violations behind it. For people; the layout may change.
+	Context string
+
+	_ struct{}
+}
+
+// String is the finding in one line: "FILE #7: RULE: ins-…: expected …;
+// got … [clause]".
+func (f Finding) String() string { return f.where() + ": " + oneLine(f.Finding) }
+
+func (f Finding) where() string {
+	if f.Index > 0 {
+		return fmt.Sprintf("%s #%d", f.Recording, f.Index)
+	}
+	return f.Recording
+}
+
+func oneLine(f *model.Finding) string {
+	s := f.Rule + ": "
+	if f.Instance != "" {
+		s += f.Instance + ": "
+	}
+	return s + "expected " + f.Expected + "; got " + f.Actual + " [" + f.Clause + "]"
+}
+
+// Skipped is an exchange the model does not judge: another action, or not
+// an API request at all.
+type Skipped struct {
+	Index int
+	What  string
+}
+
+// Result is how one recording (or the proxy's traffic so far) was judged.
+type Result struct {
+	Name      string
+	Format    Format
+	Exchanges int
+	Judged    int
+	NotJudged []Skipped
+	// Findings are in the order found; rate-limit findings, judged on
+	// the whole timeline, come last.
+	Findings []Finding
+	// Withheld lists findings that depended on the order of exchanges
+	// that overlapped in time, which the recording cannot tell: a finding
+	// must hold whatever that order was, so these are not reported.
+	Withheld []string
+	// Rate says whether and how the rate limit was judged.
+	Rate      string
+	Regions   []string
+	Instances int // instances named or listed
+	// First and Last bound the recording's times; zero without times.
+	First, Last time.Time
+
+	_ struct{}
+}
+
+// JudgeRecording replays a recording through the model, in the order the
+// recording holds its exchanges (the order the answers arrived, for every
+// format cvmconform reads), and returns what it found. Exchanges with
+// exact times that overlap may have been served in either order; see
+// Judge.Add.
+func JudgeRecording(cfg Config, rec *Recording) *Result {
+	j := NewJudge(cfg, rec.Name, rec.Format, rec.Scrubbed)
+	timed := make([]*Exchange, 0, len(rec.Exchanges))
+	for _, x := range rec.Exchanges {
+		if x.Timing == TimingExact {
+			timed = append(timed, x)
+		}
+	}
+	sort.SliceStable(timed, func(a, b int) bool { return timed[a].Sent.Before(timed[b].Sent) })
+	for _, x := range rec.Exchanges {
+		j.Add(x, overlapping(x, timed))
+	}
+	return j.Result()
+}
+
+// overlapping returns the exchanges of timed (sorted by Sent) whose
+// exact times overlap x's.
+func overlapping(x *Exchange, timed []*Exchange) []*Exchange {
+	if x.Timing != TimingExact {
+		return nil
+	}
+	end := sort.Search(len(timed), func(i int) bool { return !timed[i].Sent.Before(x.Received) })
+	var out []*Exchange
+	for _, y := range timed[:end] {
+		if y != x && y.Received.After(x.Sent) {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
+// Judge replays exchanges through the model one at a time: a file's in
+// order, or the proxy's as they complete. One observer per account (the
+// masked SecretId) tracks the states its instances may be in. A Judge is
+// not safe for concurrent use.
+type Judge struct {
+	cfg        Config
+	strictness model.Strictness
+	name       string
+	scrubbed   bool
+
+	obs    map[string]*model.Observer
+	unseen map[string]map[string]bool // account → instances supposed (model.Unseen), not yet observed
+
+	entries   map[*Exchange]*entry
+	history   []*entry
+	timelines map[timelineKey][]timedAttempt
+	instances map[string]bool
+	regions   map[string]bool
+	res       Result
+}
+
+// historyCap bounds the exchanges a Judge keeps for context: the proxy
+// runs for as long as it is let.
+const historyCap = 20000
+
+// entry is one exchange as judged.
+type entry struct {
+	x       *Exchange
+	judged  bool
+	action  string
+	ids     []string // instances named or listed
+	changes bool     // a stop or start that succeeded, or whose outcome is unknown
+	summary string
+	answer  string
+	expect  string
+	views   map[string]model.View
+}
+
+// NewJudge returns a judge for the recording name of format f; scrubbed
+// as Recording.Scrubbed.
+func NewJudge(cfg Config, name string, f Format, scrubbed bool) *Judge {
+	if cfg.StopRateLimit == 0 {
+		cfg.StopRateLimit = model.RateLimit(model.ActionStop)
+	}
+	j := &Judge{cfg: cfg, name: name, scrubbed: scrubbed, obs: map[string]*model.Observer{},
+		unseen: map[string]map[string]bool{}, entries: map[*Exchange]*entry{},
+		timelines: map[timelineKey][]timedAttempt{}, instances: map[string]bool{}, regions: map[string]bool{},
+		res: Result{Name: name, Format: f}}
+	if cfg.Strict {
+		j.strictness = model.Strict
+	}
+	return j
+}
+
+func (j *Judge) observer(account string) *model.Observer {
+	o := j.obs[account]
+	if o == nil {
+		// No home region: a recording does not say which regions the
+		// target serves (Env.Home "").
+		o = model.NewObserver(account, "", j.strictness)
+		j.obs[account] = o
+		j.unseen[account] = map[string]bool{}
+	}
+	return o
+}
+
+// found is a finding before it is placed, with the instances it concerns.
+type found struct {
+	f   *model.Finding
+	ids []string
+}
+
+// Add judges exchange x and returns what it found. concurrent are the
+// exchanges whose times overlap x's: judged already, or not yet (later in
+// a file, or still in flight at the proxy). The target may have served
+// them before or after x, so a finding on an instance one of them may
+// have changed (a stop or start not refused), or one a judged
+// DescribeInstances among them showed, is withheld, and those instances
+// are forgotten: they are met again as if for the first time.
+func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
+	j.res.Exchanges++
+	j.noteTime(x)
+	rd := readExchange(x, j.cfg.Keys, j.scrubbed)
+	e := &entry{x: x, action: rd.req.Action}
+	j.remember(e)
+	if !rd.judged {
+		j.res.NotJudged = append(j.res.NotJudged, Skipped{Index: x.Index, What: rd.why})
+		return nil
+	}
+	e.judged = true
+	j.res.Judged++
+	req := rd.req
+	if req.Region != "" {
+		j.regions[req.Region] = true
+	}
+	obs := j.observer(rd.account)
+	env := model.Env{Now: x.Date, Limited: model.Maybe}
+	if env.Now.IsZero() {
+		env.Now = x.Sent
+	}
+
+	// An instance first named in a stop or start may be in any state, or
+	// not exist; one first named in a DescribeInstances is left unknown
+	// (the observer discovers what is listed).
+	if req.Action != model.ActionDescribe {
+		for _, id := range model.Judge(obs, req, env).Targets {
+			if obs.Possible(id) == nil {
+				obs.Suppose(model.Unseen(id, rd.account, req.Region))
+				j.unseen[rd.account][id] = true
+			}
+		}
+	}
+	if !rd.authKnown {
+		req.Auth = j.resolveAuth(obs, req, env, rd.out, rd.account)
+	}
+	if req.Auth == model.AuthOK {
+		req.Account = rd.account
+	}
+
+	var jd model.Judgement
+	var f *model.Finding
+	if req.Action == model.ActionDescribe {
+		// Judged, not applied: a DescribeInstances changes nothing, and
+		// its success does not prove that an ID it names exists (ledger
+		// L-15), which Observer.Exchange would conclude.
+		jd = model.Judge(obs, req, env)
+		f = outcomeFinding(jd, rd.out, j.strictness)
+	} else {
+		jd, f = obs.Exchange(req, env, rd.out)
+	}
+	e.summary, e.answer = summary(req), answer(x, rd)
+	e.expect = jd.Outcomes(j.strictness).Describe()
+	if jd.Abstain {
+		e.expect = "anything (not modelled)"
+	}
+	e.ids = dedupe(append(instanceIDsNamed(req), jd.Targets...))
+	e.changes = (req.Action == model.ActionStop || req.Action == model.ActionStart) && (rd.out.Unknown || rd.out.Code == "")
+	var fs []found
+	if rd.parseErr != nil {
+		fs = append(fs, found{&model.Finding{Rule: "ENVELOPE", Clause: "facts §5: every answer is {\"Response\": {…, \"RequestId\"}}",
+			Expected: "a TencentCloud envelope", Actual: e.answer}, jd.Targets})
+	}
+	if f != nil {
+		fs = append(fs, found{f, jd.Targets})
+	}
+	if f == nil && req.Action == model.ActionDescribe && rd.parseErr == nil && !rd.out.Unknown && rd.out.Code == "" {
+		res, err := runner.ParseDescribe(rd.resp)
+		if err != nil {
+			fs = append(fs, found{&model.Finding{Rule: "DESCRIBE-SHAPE", Clause: "facts §9: TotalCount and InstanceSet",
+				Expected: "TotalCount and InstanceSet", Actual: err.Error()}, e.ids})
+		} else {
+			e.views = map[string]model.View{}
+			for _, v := range res.Instances {
+				e.views[v.ID] = v
+				e.ids = append(e.ids, v.ID)
+			}
+			e.ids = dedupe(e.ids)
+			j.learn(rd.account, obs, res.Instances)
+			for _, df := range obs.ObserveDescribe(jd, req, res) {
+				ids := e.ids
+				if df.Instance != "" {
+					ids = []string{df.Instance}
+				}
+				fs = append(fs, found{df, ids})
+			}
+		}
+	}
+	for _, id := range e.ids {
+		if model.ValidInstanceID(id) {
+			j.instances[id] = true
+		}
+	}
+	j.attempt(rd, req, jd, x)
+
+	touched := j.interference(x, concurrent)
+	var out []Finding
+	for _, fd := range fs {
+		if by := intersect(fd.ids, touched); len(by) > 0 {
+			j.res.Withheld = append(j.res.Withheld, fmt.Sprintf("#%d %s (concurrent with an exchange on %s)",
+				x.Index, oneLine(fd.f), strings.Join(by, ", ")))
+			continue
+		}
+		out = append(out, Finding{Recording: j.name, Index: x.Index, Finding: fd.f, Context: j.context(e, fd)})
+	}
+	if len(touched) > 0 {
+		j.forget(touched)
+	}
+	j.res.Findings = append(j.res.Findings, out...)
+	return out
+}
+
+// outcomeFinding is the finding of an answer the judgement does not
+// accept, worded as Observer.Exchange words it.
+func outcomeFinding(jd model.Judgement, out model.Outcome, s model.Strictness) *model.Finding {
+	if out.Unknown || jd.Accepts(out.Code, s) {
+		return nil
+	}
+	var vs []model.Violation
+	for _, v := range jd.Violations {
+		// The rate limit may or may not apply (Env.Limited Maybe): it is
+		// not what an answer broke unless the answer was a rate limit.
+		if v.Rule != model.RuleRateLimit || model.IsRateLimited(out.Code) {
+			vs = append(vs, v)
+		}
+	}
+	f := &model.Finding{Expected: jd.Outcomes(s).Describe() + " (" + s.String() + ")", Actual: out.String(),
+		Rule: "VALID-REQUEST", Clause: "seed §1, §2: a valid request on RUNNING instances succeeds"}
+	if len(vs) > 0 {
+		var rules, clauses, lines []string
+		for _, v := range vs {
+			rules = append(rules, v.Rule.ID)
+			clauses = append(clauses, v.Rule.Clause)
+			lines = append(lines, "  - "+v.String()+": "+v.Rule.Requirement)
+		}
+		f.Rule, f.Clause, f.Detail = strings.Join(dedupe(rules), ", "), strings.Join(dedupe(clauses), "; "), strings.Join(lines, "\n")
+	}
+	return f
+}
+
+// authFacts are the authentication facts an unverifiable request may have
+// had, in the order the judge tries them.
+var authFacts = []model.AuthFact{model.AuthOK, model.AuthBadSignature, model.AuthUnknownSecretID,
+	model.AuthBadToken, model.AuthMalformed, model.AuthMissing}
+
+// resolveAuth decides the authentication of a request the judge cannot
+// verify: the first fact, authenticated first, under which the model
+// accepts the answer. When none does, the request is judged as
+// authenticated, unless the answer is the code of an authentication rule
+// some fact breaks: a failed authentication then, judged for what else it
+// got wrong (a strict target must check the protocol first).
+func (j *Judge) resolveAuth(obs *model.Observer, req model.Request, env model.Env, out model.Outcome, account string) model.AuthFact {
+	if out.Unknown {
+		return model.AuthOK
+	}
+	with := func(f model.AuthFact) model.Request {
+		r := req
+		r.Auth, r.Account = f, ""
+		if f == model.AuthOK {
+			r.Account = account
+		}
+		return r
+	}
+	for _, f := range authFacts {
+		if model.Judge(obs, with(f), env).Accepts(out.Code, j.strictness) {
+			return f
+		}
+	}
+	for _, f := range authFacts[1:] {
+		for _, v := range model.Judge(obs, with(f), env).Violations {
+			if r := v.Rule.Rank(); r >= model.RuleAuthMissing.Rank() && r < model.RuleRateLimit.Rank() && v.Lenient.Has(out.Code) {
+				return f
+			}
+		}
+	}
+	return model.AuthOK
+}
+
+// learn gives the instances met before they were seen the zone, charge
+// type and disks their first observation shows, keeping the states that
+// agree with what was assumed of them (StopChargingEligible: whether a
+// STOP_CHARGING stop was accepted depends on it).
+func (j *Judge) learn(account string, obs *model.Observer, views []model.View) {
+	for _, v := range views {
+		if !j.unseen[account][v.ID] {
+			continue
+		}
+		delete(j.unseen[account], v.ID)
+		ps := obs.Possible(v.ID)
+		var agree, all []model.Instance
+		for _, p := range ps {
+			q := p
+			q.Zone, q.ChargeType, q.SystemDisk, q.LocalDataDisk = v.Zone, v.ChargeType, v.SystemDisk, v.LocalDataDisk
+			all = append(all, q)
+			if model.StopChargingEligible(q) == model.StopChargingEligible(p) {
+				agree = append(agree, q)
+			}
+		}
+		if len(agree) == 0 {
+			// Sound before complete: the target's earlier answers cannot
+			// be judged again; believe what it shows now.
+			agree = all
+		}
+		obs.Suppose(agree)
+	}
+}
+
+// restrict keeps, in account's observer, the instances keep accepts.
+func (j *Judge) restrict(account string, keep func(id string) bool) *model.Observer {
+	o := j.obs[account]
+	var ids []string
+	for _, id := range o.IDs() {
+		if keep(id) {
+			ids = append(ids, id)
+		}
+	}
+	j.obs[account] = o.Restrict(ids)
+	return j.obs[account]
+}
+
+// forget drops the instances from every observer.
+func (j *Judge) forget(ids []string) {
+	for account := range j.obs {
+		j.restrict(account, func(id string) bool { return !slices.Contains(ids, id) })
+		for _, id := range ids {
+			delete(j.unseen[account], id)
+		}
+	}
+}
+
+// interference returns the instances another exchange of concurrent may
+// have changed, or a judged DescribeInstances among them showed, in an
+// order the recording cannot tell.
+func (j *Judge) interference(x *Exchange, concurrent []*Exchange) []string {
+	var out []string
+	for _, y := range concurrent {
+		if y == x {
+			continue
+		}
+		if e, ok := j.entries[y]; ok {
+			if !e.judged {
+				continue
+			}
+			if e.changes || e.action == model.ActionDescribe {
+				out = append(out, e.ids...)
+			}
+			continue
+		}
+		if ids, changes := peek(y); changes {
+			out = append(out, ids...)
+		}
+	}
+	return dedupe(out)
+}
+
+func (j *Judge) remember(e *entry) {
+	j.entries[e.x] = e
+	j.history = append(j.history, e)
+	if len(j.history) > historyCap {
+		old := j.history[0]
+		delete(j.entries, old.x)
+		j.history = j.history[1:]
+	}
+}
+
+func (j *Judge) noteTime(x *Exchange) {
+	if x.Timing == TimingNone {
+		return
+	}
+	if j.res.First.IsZero() || x.Sent.Before(j.res.First) {
+		j.res.First = x.Sent
+	}
+	if x.Received.After(j.res.Last) {
+		j.res.Last = x.Received
+	}
+}
+
+// Result returns what the judge has found so far, with the rate limit
+// judged on the timelines so far.
+func (j *Judge) Result() *Result {
+	r := j.res
+	r.NotJudged = slices.Clone(r.NotJudged)
+	r.Withheld = slices.Clone(r.Withheld)
+	r.Findings = slices.Clone(r.Findings)
+	r.Instances = len(j.instances)
+	r.Regions = slices.Sorted(maps.Keys(j.regions))
+	rate, note := j.judgeRate()
+	r.Findings = append(r.Findings, rate...)
+	r.Rate = note
+	return &r
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return dedupe(out)
+}

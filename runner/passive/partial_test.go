@@ -1,0 +1,142 @@
+package passive_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/passive"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// Judging with partial knowledge: what a recording leaves out is widened,
+// never guessed.
+
+func TestOtherActionsAreNotJudged(t *testing.T) {
+	t.Parallel()
+	rs := recordCycle(t, 10)
+	run := rs[0]
+	run.header = withHeader(run.header, "X-TC-Action", "RunInstances")
+	light := rs[1]
+	light.host, light.url = "lighthouse.tencentcloudapi.com", "https://lighthouse.tencentcloudapi.com/"
+	light.header = withHeader(light.header, "Host", light.host)
+	page := recorded{method: "GET", url: "http://127.0.0.1/favicon.ico", host: "127.0.0.1", header: http.Header{},
+		status: 404, respHeader: http.Header{"Content-Type": {"text/html"}}, resp: []byte("<h1>no</h1>"), sent: run.sent, received: run.received}
+	all := append([]recorded{run, light, page}, rs...)
+	for _, f := range formats {
+		res := judge(t, f.name, f.write(all), passive.Config{})
+		require.Empty(t, res.Findings, "%s: other actions are never findings:\n%s", f.name, findingLines(res))
+		require.Equal(t, len(rs), res.Judged, f.name)
+		require.Len(t, res.NotJudged, 3, f.name)
+		require.Equal(t, passive.Skipped{Index: 1, What: "RunInstances"}, res.NotJudged[0], f.name)
+		require.Equal(t, "StopInstances of another product (lighthouse)", res.NotJudged[1].What, f.name)
+		require.Contains(t, res.NotJudged[2].What, "GET /favicon.ico", f.name)
+	}
+}
+
+// withHeader returns h with name set to v, whatever the spelling h has it
+// under.
+func withHeader(h http.Header, name, v string) http.Header {
+	h = h.Clone()
+	for k := range h {
+		if http.CanonicalHeaderKey(k) == http.CanonicalHeaderKey(name) {
+			delete(h, k)
+		}
+	}
+	h.Set(name, v)
+	return h
+}
+
+// A recorder that scrubbed the Authorization header proves nothing about
+// the signature.
+func TestScrubbedAuthorizationProvesNothing(t *testing.T) {
+	t.Parallel()
+	rs := recordCycle(t, 11)
+	for i := range rs {
+		rs[i].header = withHeader(rs[i].header, "Authorization", "")
+		rs[i].header.Del("Authorization")
+	}
+	for _, f := range formats {
+		res := judge(t, f.name, f.write(rs), passive.Config{})
+		require.Empty(t, res.Findings, "%s:\n%s", f.name, findingLines(res))
+	}
+}
+
+// Exchanges that overlap in time may have been served in either order:
+// a DescibeInstances showing the stop before the stop's answer arrived is
+// no finding then, and is one when the times say the describe came first.
+func TestConcurrentExchangesWithholdOrderDependentFindings(t *testing.T) {
+	t.Parallel()
+	rs := recordCycle(t, 12)
+	require.Equal(t, "StopInstances", action(rs[1]))
+	require.Equal(t, "DescribeInstances", action(rs[2]))
+	stop, after := rs[1], rs[2]
+
+	sequential := after
+	sequential.sent, sequential.received = stop.sent.Add(-10*time.Millisecond), stop.sent.Add(-5*time.Millisecond)
+	res := judge(t, "sequential.har", harFile(append([]recorded{rs[0], sequential, stop}, rs[3:]...)), passive.Config{})
+	require.NotNil(t, firstOf(res, "OBSERVED-STATE"), "the stop showed before it was sent:\n%s", findingLines(res))
+
+	overlapping := after
+	overlapping.sent, overlapping.received = stop.sent, stop.received.Add(time.Millisecond)
+	res = judge(t, "overlapping.har", harFile(append([]recorded{rs[0], overlapping, stop}, rs[3:]...)), passive.Config{})
+	require.Empty(t, res.Findings, findingLines(res))
+	require.Len(t, res.Withheld, 1)
+	require.Contains(t, res.Withheld[0], "#2 OBSERVED-STATE")
+}
+
+// burst sends n harmless stops (an ID that names nothing) as fast as one
+// client can, and returns the transcript.
+func burst(t *testing.T, e *runner.Embedded, n int) []*runner.Exchange {
+	t.Helper()
+	tg, err := runner.NewTarget(runner.TargetConfig{Endpoint: e.URL, Region: testRegion, Cred: e.Cred, Allowed: func(string) bool { return true }})
+	require.NoError(t, err)
+	for range n {
+		_, err := tg.Do(context.Background(), runner.Send{Check: "T-RATE", Unpaced: true,
+			Call: tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs("ins-0000dead")}}}})
+		require.NoError(t, err)
+	}
+	return tg.Transcript().Since(0)
+}
+
+func TestRateLimitJudgedFromTheTimeline(t *testing.T) {
+	t.Parallel()
+	const n = 3 * 10
+	res := judge(t, "clean.jsonl", writeTranscript(t, burst(t, startEmulator(t), n)), passive.Config{})
+	require.Empty(t, res.Findings, findingLines(res))
+	require.Equal(t, "rate limit judged on the timeline", res.Rate)
+
+	res = judge(t, "loose.jsonl", writeTranscript(t, burst(t, startEmulator(t, "no-rate-limit"), n)), passive.Config{})
+	f := firstOf(res, "RATE-TOO-LOOSE")
+	require.NotNil(t, f, findingLines(res))
+	require.Zero(t, f.Index, "a finding on the timeline")
+	require.Contains(t, f.Instance, "StopInstances of account AKID")
+	require.Contains(t, f.Context, "30 attempts")
+
+	strict := passive.Config{StopRateLimit: 40}
+	res = judge(t, "limited.jsonl", writeTranscript(t, burst(t, startEmulator(t), n)), strict)
+	require.NotNil(t, firstOf(res, "RATE-TOO-STRICT"), "a limit of 10 where 40 is expected (--rate-limit):\n%s", findingLines(res))
+}
+
+func TestRateLimitNeedsTimes(t *testing.T) {
+	t.Parallel()
+	rs := recordCycle(t, 13)
+	for i := range rs {
+		rs[i].respHeader = rs[i].respHeader.Clone()
+		rs[i].respHeader.Del("Date")
+	}
+	res := judge(t, "undated.yaml", vcrpyCassette(rs, false), passive.Config{})
+	require.Empty(t, res.Findings)
+	require.Equal(t, "rate limit not judged: the recording has no times", res.Rate)
+	rec, err := passive.Read("undated.yaml", vcrpyCassette(rs, false))
+	require.NoError(t, err)
+	for _, x := range rec.Exchanges {
+		require.Equal(t, passive.TimingNone, x.Timing)
+		require.True(t, x.Sent.IsZero())
+	}
+}

@@ -1,0 +1,152 @@
+package passive
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cvmconform/cvmconform/runner/report"
+)
+
+// ReportInfo is what a report of judged traffic says besides the results.
+type ReportInfo struct {
+	Target string // e.g. "recorded traffic: a.yaml, b.har" or "proxy to https://…"
+	Strict bool
+	// Started is when the report starts if no recording has times: when
+	// the judging (or the proxy) began.
+	Started time.Time
+
+	_ struct{}
+}
+
+// passiveSpec is the clause a passive check enforces: all of the model.
+const passiveSpec = "the model's rules, transitions and rate limit (DESIGN \"The model\"), on traffic judged with partial knowledge"
+
+// Report builds the report of judged traffic, which report.Console, JSON
+// and JUnit render as they render a run.
+//
+// One report.Check per recording (per judged file; the proxy's traffic is
+// one): a recording is one history, judged from its start with its own
+// observers, as a check of a run is one property judged on its own
+// exchanges; a cassette usually stands for one test of its client, so a
+// CI system shows one test case per cassette. Per instance would split a
+// finding that spans instances (a batch, a listing) and say nothing of the
+// requests that name none. The check's ID is the recording's name, its
+// title the format and size. Its status:
+//
+//   - fail: at least one finding; the reason is the first, the
+//     counterexample every finding with the exchanges leading to it;
+//   - skip: nothing the model judges (every exchange another action);
+//   - pass: otherwise, the reason counting what was judged and what not.
+//
+// The counterexample also lists the exchanges not judged, and the
+// findings withheld because concurrent exchanges left their order open.
+// Started and Duration span the recordings' times; Requests counts every
+// exchange read.
+func Report(info ReportInfo, results ...*Result) report.Run {
+	run := report.Run{Target: info.Target, Strict: info.Strict, Started: info.Started}
+	regions := map[string]bool{}
+	var first, last time.Time
+	instances := 0
+	for _, r := range results {
+		run.Checks = append(run.Checks, check(r))
+		run.Requests += r.Exchanges
+		instances += r.Instances
+		for _, g := range r.Regions {
+			regions[g] = true
+		}
+		if !r.First.IsZero() && (first.IsZero() || r.First.Before(first)) {
+			first = r.First
+		}
+		if r.Last.After(last) {
+			last = r.Last
+		}
+	}
+	run.Region = strings.Join(slices.Sorted(maps.Keys(regions)), ", ")
+	run.Fleet = fmt.Sprintf("%d instances named or listed", instances)
+	if len(results) > 1 {
+		run.Fleet += fmt.Sprintf(" in %d recordings", len(results))
+	}
+	if !first.IsZero() {
+		run.Started, run.Duration = first, last.Sub(first)
+	}
+	return run
+}
+
+func check(r *Result) report.Check {
+	c := report.Check{ID: r.Name, Title: fmt.Sprintf("%s, %d exchanges", r.Format, r.Exchanges),
+		Spec: passiveSpec, Severity: "MUST", Requests: r.Exchanges}
+	if !r.First.IsZero() {
+		c.Duration = r.Last.Sub(r.First)
+	}
+	tally := fmt.Sprintf("%d judged, %d not judged%s; %s", r.Judged, len(r.NotJudged), notJudgedSummary(r.NotJudged), r.Rate)
+	if len(r.Withheld) > 0 {
+		tally += fmt.Sprintf("; %d findings withheld (concurrent exchanges)", len(r.Withheld))
+	}
+	switch {
+	case len(r.Findings) > 0:
+		c.Status = report.Fail
+		c.Reason = r.Findings[0].where()[len(r.Name):]
+		c.Reason = strings.TrimSpace(c.Reason + " " + oneLine(r.Findings[0].Finding))
+		if n := len(r.Findings) - 1; n > 0 {
+			c.Reason += fmt.Sprintf(" (and %d more)", n)
+		}
+	case r.Judged == 0:
+		c.Status, c.Reason = report.Skip, "nothing to judge: "+tally
+	default:
+		c.Status, c.Reason = report.Pass, tally
+	}
+	var b strings.Builder
+	for _, f := range r.Findings {
+		b.WriteString(f.String() + "\n")
+		for _, l := range strings.Split(f.Context, "\n") {
+			b.WriteString("  " + l + "\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(tally + "\n")
+	if len(r.NotJudged) > 0 {
+		var parts []string
+		for i, s := range r.NotJudged {
+			if i == 20 {
+				parts = append(parts, fmt.Sprintf("and %d more", len(r.NotJudged)-20))
+				break
+			}
+			parts = append(parts, fmt.Sprintf("#%d %s", s.Index, s.What))
+		}
+		b.WriteString("not judged: " + strings.Join(parts, ", ") + "\n")
+	}
+	for _, w := range r.Withheld {
+		b.WriteString("withheld: " + w + "\n")
+	}
+	c.Counterexample = strings.TrimRight(b.String(), "\n")
+	return c
+}
+
+// notJudgedSummary counts the exchanges not judged by what they are:
+// " (RunInstances ×3, DescribeImages ×1)".
+func notJudgedSummary(ss []Skipped) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	counts := map[string]int{}
+	var order []string
+	for _, s := range ss {
+		what, _, _ := strings.Cut(s.What, " (")
+		if counts[what] == 0 {
+			order = append(order, what)
+		}
+		counts[what]++
+	}
+	var parts []string
+	for i, w := range order {
+		if i == 5 {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%d", w, counts[w]))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}

@@ -1,0 +1,269 @@
+package passive
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// A recorded request becomes the model's request as the target's server
+// would read it: tcapi.Decode, the decoder the emulator itself uses, with
+// the keys the judge was given. Action, Version and Region come from the
+// X-TC-* headers or the v1 parameters; the body is as recorded.
+
+// reading is what the judge makes of one exchange before judging it.
+type reading struct {
+	req model.Request
+	// authKnown: req.Auth is a fact (verified with a key, recorded by the
+	// sender, or plain on the wire); otherwise the judge resolves it from
+	// the answer.
+	authKnown bool
+	// account labels the credentials: the masked SecretId, "" when the
+	// request names none.
+	account string
+	// judged is false for exchanges the model does not judge; why then
+	// says what they are.
+	judged bool
+	why    string
+
+	out      model.Outcome
+	resp     tcapi.Response
+	parseErr error
+}
+
+// judgedActions are the actions the model judges; other actions are
+// listed as not judged, never as findings (issue 11).
+var judgedActions = []string{model.ActionStop, model.ActionStart, model.ActionDescribe}
+
+// readExchange decodes x. scrubbed says its recording may have lost its
+// authentication headers (Recording.Scrubbed).
+func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
+	var rd reading
+	r, err := httpRequest(x)
+	if err != nil {
+		rd.why = fmt.Sprintf("%s %s (%v)", x.Method, x.URL, err)
+		return rd
+	}
+	rd.req = tcapi.Decode(r, x.Body, keys, tcapi.DefaultLimits())
+	rd.account = accountOf(r, x.Body)
+	switch action := rd.req.Action; {
+	case action == "" && rd.req.Version == "":
+		rd.why = fmt.Sprintf("%s %s (not a TencentCloud API request)", x.Method, r.URL.Path)
+		return rd
+	case !contains(judgedActions, action):
+		rd.why = orText(action, "(no Action)")
+		return rd
+	}
+	if svc := serviceOf(rd.req.Host, r.Header.Get("Authorization")); svc != "" {
+		rd.why = rd.req.Action + " of another product (" + svc + ")"
+		return rd
+	}
+	rd.judged = true
+	switch {
+	case x.Auth != nil:
+		rd.req.Auth, rd.authKnown = *x.Auth, true
+		if *x.Auth == model.AuthOK {
+			rd.req.Account = rd.account
+		}
+	case rd.req.Auth == model.AuthUnknownSecretID:
+		// The target may know the key; we do not.
+	case scrubbed && (rd.req.Auth == model.AuthMissing || rd.req.Auth == model.AuthMalformed):
+		// The recorder may have removed or replaced it.
+	default:
+		rd.authKnown = true
+	}
+	if !x.Answered {
+		rd.out = model.Outcome{Unknown: true}
+		return rd
+	}
+	rd.resp, rd.parseErr = tcapi.ParseResponse(x.Response)
+	if rd.parseErr != nil {
+		rd.out = model.Outcome{Unknown: true}
+		return rd
+	}
+	rd.out = model.Outcome{RequestID: rd.resp.RequestID}
+	if rd.resp.Error != nil {
+		rd.out.Code = rd.resp.Error.Code
+	}
+	return rd
+}
+
+// httpRequest rebuilds the request as the server received it.
+func httpRequest(x *Exchange) (*http.Request, error) {
+	u, err := url.Parse(x.URL)
+	if err != nil {
+		return nil, err
+	}
+	h := x.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	host := x.Host
+	if hv := h.Get("Host"); host == "" && hv != "" {
+		host = hv
+	}
+	h.Del("Host")
+	if host == "" {
+		host = u.Host
+	}
+	return &http.Request{Method: x.Method, URL: u, Header: h, Host: host, ContentLength: int64(len(x.Body))}, nil
+}
+
+var (
+	credentialID = regexp.MustCompile(`Credential=([^/,\s]+)/[^/]*/([^/,\s]+)/`)
+)
+
+// accountOf labels the credentials a request names: its SecretId, masked
+// (runner.MaskSecretID, so that a redacted transcript labels it the same);
+// "" when it names none.
+func accountOf(r *http.Request, body []byte) string {
+	if m := credentialID.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return runner.MaskSecretID(m[1])
+	}
+	raw := r.URL.RawQuery
+	if r.Method == http.MethodPost {
+		raw = string(body)
+	}
+	if vs, err := url.ParseQuery(raw); err == nil && vs.Get("SecretId") != "" {
+		return runner.MaskSecretID(vs.Get("SecretId"))
+	}
+	return ""
+}
+
+// serviceOf names the product a request is for when that is not CVM: a
+// TencentCloud host of another product (lighthouse.tencentcloudapi.com),
+// or a TC3 signature scoped to one. "" for CVM, and for any host that
+// does not say (an emulator, the proxy).
+func serviceOf(host, authorization string) string {
+	h := strings.ToLower(host)
+	if hh, _, err := net.SplitHostPort(h); err == nil {
+		h = hh
+	}
+	label, _, _ := strings.Cut(h, ".")
+	if strings.HasSuffix(h, ".tencentcloudapi.com") && label != tcapi.ServiceCVM {
+		return label
+	}
+	if m := credentialID.FindStringSubmatch(authorization); m != nil {
+		if svc := m[2]; svc != tcapi.ServiceCVM && svc != label && !strings.HasSuffix(h, ".tencentcloudapi.com") {
+			return svc
+		}
+	}
+	return ""
+}
+
+// instanceIDsNamed are the InstanceIds strings a request names, whatever
+// their form.
+func instanceIDsNamed(req model.Request) []string {
+	v, ok := req.Params["InstanceIds"]
+	if !ok {
+		return nil
+	}
+	var out []string
+	switch v.Kind {
+	case model.KindString:
+		out = append(out, v.Text)
+	case model.KindArray:
+		for _, it := range v.Items {
+			if it.Kind == model.KindString {
+				out = append(out, it.Text)
+			}
+		}
+	}
+	return out
+}
+
+// peek reads just enough of an exchange the judge has not judged (one in
+// flight, or later in a file) to know whether it may change instances:
+// a stop or start that succeeded, or whose answer is unknown; and which.
+func peek(x *Exchange) (ids []string, changes bool) {
+	r, err := httpRequest(x)
+	if err != nil {
+		return nil, false
+	}
+	req := tcapi.Decode(r, x.Body, nil, tcapi.DefaultLimits())
+	if req.Action != model.ActionStop && req.Action != model.ActionStart {
+		return nil, false
+	}
+	if x.Answered {
+		resp, err := tcapi.ParseResponse(x.Response)
+		if err == nil && resp.Error != nil {
+			return nil, false
+		}
+	}
+	return instanceIDsNamed(req), true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func orText(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// summary renders a request in one line: action, parameters, style and
+// region, e.g.
+//
+//	StopInstances {"InstanceIds":["ins-r8hr2upy"],"StopType":"HARD"} (POST json TC3, ap-guangzhou)
+func summary(req model.Request) string {
+	var b bytes.Buffer
+	b.WriteString(orText(req.Action, "(no Action)"))
+	b.WriteString(" {")
+	for i, k := range slices.Sorted(maps.Keys(req.Params)) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%q:%s", k, req.Params[k])
+	}
+	b.WriteString("} (" + req.Transport.Method)
+	if req.Transport.Method == http.MethodPost {
+		b.WriteString(" " + strings.TrimPrefix(req.Transport.ContentType, "application/"))
+	}
+	sig := "TC3"
+	if req.Transport.Signature != model.SigTC3 {
+		sig = "v1 " + req.Transport.Signature.String()
+	}
+	b.WriteString(" " + sig)
+	if req.Region != "" {
+		b.WriteString(", " + req.Region)
+	}
+	if kind, _ := model.ClassifyHost(req.Host); kind != model.HostOther {
+		b.WriteString(", Host " + req.Host)
+	}
+	if req.Version != "" && req.Version != model.APIVersion {
+		b.WriteString(", Version " + req.Version)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// answer renders the answer in one line.
+func answer(x *Exchange, rd reading) string {
+	switch {
+	case !x.Answered:
+		return "no answer: " + orText(x.Err, "none recorded") + " (outcome unknown)"
+	case rd.parseErr != nil:
+		return fmt.Sprintf("HTTP %d, not a TencentCloud envelope: %.120q", x.Status, x.Response)
+	case rd.resp.Error != nil:
+		return fmt.Sprintf("%s: %q (RequestId %s)", rd.resp.Error.Code, rd.resp.Error.Message, rd.resp.RequestID)
+	}
+	return "success (RequestId " + rd.resp.RequestID + ")"
+}
