@@ -322,10 +322,12 @@ func init() {
 	}
 }
 
-// Canonical returns the answer the reference emulator gives to a request
-// with this verdict: the code of the first violation, in precedence order,
-// whose strict outcomes do not include success, and that violation; or ""
-// for success. Violations whose rule pass reports true are passed over:
+// Canonical returns the canonical strict answer to a request with this
+// verdict: the code of the first violation, in precedence order, whose
+// strict outcomes do not include success, and that violation; or "" for
+// success. (The reference emulator's defaults refuse more: where a rule
+// lets a target serve or refuse, it refuses; see the emulator's
+// StrictDefaults.) Violations whose rule pass reports true are passed over:
 // that is how an emulator fault breaks a rule. A verdict that abstains
 // answers success.
 func (v Verdict) Canonical(pass func(*Rule) bool) (string, *Violation) {
@@ -352,10 +354,10 @@ func (v Verdict) Answer(choose func(Violation) string) (string, *Violation) {
 	return "", nil
 }
 
-// CanonicalCode is the reference emulator's answer to one violation: ""
-// where strict mode lets the request be served, else the single code
-// strict mode wants, or the emulator's pick (canonicalCodes) where strict
-// still names several.
+// CanonicalCode is the canonical strict answer to one violation: "" where
+// strict mode lets the request be served, else the single code strict
+// mode wants, or the emulator's pick (canonicalCodes) where strict still
+// names several.
 func CanonicalCode(x Violation) string {
 	if x.Strict.Success {
 		return ""

@@ -45,7 +45,9 @@ type Config struct {
 	// Limits are the request size limits; tcapi.DefaultLimits() if zero.
 	Limits tcapi.Limits
 	// Variants choose among the answers the sources allow (see Variants);
-	// every variant not named takes its default, the canonical choice.
+	// every variant not named takes its default, the strict reference's
+	// choice: it refuses wherever the sources allow refusing (see
+	// StrictDefaults).
 	Variants Choices
 	// Home is the region the emulator is known to serve; the region of
 	// the first account's first instance if "". With the variant

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -15,8 +16,10 @@ import (
 // A variant is one way a conforming target may answer where the sources
 // leave room: a ledger entry with more than one acceptable answer, or a
 // dimension that is not a code at all (latency, limiter algorithm,
-// response form). The default choice of every variant is the canonical,
-// strict one; `cvmconform emulate --variant NAME=CHOICE` picks another, and
+// response form). The default choice of every variant is the strict
+// reference's: the code strict mode wants and, where the sources let a
+// target serve a request or refuse it, a refusal (strictDefaults);
+// `cvmconform emulate --variant NAME=CHOICE` picks another, and
 // `cvmconform selftest` runs the suite against random combinations, each
 // of which must pass (DESIGN "Verdicts one can trust"). The choices live
 // in this one table and are read at the few points that act on them; no
@@ -113,9 +116,68 @@ var behaviourVariants = []Variant{
 // behaviour dimensions.
 var Variants = append(ruleVariants(), behaviourVariants...)
 
+// StrictDefault is the reference emulator's default answer to a request
+// that breaks a rule whose lenient outcomes let a target serve it or
+// refuse it (a ledger entry, or a rule the real API may apply loosely).
+type StrictDefault struct {
+	Rule   *model.Rule
+	Choice string // a code of the rule's lenient outcomes, or ChoiceSuccess
+	Why    string
+}
+
+// strictDefaults is the emulator's answer, by default, to every rule that
+// lets a target serve what it could refuse. Client authors test against
+// the emulator: a reference that serves what the real cloud may refuse
+// lets a client bug pass in CI and fail in production, and one that acts
+// on malformed input is the worst outcome. So the default refuses
+// wherever the sources allow refusing, with the code strict mode prefers;
+// it serves only where serving is what the real API is documented to do.
+// Each rule's variant still offers every answer the ledger allows
+// (--variant RULE=success serves), and the suite in lenient mode accepts
+// them all. TestStrictDefaultsAudit checks that every rule whose lenient
+// outcomes include success is here, and each entry has its own test.
+var strictDefaults = []StrictDefault{
+	{model.RuleRegionMissing, model.CodeMissingParameter,
+		"seed §2 and the cn/intl docs: Region Required=Yes; only the jp mirrors say otherwise (L-10)"},
+	{model.RuleRegionNotServed, ChoiceSuccess,
+		"the real API serves every region it lists (L-26): refusing one would fail clients that are right"},
+	{model.RuleAtFinanceHost, model.CodeUnsupportedRegion,
+		"facts §12: Finance regions are isolated; a client that sends another region to a Finance host is pointed at the wrong endpoint (L-11)"},
+	{model.RuleExpiryEdge, "AuthFailure.SignatureExpire",
+		"facts §4: within 5 minutes of server time; a client whose clock is 290 s or more away fails on the real cloud as soon as the two clocks differ by seconds (L-14)"},
+	{model.RuleParamUnknown, model.CodeUnknownParameter,
+		"facts §6 UnknownParameter: a misspelt optional parameter would otherwise be ignored without a word (L-08)"},
+	{model.RuleParamNull, model.CodeInvalidParameter,
+		"facts §1: the SDK never sends null; facts §16: the real cloud answers a mistyped JSON value with InvalidParameter (L-17)"},
+	{model.RuleParamEmptyString, model.CodeInvalidParameterValue,
+		"seed §2: an empty string is none of the documented values; the SDK never sends one (facts §1; L-17)"},
+	{model.RuleTypeCoercible, model.CodeInvalidParameter,
+		"seed §2 Type column: ForceStop is a Boolean; facts §16: the real cloud answers a mistyped JSON value with InvalidParameter; the SDK sends true/false (L-17)"},
+	{model.RuleBatchLimitDuplicates, model.CodeLimitExceeded,
+		"seed §1: at most 100 instances a request; whether duplicates count is undocumented (L-02)"},
+	{model.RuleDuplicates, model.CodeInvalidParameterValue,
+		"a batch naming an instance twice is a client bug the sources do not bless (L-02)"},
+	{model.RuleEnumCase, model.CodeInvalidParameterValue,
+		"seed §2: the valid values are written in upper case (L-04)"},
+	{model.RuleDescribeLimitMax, model.CodeInvalidParameterValue,
+		"facts §9: Limit is at most 100 (L-15)"},
+	{model.RuleForceAndStopType, model.CodeInvalidCombination,
+		"facts §7: ForceStop is deprecated and must not be combined with StopType (L-01)"},
+	{model.RuleDescribeUnknown, ChoiceSuccess,
+		"facts §9: DescribeInstances lists no InvalidInstanceId.NotFound; an unknown ID is left out (L-15)"},
+	{model.RuleInProgress, model.CodeInProgress,
+		"facts §7: OperationDenied.InstanceOperationInProgress exists for an operation in flight (L-19)"},
+	{model.RuleStopCharging, model.CodeStoppedModeUnsupported,
+		"seed §2: STOP_CHARGING is only valid for some pay-as-you-go instances with cloud disks; facts §7 UnsupportedOperation.StoppedModeStopCharging; spot, CDH and CDC eligibility is undocumented (L-07)"},
+}
+
+// StrictDefaults lists the emulator's default answers to the rules that
+// let a target serve or refuse, in rule order.
+func StrictDefaults() []StrictDefault { return slices.Clone(strictDefaults) }
+
 // ruleVariants derives one variant from each rule that lets a target answer
 // in more than one way: its choices are the rule's lenient outcomes, the
-// canonical one first.
+// default first (strictDefaults, else the code strict mode wants).
 func ruleVariants() []Variant {
 	var out []Variant
 	for _, r := range model.Rules {
@@ -130,6 +192,11 @@ func ruleVariants() []Variant {
 		if def == "" {
 			def = ChoiceSuccess
 		}
+		what := "the code (or success) for a request that breaks " + r.ID + ": " + r.Requirement + " (" + r.Clause + ")"
+		if i := slices.IndexFunc(strictDefaults, func(d StrictDefault) bool { return d.Rule == r }); i >= 0 {
+			def = strictDefaults[i].Choice
+			what += ". Default " + def + ": " + strictDefaults[i].Why
+		}
 		choices := []string{def}
 		for _, o := range opts {
 			if o != def {
@@ -140,11 +207,19 @@ func ruleVariants() []Variant {
 		if ledger == "" {
 			ledger = "rule " + r.ID
 		}
-		out = append(out, Variant{Name: ruleVariantName(r), Ledger: ledger,
-			What: "the code (or success) for a request that breaks " + r.ID + ": " + r.Requirement + " (" + r.Clause + ")", Choices: choices})
+		out = append(out, Variant{Name: ruleVariantName(r), Ledger: ledger, What: what, Choices: choices})
 	}
 	return out
 }
+
+// ruleDefaults maps each rule variant to its default choice.
+var ruleDefaults = func() map[string]string {
+	m := map[string]string{}
+	for _, v := range ruleVariants() {
+		m[v.Name] = v.Choices[0]
+	}
+	return m
+}()
 
 func ruleVariantName(r *model.Rule) string { return strings.ToLower(r.ID) }
 
@@ -249,15 +324,23 @@ func ParseChoices(spec string) (Choices, uint64, error) {
 	return c, 0, nil
 }
 
-// RandomChoices draws one choice of every variant from seed.
-func RandomChoices(seed uint64) Choices {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
+// RandomChoices draws one choice of every variant from seed. Each
+// variant draws from its own stream (the seed and its name), so that a
+// variant added later leaves every other variant's draw as it was: a
+// random:SEED printed by an older version replays the same combination,
+// but for the new variants.
+func RandomChoices(seed uint64) Choices { return randomChoices(Variants, seed) }
+
+func randomChoices(vs []Variant, seed uint64) Choices {
 	c := Choices{}
-	for _, v := range Variants {
+	for _, v := range vs {
 		from := v.random
 		if from == nil {
 			from = v.Choices
 		}
+		h := fnv.New64a()
+		h.Write([]byte(v.Name))
+		r := rand.New(rand.NewPCG(seed, h.Sum64()))
 		c[v.Name] = from[r.IntN(len(from))]
 	}
 	return c
@@ -295,14 +378,18 @@ func parseLatency(s string) (lo, hi time.Duration, err error) {
 
 // choose is the emulator's answer to one violation: "" to pass over it
 // (a fault that breaks the rule, or a variant that serves it), else the
-// code the chosen variant names, where the violation accepts it, else the
-// canonical code.
+// code the rule's variant names (chosen, or its default), where the
+// violation accepts it, else the canonical code.
 func (e *Emulator) choose(x model.Violation) string {
 	if e.faults.passes(x.Rule) {
 		return ""
 	}
 	canonical := model.CanonicalCode(x)
-	c, ok := e.variants[ruleVariantName(x.Rule)]
+	name := ruleVariantName(x.Rule)
+	c, ok := e.variants[name]
+	if !ok {
+		c, ok = ruleDefaults[name]
+	}
 	switch {
 	case !ok:
 		return canonical

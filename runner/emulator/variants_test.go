@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -50,6 +51,21 @@ func TestParseChoices(t *testing.T) {
 	for _, bad := range []string{"nosuch=1", "id-malformed=NotACode", "latency=fast", "latency=30s-10s", "random:x", "id-malformed"} {
 		_, _, err := ParseChoices(bad)
 		require.Error(t, err, bad)
+	}
+}
+
+// A variant added to the table leaves every other variant's random draw
+// as it was, so that random:SEED replays across versions.
+func TestRandomChoicesStableUnderNewVariants(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(50) {
+		all := RandomChoices(seed)
+		for i := range Variants {
+			fewer := randomChoices(append(slices.Clone(Variants[:i]), Variants[i+1:]...), seed)
+			delete(all, Variants[i].Name)
+			require.Equal(t, all, fewer, "seed %d without %s", seed, Variants[i].Name)
+			all = RandomChoices(seed)
+		}
 	}
 }
 
