@@ -481,15 +481,21 @@ func (j *Judge) remember(e *entry) {
 	}
 }
 
+// noteTime widens the recording's span to x: its round trip, or the
+// Date of its answer when that is all there is.
 func (j *Judge) noteTime(x *Exchange) {
-	if x.Timing == TimingNone {
+	first, last := x.Sent, x.Received
+	switch x.Timing {
+	case TimingNone:
 		return
+	case TimingDate:
+		first, last = x.Date, x.Date
 	}
-	if j.res.First.IsZero() || x.Sent.Before(j.res.First) {
-		j.res.First = x.Sent
+	if j.res.First.IsZero() || first.Before(j.res.First) {
+		j.res.First = first
 	}
-	if x.Received.After(j.res.Last) {
-		j.res.Last = x.Received
+	if last.After(j.res.Last) {
+		j.res.Last = last
 	}
 }
 

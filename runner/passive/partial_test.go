@@ -75,16 +75,19 @@ func TestConcurrentExchangesWithholdOrderDependentFindings(t *testing.T) {
 	rs := recordCycle(t, 12)
 	require.Equal(t, "StopInstances", action(rs[1]))
 	require.Equal(t, "DescribeInstances", action(rs[2]))
-	stop, after := rs[1], rs[2]
-
-	sequential := after
-	sequential.sent, sequential.received = stop.sent.Add(-10*time.Millisecond), stop.sent.Add(-5*time.Millisecond)
-	res := judge(t, "sequential.har", harFile(append([]recorded{rs[0], sequential, stop}, rs[3:]...)), passive.Config{})
+	// The describe that followed the stop, moved before it; every
+	// exchange 100 ms apart, each taking 10 ms.
+	order := append([]recorded{rs[0], rs[2], rs[1]}, rs[3:]...)
+	base := rs[0].sent
+	for i := range order {
+		order[i].sent = base.Add(time.Duration(i) * 100 * time.Millisecond)
+		order[i].received = order[i].sent.Add(10 * time.Millisecond)
+	}
+	res := judge(t, "sequential.har", harFile(order), passive.Config{})
 	require.NotNil(t, firstOf(res, "OBSERVED-STATE"), "the stop showed before it was sent:\n%s", findingLines(res))
 
-	overlapping := after
-	overlapping.sent, overlapping.received = stop.sent, stop.received.Add(time.Millisecond)
-	res = judge(t, "overlapping.har", harFile(append([]recorded{rs[0], overlapping, stop}, rs[3:]...)), passive.Config{})
+	order[1].sent, order[1].received = order[2].sent, order[2].received.Add(time.Millisecond)
+	res = judge(t, "overlapping.har", harFile(order), passive.Config{})
 	require.Empty(t, res.Findings, findingLines(res))
 	require.Len(t, res.Withheld, 1)
 	require.Contains(t, res.Withheld[0], "#2 OBSERVED-STATE")

@@ -65,7 +65,7 @@ func Report(info ReportInfo, results ...*Result) report.Run {
 		}
 	}
 	run.Region = strings.Join(slices.Sorted(maps.Keys(regions)), ", ")
-	run.Fleet = fmt.Sprintf("%d instances named or listed", instances)
+	run.Fleet = fmt.Sprintf("%d instance%s named or listed", instances, map[bool]string{true: "", false: "s"}[instances == 1])
 	if len(results) > 1 {
 		run.Fleet += fmt.Sprintf(" in %d recordings", len(results))
 	}
@@ -100,7 +100,7 @@ func check(r *Result) report.Check {
 	}
 	var b strings.Builder
 	for _, f := range r.Findings {
-		b.WriteString(f.String() + "\n")
+		b.WriteString(f.where() + ": " + f.Rule + "\n")
 		for _, l := range strings.Split(f.Context, "\n") {
 			b.WriteString("  " + l + "\n")
 		}

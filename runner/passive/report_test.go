@@ -35,7 +35,8 @@ func TestReportOneCheckPerRecording(t *testing.T) {
 	f := run.Checks[1]
 	require.Equal(t, report.Fail, f.Status)
 	require.True(t, strings.HasPrefix(f.Reason, last+" ID-MALFORMED: expected"), f.Reason)
-	require.Contains(t, f.Counterexample, "faulty.har "+last+": ID-MALFORMED")
+	require.Contains(t, f.Counterexample, "faulty.har "+last+": ID-MALFORMED\n")
+	require.Contains(t, f.Counterexample, "✗ ID-MALFORMED: expected")
 	require.Contains(t, f.Counterexample, "> StopInstances {\"InstanceIds\":[\"ins-1122\"]}")
 	require.Equal(t, report.Skip, run.Checks[2].Status)
 	require.Contains(t, run.Checks[2].Reason, "DescribeImages ×1")

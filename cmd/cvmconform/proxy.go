@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/passive"
+	"github.com/cvmconform/cvmconform/runner/report"
+)
+
+const proxyUsage = `Usage: cvmconform proxy --upstream URL [flags]
+
+Serves a reverse proxy to the target at --upstream that judges, live, every
+exchange it forwards, as 'judge' judges a recording: point any client (an
+SDK, Terraform, a script) at the proxy instead of the target. Each request
+goes upstream unchanged, Host included, so the client's signature stays
+valid for the Host it signed; each answer goes back after it is judged.
+
+Its first line on stdout is "listening on http://HOST:PORT" (--listen
+127.0.0.1:0 picks a free port); then one line per finding as it happens.
+On SIGINT or SIGTERM it prints the report, and writes the JSON report
+(the same as 'run --json') to --report, also every --report-every.
+
+A target that checks the Host it is addressed by (the real cloud, over
+HTTPS) refuses what a client signed for the proxy. --resign verifies each
+request with TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and _2)
+and signs it again for the upstream's host; one that does not verify is
+forwarded as it came, for the target to refuse. The same keys, when set,
+let the judge verify signatures. Secrets are never printed or written:
+--transcript redacts them.
+
+Exit status: 0 no finding, 1 a finding, 2 the proxy could not be started.
+
+Flags:
+`
+
+func (c cli) proxy(args []string) int {
+	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	listen := fs.String("listen", "127.0.0.1:8081", "address `ADDR` to serve on (port 0 picks a free one)")
+	upstream := fs.String("upstream", "", "the target's base `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region")
+	region := fs.String("region", "", "region `REGION` for --upstream tencentcloud (default $TENCENTCLOUD_REGION)")
+	reportPath := fs.String("report", "", "write the JSON report to `FILE` on SIGINT or SIGTERM (and every --report-every)")
+	every := fs.Duration("report-every", 0, "also write --report every `D` (e.g. 1m)")
+	transcriptPath := fs.String("transcript", "", "write every exchange, redacted, to `FILE` as it completes (a transcript 'judge' reads)")
+	resign := fs.Bool("resign", false, "verify each request with the keys in the environment and sign it again for the upstream's host")
+	pf := addPassiveFlags(fs)
+	fs.Usage = func() { fmt.Fprint(c.stderr, proxyUsage); fs.PrintDefaults() }
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(c.stderr, "cvmconform proxy: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if *upstream == "" {
+		return fail("--upstream is required: the target to forward to")
+	}
+	if *region == "" {
+		*region = c.getenv("TENCENTCLOUD_REGION")
+	}
+	base, err := runner.ResolveEndpoint(*upstream, *region)
+	if err != nil {
+		return fail("--upstream: %v", err)
+	}
+	switch {
+	case *every < 0:
+		return fail("--report-every must not be negative")
+	case *every > 0 && *reportPath == "":
+		return fail("--report-every needs --report FILE")
+	}
+	cfg, err := c.passiveConfig(pf)
+	if err != nil {
+		return fail("%v", err)
+	}
+	keys, _ := c.passiveKeys()
+	if *resign && keys == nil {
+		return fail("--resign needs the clients' keys: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY")
+	}
+	out := &lockedWriter{w: c.stdout}
+	pc := passive.ProxyConfig{Upstream: base, Judge: cfg,
+		OnFinding: func(f passive.Finding) { fmt.Fprintln(out, "finding: "+printable(f.String())) }}
+	if *resign {
+		pc.Resign = keys
+	}
+	if *transcriptPath != "" {
+		f, err := os.Create(*transcriptPath)
+		if err != nil {
+			return fail("--transcript: %v", err)
+		}
+		defer f.Close()
+		pc.Transcript = f
+	}
+	p, err := passive.NewProxy(pc)
+	if err != nil {
+		return fail("%v", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fail("listen on %q: %v", *listen, err)
+	}
+	started := time.Now()
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
+
+	name := "proxy to " + p.Result().Name
+	printed := map[string]bool{}
+	snapshot := func() report.Run {
+		res := p.Result()
+		for _, f := range res.Findings {
+			// Rate-limit findings are judged on the timeline, so they
+			// are printed when a report is made.
+			if f.Index == 0 && !printed[f.String()] {
+				printed[f.String()] = true
+				fmt.Fprintln(out, "finding: "+printable(f.String()))
+			}
+		}
+		return passive.Report(passive.ReportInfo{Target: name, Strict: cfg.Strict, Started: started}, res)
+	}
+	write := func(run report.Run) error {
+		if *reportPath == "" {
+			return nil
+		}
+		return report.WriteFile(*reportPath, func(w io.Writer) error { return report.JSON(w, run) })
+	}
+	var tick <-chan time.Time
+	if *every > 0 {
+		t := time.NewTicker(*every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for running := true; running; {
+		select {
+		case <-tick:
+			if err := write(snapshot()); err != nil {
+				fmt.Fprintf(c.stderr, "cvmconform proxy: %v\n", err)
+			}
+		case err := <-served:
+			fmt.Fprintf(c.stderr, "cvmconform proxy: %v\n", err)
+			return exitUsage
+		case <-c.ctx.Done():
+			running = false
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(c.stderr, "cvmconform proxy: shutdown: %v\n", err)
+	}
+	if err := p.TranscriptErr(); err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform proxy: --transcript: %v\n", err)
+	}
+	run := snapshot()
+	if err := write(run); err != nil {
+		fmt.Fprintf(c.stderr, "cvmconform proxy: %v\n", err)
+		return exitUsage
+	}
+	return c.finishPassive("proxy", run, "", "")
+}
+
+// lockedWriter serialises the lines the proxy's handlers and its main
+// loop print.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
