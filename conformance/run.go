@@ -193,7 +193,8 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 		out.Fleet += fmt.Sprintf("; %d more lane accounts", len(lanes)-1)
 	}
 	plan, finals := makePlan(checks, lanes, cfg)
-	results := runLanes(ctx, plan, lanes)
+	results, longest := runLanes(ctx, plan, lanes)
+	out.Lanes, out.LongestLane = len(lanes), longest
 	byID := map[string][]report.Check{}
 	for k := range plan {
 		for i, u := range plan[k] {

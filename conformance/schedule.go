@@ -197,14 +197,18 @@ func (p Plan) String() string {
 }
 
 // runLanes carries out the plan, each lane in its own goroutine, and
-// returns every unit's result, in plan order per lane.
-func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) [][]report.Check {
+// returns every unit's result, in plan order per lane, and the longest
+// lane's time.
+func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([][]report.Check, time.Duration) {
 	results := make([][]report.Check, len(plan))
+	took := make([]time.Duration, len(plan))
 	var wg sync.WaitGroup
 	for k := range plan {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			start := time.Now()
+			defer func() { took[k] = time.Since(start) }()
 			for _, u := range plan[k] {
 				if why := lanes[k].stopReason(ctx); why != "" {
 					results[k] = append(results[k], notRun(u.check, why))
@@ -217,7 +221,7 @@ func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) [][]report.
 		}()
 	}
 	wg.Wait()
-	return results
+	return results, slices.Max(took)
 }
 
 // stopReason says why no further check may start, or "".

@@ -231,6 +231,9 @@ func summaryLine(r Run) string {
 			line += fmt.Sprintf(" (%.1f req/s)", rate)
 		}
 	}
+	if r.Lanes > 1 {
+		line += fmt.Sprintf(", over %d lanes (the longest %s)", r.Lanes, seconds(r.LongestLane))
+	}
 	return line
 }
 

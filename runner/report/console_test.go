@@ -72,6 +72,18 @@ func TestVerdict(t *testing.T) {
 			reason:      "nothing failed, errored or was skipped",
 		},
 		{
+			name: "over lanes",
+			run: func() Run {
+				r := run(10*time.Second, 1000, check("SI-A-01", Pass))
+				r.Lanes, r.LongestLane = 7, 9500*time.Millisecond
+				return r
+			}(),
+			wantVerdict: Conformant,
+			wantSummary: "1 check: 1 pass, 0 fail, 0 skip, 0 error — 1000 requests in 10.0s (100 req/s), over 7 lanes (the longest 9.5s)",
+			wantLine:    "CONFORMANT",
+			reason:      "a run over lanes says how many and its critical path",
+		},
+		{
 			name:        "some skipped",
 			run:         run(2*time.Second, 3, check("SI-A-01", Pass), check("SI-A-02", Skip), check("SI-A-03", Skip)),
 			wantVerdict: Conformant,

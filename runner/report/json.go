@@ -24,6 +24,8 @@ import (
 //	  "started": string,         // RFC 3339, UTC, whole seconds
 //	  "duration_ms": number,     // integer milliseconds, rounded
 //	  "requests": number,
+//	  "lanes": number,           // accounts the checks were spread over
+//	  "longest_lane_ms": number, // the busiest lane's time: the critical path
 //	  "checks": [{
 //	    "id", "title", "spec", "severity": string,
 //	    "status": "pass" | "fail" | "skip" | "error",
@@ -65,6 +67,8 @@ type jsonRun struct {
 	Started    string      `json:"started"`
 	DurationMS int64       `json:"duration_ms"`
 	Requests   int         `json:"requests"`
+	Lanes      int         `json:"lanes"`
+	LongestMS  int64       `json:"longest_lane_ms"`
 	Checks     []jsonCheck `json:"checks"`
 	Summary    jsonSummary `json:"summary"`
 }
@@ -104,8 +108,13 @@ func encodeJSON(w io.Writer, r Run) error {
 		Started:    r.Started.UTC().Format(time.RFC3339),
 		DurationMS: millis(r.Duration),
 		Requests:   r.Requests,
+		Lanes:      max(r.Lanes, 1),
+		LongestMS:  millis(r.LongestLane),
 		Checks:     make([]jsonCheck, 0, len(r.Checks)),
 		Summary:    jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
+	}
+	if r.Lanes == 0 {
+		out.LongestMS = out.DurationMS // one lane: the run itself
 	}
 	for _, c := range r.Checks {
 		out.Checks = append(out.Checks, jsonCheck{

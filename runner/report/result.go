@@ -28,7 +28,11 @@ type Run struct {
 	Started  time.Time
 	Duration time.Duration
 	Requests int // requests sent in the whole run
-	Checks   []Check
+	// Lanes is how many accounts the run spread its checks over, and
+	// LongestLane the busiest one's time: the run's critical path.
+	Lanes       int
+	LongestLane time.Duration
+	Checks      []Check
 
 	_ struct{}
 }
