@@ -67,10 +67,18 @@ func Strs(ss ...string) Value {
 // Obj returns an object value.
 func Obj(fields map[string]Value) Value { return Value{Kind: KindObject, Fields: fields} }
 
-// String renders v compactly, JSON-like, for explanations.
+// maxShown bounds how much of a long string or number String shows.
+const maxShown = 200
+
+// String renders v compactly, JSON-like, for explanations. A string or
+// number longer than 200 bytes shows its first 100 and its length.
 func (v Value) String() string {
+	long := len(v.Text) > maxShown
 	switch v.Kind {
 	case KindString:
+		if long {
+			return strconv.Quote(v.Text[:maxShown/2]) + "…(" + strconv.Itoa(len(v.Text)) + " bytes)"
+		}
 		return strconv.Quote(v.Text)
 	case KindNull:
 		return "null"
@@ -94,6 +102,9 @@ func (v Value) String() string {
 			parts[i] = strconv.Quote(k) + ":" + v.Fields[k].String()
 		}
 		return "{" + strings.Join(parts, ",") + "}"
+	}
+	if long {
+		return v.Text[:maxShown/2] + "…(" + strconv.Itoa(len(v.Text)) + " digits)"
 	}
 	return v.Text
 }

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -249,6 +251,8 @@ func TestTriAndStrings(t *testing.T) {
 	require.Equal(t, `["ins-00000000","ins-00000001","ins-00000002","ins-00000003","ins-00000004",… 5 more]`, Strs(many(10)...).String())
 	require.Equal(t, "null", Null().String())
 	require.Equal(t, "7", Num(7).String())
+	require.Equal(t, strconv.Quote(strings.Repeat("A", 100))+"…(1048576 bytes)", Str(strings.Repeat("A", 1<<20)).String(), "a long string is cut for a transcript")
+	require.Equal(t, "1"+strings.Repeat("0", 99)+"…(100001 digits)", Value{Kind: KindNumber, Text: "1" + strings.Repeat("0", 100000)}.String())
 	require.Equal(t, "success", Outcome{}.String())
 	require.Equal(t, "no answer (outcome unknown)", Outcome{Unknown: true}.String())
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -152,4 +154,28 @@ func TestLogsNeverHoldSecrets(t *testing.T) {
 	require.NotContains(t, out, h.cred.SecretKey)
 	require.NotContains(t, out, "Signature=")
 	require.Contains(t, out, "InvalidInstanceId.Malformed")
+}
+
+// A body that ends early (a chunked body cut off) is no request: it is
+// refused as malformed, not answered with an internal error, and even the
+// fault that mends broken JSON does not act on it.
+func TestBodyEndingEarly(t *testing.T) {
+	t.Parallel()
+	for _, faults := range [][]string{nil, {FaultMalformedRepaired}} {
+		h := newHarness(t, Config{RateLimit: -1, Faults: faults})
+		id := running()
+		req := h.request(tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{ids(id), param("StopType", model.Str("HARD"))}}, nil)
+		body, err := io.ReadAll(req.Body)
+		require.NoError(t, err)
+		cut := body[:len(body)-1] // the request's last byte never comes
+		req.Body = io.NopCloser(io.MultiReader(bytes.NewReader(cut), iotest.ErrReader(io.ErrUnexpectedEOF)))
+		rec := httptest.NewRecorder()
+		h.e.ServeHTTP(rec, req)
+		res, err := tcapi.ParseResponse(rec.Body.Bytes())
+		require.NoError(t, err)
+		require.NotNil(t, res.Error, "faults %v", faults)
+		require.Equal(t, model.CodeInvalidParameter, res.Error.Code, "faults %v: %s", faults, res.Error.Message)
+		require.NotEmpty(t, res.RequestID)
+		require.Equal(t, model.Running, h.state(id).State, "faults %v", faults)
+	}
 }

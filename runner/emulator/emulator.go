@@ -234,12 +234,16 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		e.logRequest(hr, req, rid, a, time.Since(start))
 	}()
 	body, err := io.ReadAll(io.LimitReader(hr.Body, e.limits.ReadLimit()))
-	if err != nil {
-		a = answer{code: model.CodeInternalError, message: "could not read the request body"}
-		e.writeError(w, hr, rid, a.code, a.message)
-		return
-	}
 	req = tcapi.Decode(hr, body, e.keys, e.limits)
+	switch {
+	case err != nil:
+		// The body ended early (a chunked body cut off, a connection
+		// dropped): what arrived is no request, so it is judged as a
+		// malformed one, and nothing is repaired.
+		req.Transport.Decode = model.DecodeMalformed
+	case e.faults[FaultMalformedRepaired] && req.Transport.Decode == model.DecodeMalformed:
+		req = repaired(hr, body, req, e.keys, e.limits)
+	}
 	switch {
 	case e.faults[FaultSignatureUnchecked] && req.Auth == model.AuthBadSignature:
 		req.Account = e.accountOfSecretID(hr, body)

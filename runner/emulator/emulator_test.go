@@ -387,6 +387,13 @@ func TestFaults(t *testing.T) {
 			wantCode(t, h.send(tcapi.Call{Action: model.ActionDescribe, Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA256}, h.cred), "AuthFailure.SignatureFailure")
 			wantOK(t, h.send(tcapi.Call{Action: model.ActionDescribe, Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA1}, h.cred))
 		}},
+		{FaultMalformedRepaired, func(h *harness) {
+			truncated := `{"InstanceIds":["` + running[0] + `"],"StopType":"HARD`
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Body: []byte(truncated)}, h.cred))
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "the truncated body was mended and acted on")
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Body: []byte(`{"InstanceIds":["` + running[1] + `"]} trailing`)}, h.cred))
+			wantCode(t, h.send(tcapi.Call{Action: model.ActionDescribe, Body: []byte(`{"Limit": `)}, h.cred), model.CodeInvalidParameter)
+		}},
 	} {
 		tested[c.fault] = true
 		t.Run(c.fault, func(t *testing.T) {

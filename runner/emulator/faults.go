@@ -48,6 +48,7 @@ const (
 	FaultStopChargingIgnored = "stop-charging-ignored"
 	FaultUnsignedAccepted    = "unsigned-accepted"
 	FaultHmacSHA256Refused   = "hmacsha256-refused"
+	FaultMalformedRepaired   = "malformed-json-repaired"
 )
 
 // Faults lists every fault the emulator knows, in name order.
@@ -102,6 +103,8 @@ var Faults = sortFaults([]Fault{
 		What: "serves a request without Authorization", pass: []*model.Rule{model.RuleAuthMissing}},
 	{Name: FaultHmacSHA256Refused, Breaks: "signature v1 (facts §3: SignatureMethod HmacSHA256)",
 		What: "refuses every request signed with HmacSHA256 as a signature failure"},
+	{Name: FaultMalformedRepaired, Breaks: "PROTO-MALFORMED (facts §1: the body is one JSON object; §6 InvalidParameter)",
+		What: "repairs a JSON body it cannot parse — closes what a truncated body leaves open, drops what follows the first value — and acts on it"},
 })
 
 func sortFaults(fs []Fault) []Fault {
