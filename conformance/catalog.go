@@ -76,6 +76,7 @@ func Catalog() []*Check {
 	for _, group := range [][]*Check{
 		protocolChecks(), authChecks(), paramChecks(), batchChecks(), idChecks(),
 		stateChecks(), asyncChecks(), atomicChecks(), accountChecks(), rateChecks(), concChecks(),
+		hostileChecks(),
 		propertyChecks(), finalChecks(),
 	} {
 		all = append(all, group...)
@@ -83,7 +84,7 @@ func Catalog() []*Check {
 	return all
 }
 
-var checkID = regexp.MustCompile(`^SI-(PROTO|AUTH|PARAM|BATCH|ID|STATE|ASYNC|ATOMIC|ACCT|PROP|RATE|CONC|SNAP|RUN)-\d\d$`)
+var checkID = regexp.MustCompile(`^SI-(PROTO|AUTH|PARAM|BATCH|ID|STATE|ASYNC|ATOMIC|ACCT|PROP|RATE|CONC|SNAP|RUN|HOSTILE)-\d\d$`)
 
 // validate reports a malformed catalog: bad or duplicate IDs, missing
 // titles or clauses.

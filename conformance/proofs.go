@@ -59,4 +59,5 @@ var FaultProofs = []FaultProof{
 	{Fault: emulator.FaultStopChargingIgnored, Only: []string{"SI-STATE-05", "SI-STATE-07"}, Catch: []string{"SI-STATE-05"}},
 	{Fault: emulator.FaultUnsignedAccepted, Only: []string{"SI-AUTH-05", "SI-AUTH-06"}, Catch: []string{"SI-AUTH-05"}},
 	{Fault: emulator.FaultHmacSHA256Refused, Only: []string{"SI-PROTO-10", "SI-PROTO-11", "SI-PROTO-12"}, Catch: []string{"SI-PROTO-11"}},
+	{Fault: emulator.FaultMalformedRepaired, Only: []string{"SI-HOSTILE-0"}, Catch: []string{"SI-HOSTILE-01"}},
 }
