@@ -204,10 +204,19 @@ func (c *Ctx) Running(n int) ([]string, error) {
 }
 
 // Stopped returns n allow-listed STOPPED instances, not yet used by this
-// check. When the fleet has too few, it makes them: it stops RUNNING ones
-// with StopType HARD and waits for STOPPED, judging every step.
+// check, whose start cannot fail: not stopped with STOP_CHARGING (ledger
+// L-24: their CPU and memory may be gone). When the fleet has too few, it
+// makes them: it stops RUNNING ones with StopType HARD and waits for
+// STOPPED, judging every step.
 func (c *Ctx) Stopped(n int) ([]string, error) {
-	have := c.free(c.run.allowedIn(model.Stopped))
+	var have []string
+	for _, id := range c.free(c.run.allowedIn(model.Stopped)) {
+		if !slices.ContainsFunc(c.run.obs.Possible(id), func(p model.Instance) bool {
+			return p.Foreign || p.StopChargingMode == model.StopCharging
+		}) {
+			have = append(have, id)
+		}
+	}
 	if len(have) >= n {
 		ids := pick(c.Rand, have, n)
 		c.use(ids)

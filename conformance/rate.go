@@ -36,7 +36,13 @@ func rateChecks() []*Check {
 				}
 				return c.judgeRate(limit, b.attempts)
 			}},
-		{ID: "SI-RATE-02", Takes: 3500 * time.Millisecond, Title: "Traffic paced at three quarters of the limit is never refused",
+		// Six seconds: long enough that a limiter half as fast as the
+		// documented one refuses, whatever burst it allows first: a token
+		// bucket refilled at L/2 a second that bursts to twice that
+		// (capacity L) is emptied in L/(0.75L − 0.5L) = 4 s at this pace,
+		// and the refusal comes with fewer than L−1 arrivals in the second
+		// before it.
+		{ID: "SI-RATE-02", Takes: 6500 * time.Millisecond, Title: "Traffic paced at three quarters of the limit is never refused",
 			Clause: "seed §1 rate limit", Severity: MUST,
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
@@ -44,7 +50,7 @@ func rateChecks() []*Check {
 				gap := time.Duration(float64(time.Second) / (0.75 * float64(limit)))
 				var at []model.Attempt
 				start := time.Now()
-				for i := range 3 * limit / 2 {
+				for i := range 9 * limit / 2 {
 					if d := time.Until(start.Add(time.Duration(i) * gap)); d > 0 {
 						time.Sleep(d)
 					}

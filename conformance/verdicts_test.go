@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
@@ -147,4 +148,46 @@ func TestOperationStateAheadPasses(t *testing.T) {
 		require.NotEqual(t, report.Fail, c.Status, "%s: %s\n%s", c.ID, c.Reason, c.Counterexample)
 		require.NotEqual(t, report.Error, c.Status, "%s: %s", c.ID, c.Reason)
 	}
+}
+
+// A limiter half as fast as documented that bursts to twice its rate (a
+// token bucket: the self-test's first miss) is still caught, by paced
+// traffic long enough to empty its burst.
+func TestHalfRateBurstyLimiterIsCaught(t *testing.T) {
+	t.Parallel()
+	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Faults: []string{emulator.FaultStrictRateLimit},
+		Variants: emulator.Choices{emulator.VariantLimiter: "token"}})
+	res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-RATE-02"}, Seed: 1})
+	require.NoError(t, err)
+	c := checkByID(t, res, "SI-RATE-02")
+	require.Equal(t, report.Fail, c.Status, c.Reason)
+	require.Contains(t, c.Reason, "RATE-TOO-STRICT")
+}
+
+// A start after a STOP_CHARGING stop may fail (ledger L-24): a check that
+// needs a start to succeed gets STOPPED instances whose start cannot fail
+// (the self-test's first precision miss: SI-ASYNC-03 took the fleet's
+// STOPPED instance stopped with STOP_CHARGING, and its start failed).
+func TestStoppedInstancesCanStart(t *testing.T) {
+	t.Parallel()
+	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Lanes: -1})
+	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	s := lanes[0]
+	stopped := s.allowedIn(model.Stopped)
+	noCharge := 0
+	for _, id := range stopped {
+		if s.obs.Possible(id)[0].StopChargingMode == model.StopCharging {
+			noCharge++
+		}
+	}
+	require.Positive(t, noCharge, "the default fleet has a STOPPED instance stopped with STOP_CHARGING")
+	c := s.newCtx(context.Background(), &Check{ID: "SI-TEST"})
+	ids, err := c.Stopped(len(stopped))
+	require.NoError(t, err)
+	require.Len(t, ids, len(stopped))
+	for _, id := range ids {
+		require.NotEqual(t, model.StopCharging, s.obs.Possible(id)[0].StopChargingMode, "%s's start may fail", id)
+	}
+	require.NoError(t, s.reset(c))
 }
