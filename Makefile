@@ -4,7 +4,7 @@ GO        ?= go
 # Packages with goroutines and shared state get the race detector.
 RACE_PKGS ?= ./runner/... ./conformance/...
 
-.PHONY: run test bench bench-run lint soak selftest
+.PHONY: run test bench bench-run lint soak selftest load
 
 ## run: the conformance suite against the embedded emulator
 run:
@@ -41,3 +41,9 @@ soak:
 ## selftest: precision (the suite passes 20 random emulator variants) and recall (it catches every fault)
 selftest:
 	$(GO) run ./cmd/cvmconform selftest
+
+## load: LOAD_CLIENTS clients hammer the emulator on loopback for LOAD_DURATION, then stop; only RequestLimitExceeded may refuse, every accepted stop ends STOPPED, fleets are conserved, memory stays flat; prints req/s, p50/p99 latency, RSS
+LOAD_DURATION ?= 30s
+LOAD_CLIENTS  ?= 32
+load:
+	$(GO) test ./runner/emulator -run '^TestLoad$$' -count=1 -v -timeout 10m -load.duration $(LOAD_DURATION) -load.clients $(LOAD_CLIENTS)
