@@ -41,8 +41,10 @@ func hostileChecks() []*Check {
 		// The requirement: every case of the group is answered in the
 		// envelope, as the model accepts, and a refusal leaves the
 		// instance it names as it was.
+		// Each case is a paced request and a DescribeInstances.
+		takes := time.Duration(len(hostile.Group(g.id))) * 150 * time.Millisecond
 		checks = append(checks, &Check{ID: "SI-HOSTILE-" + g.id, Title: g.title, Clause: g.clause, Severity: MUST,
-			Needs: Needs{Running: 1}, Run: func(c *Ctx) error { return hostileGroup(c, g.id) }})
+			Needs: Needs{Running: 1}, Takes: takes, Run: func(c *Ctx) error { return hostileGroup(c, g.id) }})
 	}
 	// facts §6 InternalError is the target's own failure: a request that
 	// is merely malformed should get a client error, which says what is
