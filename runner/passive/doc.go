@@ -36,7 +36,9 @@
 //     answered (see [Config.Keys]); recorders also scrub Authorization
 //     headers, so in a cassette or HAR file a missing one proves nothing;
 //   - the rate limit is judged from the timeline only (model.CheckRate),
-//     and only when the recording has times;
+//     only when the recording has times, and only for being too loose (a
+//     recording may lack the account's other clients' requests, so it
+//     cannot show a refusal premature);
 //   - exchanges that overlap in time may have been served in either order:
 //     a finding that depends on their order is withheld, and the instances
 //     concerned are forgotten until they are seen again.

@@ -42,7 +42,15 @@ const (
 // startEmulator starts the reference emulator with a short latency.
 func startEmulator(t *testing.T, faults ...string) *runner.Embedded {
 	t.Helper()
-	e, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 20 * time.Millisecond, Faults: faults})
+	return startEmulatorWith(t, runner.EmbeddedOptions{Faults: faults})
+}
+
+// startEmulatorWith starts the reference emulator with o, and a short
+// latency.
+func startEmulatorWith(t *testing.T, o runner.EmbeddedOptions) *runner.Embedded {
+	t.Helper()
+	o.Latency = 20 * time.Millisecond
+	e, err := runner.StartEmbedded(o)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	return e

@@ -252,9 +252,10 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 	if !rd.authKnown {
 		req.Auth = j.resolveAuth(obs, req, env, rd.out, rd.account)
 	}
-	if req.Auth == model.AuthOK {
-		req.Account = rd.account
-	}
+	// The observer's account, whatever the authentication, as
+	// Observer.Exchange would take it: an unauthenticated request is
+	// refused for that, not as a stranger to the account's instances.
+	req.Account = rd.account
 
 	var jd model.Judgement
 	var f *model.Finding
@@ -266,6 +267,9 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 		f = outcomeFinding(jd, rd.out, j.strictness)
 	} else {
 		jd, f = obs.Exchange(req, env, rd.out)
+	}
+	if f != nil && j.explained(obs, rd.account, req, env, rd.out) {
+		f = nil
 	}
 	e.summary, e.answer = summary(req), answer(x, rd)
 	e.expect = jd.Outcomes(j.strictness).Describe()
@@ -356,6 +360,81 @@ func outcomeFinding(jd model.Judgement, out model.Outcome, s model.Strictness) *
 	return f
 }
 
+// elsewhere is the fleet in which every instance of account that the
+// judge has not seen, and whose existence no answer has shown (it may
+// still be Terminated, model.Unseen's stand-in for "no such instance"),
+// belongs to another account instead: an ID a recording names may be
+// someone else's, which the target may say as EXIST-OTHER-ACCOUNT allows
+// (UnauthorizedOperation) rather than as a missing instance.
+func (j *Judge) elsewhere(obs *model.Observer, account string) otherAccounts {
+	o := otherAccounts{Observer: obs, ids: map[string]bool{}}
+	for id := range j.unseen[account] {
+		for _, p := range obs.Possible(id) {
+			if p.State == model.Terminated {
+				o.ids[id] = true
+				break
+			}
+		}
+	}
+	return o
+}
+
+// otherAccounts is an observer's fleet with some instances another
+// account's.
+type otherAccounts struct {
+	*model.Observer
+	ids map[string]bool
+}
+
+// Possible implements model.Fleet.
+func (o otherAccounts) Possible(id string) []model.Instance {
+	ps := o.Observer.Possible(id)
+	if !o.ids[id] || len(ps) == 0 {
+		return ps
+	}
+	p := ps[0]
+	p.Owner = "(another account)"
+	return []model.Instance{p}
+}
+
+// explained reports whether a refusal the model did not accept is one
+// that what a recording leaves unknown allows (and a refusal changed
+// nothing, so the observer stays as it is):
+//
+//   - the regions the target serves: a target may serve one region only
+//     and refuse another listed one as unsupported (ledger L-26), which a
+//     run judges against its own region (Env.Home) and a recording cannot;
+//   - the owner of an instance never seen: it may be another account's
+//     (see elsewhere).
+func (j *Judge) explained(obs *model.Observer, account string, req model.Request, env model.Env, out model.Outcome) bool {
+	if out.Unknown || out.Code == "" {
+		return false
+	}
+	fleets := []model.Fleet{obs}
+	if o := j.elsewhere(obs, account); len(o.ids) > 0 {
+		fleets = append(fleets, o)
+	}
+	homes := []string{""}
+	if model.KnownRegion(req.Region) {
+		for _, r := range model.Regions {
+			if r != req.Region {
+				homes = append(homes, r)
+				break
+			}
+		}
+	}
+	for _, f := range fleets {
+		for _, home := range homes {
+			e := env
+			e.Home = home
+			if model.Judge(f, req, e).Accepts(out.Code, j.strictness) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // authFacts are the authentication facts an unverifiable request may have
 // had, in the order the judge tries them.
 var authFacts = []model.AuthFact{model.AuthOK, model.AuthBadSignature, model.AuthUnknownSecretID,
@@ -373,10 +452,7 @@ func (j *Judge) resolveAuth(obs *model.Observer, req model.Request, env model.En
 	}
 	with := func(f model.AuthFact) model.Request {
 		r := req
-		r.Auth, r.Account = f, ""
-		if f == model.AuthOK {
-			r.Account = account
-		}
+		r.Auth, r.Account = f, account
 		return r
 	}
 	for _, f := range authFacts {

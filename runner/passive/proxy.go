@@ -111,8 +111,13 @@ var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy
 
 // ServeHTTP forwards one request upstream, judges the exchange, and
 // answers the client with what upstream answered. When upstream cannot be
-// reached the client gets 502 and the exchange has no answer.
+// reached the client gets 502 and the exchange has no answer. CONNECT is
+// refused (405): this is a reverse proxy, not a forward one.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodConnect {
+		http.Error(w, "cvmconform proxy is a reverse proxy: set the client's endpoint to it, not its HTTP(S) proxy", http.StatusMethodNotAllowed)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, tcapi.DefaultLimits().ReadLimit()))
 	if err != nil {
 		http.Error(w, "cvmconform proxy: reading the request: "+err.Error(), http.StatusBadRequest)

@@ -88,7 +88,7 @@ func TestProxySDKCleanEmulator(t *testing.T) {
 	require.Empty(t, res.Findings, findingLines(res))
 	require.Positive(t, res.Judged)
 	require.Equal(t, res.Exchanges, res.Judged)
-	require.Equal(t, "rate limit judged on the timeline", res.Rate)
+	require.Equal(t, "rate limit judged on the timeline (too loose only)", res.Rate)
 }
 
 func TestProxySDKFaultyEmulator(t *testing.T) {
@@ -192,4 +192,17 @@ func TestProxyUpstreamUnreachable(t *testing.T) {
 	r := lp.proxy.Result()
 	require.Equal(t, 1, r.Exchanges)
 	require.Empty(t, r.Findings, "no answer is no finding")
+}
+
+func TestProxyRefusesConnect(t *testing.T) {
+	t.Parallel()
+	lp := startProxy(t, "http://127.0.0.1:9", passive.ProxyConfig{})
+	req, err := http.NewRequest(http.MethodConnect, lp.URL, nil)
+	require.NoError(t, err)
+	req.Host = "cvm.tencentcloudapi.com:443"
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+	require.Zero(t, lp.proxy.Result().Exchanges)
 }

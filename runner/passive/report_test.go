@@ -31,7 +31,7 @@ func TestReportOneCheckPerRecording(t *testing.T) {
 	require.Len(t, run.Checks, 3)
 	require.Equal(t, report.Summary{Pass: 1, Fail: 1, Skip: 1}, run.Summary())
 	require.Equal(t, "clean.yaml", run.Checks[0].ID)
-	require.Equal(t, fmt.Sprintf("%d judged, 0 not judged; rate limit judged on the timeline", len(cleanRs)), run.Checks[0].Reason)
+	require.Equal(t, fmt.Sprintf("%d judged, 0 not judged; rate limit judged on the timeline (too loose only)", len(cleanRs)), run.Checks[0].Reason)
 	f := run.Checks[1]
 	require.Equal(t, report.Fail, f.Status)
 	require.True(t, strings.HasPrefix(f.Reason, last+" ID-MALFORMED: expected"), f.Reason)
