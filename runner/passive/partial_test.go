@@ -194,3 +194,22 @@ func TestUnseenInstanceMayBeAnotherAccounts(t *testing.T) {
 	require.Len(t, res.Findings, 1, findingLines(res))
 	require.Equal(t, 2, res.Findings[0].Index)
 }
+
+// A recording does not say which regions the target serves: one may be
+// refused as unsupported (ledger L-26); an unlisted one must be.
+func TestRegionsServedAreUnknown(t *testing.T) {
+	t.Parallel()
+	describe := func(region, code string) []byte {
+		r := synthetic(0, "DescribeInstances", `{"Limit":1}`, `{"Response":{"Error":{"Code":"`+code+`","Message":"no"},"RequestId":"r-1"}}`)
+		r.header = withHeader(r.header, "X-TC-Region", region)
+		return vcrpyCassette([]recorded{r}, false)
+	}
+	res := judge(t, "listed", describe("ap-shanghai", "UnsupportedRegion"), passive.Config{})
+	require.Empty(t, res.Findings, findingLines(res))
+	res = judge(t, "wrong code", describe("ap-shanghai", "InvalidAction"), passive.Config{})
+	require.NotNil(t, firstOf(res, "VALID-REQUEST"), findingLines(res))
+	res = judge(t, "unlisted", describe("mars-north-1", "UnsupportedRegion"), passive.Config{})
+	require.Empty(t, res.Findings, "an unlisted region is refused as unsupported: %s", findingLines(res))
+	res = judge(t, "unlisted served", describe("mars-north-1", "InvalidAction"), passive.Config{})
+	require.NotNil(t, firstOf(res, "PROTO-REGION-UNKNOWN"), findingLines(res))
+}
