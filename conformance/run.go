@@ -142,7 +142,10 @@ func prepare(cfg Config) (Config, []*Check, error) {
 
 // open connects to every lane of the target and discovers its fleet.
 func open(ctx context.Context, cfg Config) ([]*runState, *runShared, error) {
-	shared := &runShared{cfg: cfg, seed: cfg.Seed, settle: cfg.SettleTimeout, started: time.Now(), log: &runner.Transcript{}}
+	shared := &runShared{cfg: cfg, seed: cfg.Seed, settle: cfg.SettleTimeout, started: time.Now(), log: cfg.Target.Transcript}
+	if shared.log == nil {
+		shared.log = &runner.Transcript{}
+	}
 	if cfg.Strict {
 		shared.strict = model.Strict
 	}

@@ -216,7 +216,10 @@ func (o *Observer) Exchange(r Request, env Env, out Outcome) (Judgement, *Findin
 			f.Rule, f.Clause = "VALID-REQUEST", "seed §1, §2: a valid request on RUNNING instances succeeds"
 		}
 	}
-	if out.Unknown || out.Code == "" {
+	// Only a stop or a start changes an instance; a DescribeInstances
+	// names IDs it observes, which ObserveDescribe judges (and an ID the
+	// observer does not know must stay unknown, not become an empty set).
+	if (out.Unknown || out.Code == "") && (j.Action == ActionStop || j.Action == ActionStart) {
 		for _, id := range j.Targets {
 			o.apply(r.Action, id, j.Intent, out)
 		}

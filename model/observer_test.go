@@ -243,3 +243,25 @@ func TestFindingLeavesOutAMaybeRateLimit(t *testing.T) {
 	_, f = o.Exchange(stop(idOf(Stopped)), Env{Now: t0, Limited: No}, Outcome{Code: "RequestLimitExceeded"})
 	require.NotNil(t, f, "not limited, so a rate-limit answer is a finding")
 }
+
+// A successful DescribeInstances changes no instance: an ID it names that
+// the observer does not know stays unknown (and is discovered when listed),
+// and a known instance keeps its states and the clause behind them.
+func TestObserverDescribeChangesNothing(t *testing.T) {
+	t.Parallel()
+	o := NewObserver(acct, region, Lenient)
+	o.Discover(observed(inst(seedA, Running)))
+	_, f := o.Exchange(stop(seedA), env, Outcome{RequestID: "rid-1"})
+	require.Nil(t, f)
+	before := o.Clone()
+	r := request(ActionDescribe, map[string]Value{"InstanceIds": Strs(seedA, seedB)})
+	_, f = o.Exchange(r, env, Outcome{RequestID: "rid-2"})
+	require.Nil(t, f)
+	require.True(t, before.Equal(o), "a describe moves nothing")
+	require.Empty(t, o.Possible(seedB), "an unknown ID stays unknown")
+	require.Nil(t, o.Observe(observed(inst(seedB, Running))), "and is discovered when listed")
+	back := inst(seedA, Running)
+	f = o.Observe(observed(back))
+	require.NotNil(t, f)
+	require.Contains(t, f.Error(), "StopInstances rid-1 succeeded", "the clause is the stop's, not the describe's")
+}

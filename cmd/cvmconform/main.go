@@ -9,6 +9,8 @@
 //	cvmconform checks [--ledger]  list the checks, or the ambiguity ledger
 //	cvmconform snapshot ...       record, verify and diff normalised responses
 //	cvmconform selftest [flags]   prove the suite: precision over emulator variants, recall over faults
+//	cvmconform judge FILE...      judge recorded traffic (cassettes, HAR files, transcripts)
+//	cvmconform proxy [flags]      judge live traffic between any client and a target
 //
 // Exit status: 0 conformant, 1 at least one check failed, 2 the run could
 // not be made (usage, configuration, target unreachable, credentials).
@@ -44,6 +46,8 @@ Commands:
   checks    list the checks; --ledger prints where the documentation does not decide
   snapshot  record a target's normalised responses, verify a target against a record, diff two records
   selftest  prove the suite itself: it passes random emulator variants and catches every emulator fault
+  judge     judge recorded traffic (cassettes, HAR files, transcripts) with the model
+  proxy     a reverse proxy that judges live traffic between any client and a target
 
 Run 'cvmconform <command> -h' for a command's flags.
 Exit status: 0 conformant, 1 a check failed, 2 the run could not be made.
@@ -102,6 +106,10 @@ func (c cli) main(args []string) int {
 		return c.snapshot(args[1:])
 	case "selftest":
 		return c.selftest(args[1:])
+	case "judge":
+		return c.judge(args[1:])
+	case "proxy":
+		return c.proxy(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK

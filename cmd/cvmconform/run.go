@@ -13,6 +13,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/conformance"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
@@ -57,6 +58,7 @@ func (c cli) run(args []string) int {
 	skip := fs.String("skip", "", "leave out the checks whose ID starts with one of these comma-separated `PREFIXES` (the inverse of --only)")
 	failFast := fs.Bool("fail-fast", false, "start no check after the first failure (the ones running finish); the rest are reported as not run")
 	timeout := fs.Duration("timeout", 0, "the whole run's budget `D` (e.g. 5m): when it runs out, running checks are cut short and the rest reported as not run")
+	transcriptPath := fs.String("transcript", "", "also write every exchange of the run, secrets redacted, to `FILE` (JSON lines; 'cvmconform judge' reads it, so a run can be judged again after a model change)")
 	planOnly := fs.Bool("plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
 	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
@@ -99,6 +101,8 @@ func (c cli) run(args []string) int {
 	}
 	defer t.close()
 	cfg.Target, cfg.TargetName, cfg.SettleTimeout = t.cfg, t.name, t.settle
+	log := &runner.Transcript{}
+	cfg.Target.Transcript = log
 	cfg.Target.Signings = signings
 	if t.embedded {
 		cfg.TargetName = t.url + " (embedded emulator)"
@@ -148,6 +152,11 @@ func (c cli) run(args []string) int {
 			continue
 		}
 		if err := report.WriteFile(path, func(w io.Writer) error { return render(w, result) }); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if *transcriptPath != "" {
+		if err := report.WriteFile(*transcriptPath, func(w io.Writer) error { return passive.WriteTranscript(w, log.Since(0)) }); err != nil {
 			return fail("%v", err)
 		}
 	}
