@@ -48,7 +48,7 @@ func TestStrictModePassesTheReferenceEmulator(t *testing.T) {
 		t.Skip("about the embedded emulator")
 	}
 	res, err := Run(context.Background(), Config{Target: targetConfig(t), Strict: true, Sequences: 5,
-		Only: []string{"SI-PROTO", "SI-AUTH", "SI-PARAM", "SI-BATCH", "SI-ID", "SI-STATE-0", "SI-ATOMIC"}})
+		Only: []string{"SI-PROTO", "SI-AUTH", "SI-PARAM", "SI-BATCH", "SI-ID", "SI-STATE-0", "SI-ATOMIC", "SI-HOSTILE"}})
 	require.NoError(t, err)
 	for _, c := range res.Checks {
 		require.NotEqual(t, report.Fail, c.Status, "%s: %s\n%s", c.ID, c.Reason, c.Counterexample)

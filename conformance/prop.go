@@ -195,6 +195,12 @@ func configureRapid(checks, steps int, seed uint64) {
 	if !flag.Parsed() {
 		_ = flag.CommandLine.Parse(nil)
 	}
+	if testing.Short() {
+		// rapid runs a fifth of its checks under `go test -short`; the
+		// suite runs the sequences it was asked for (a test that wants
+		// fewer under -short asks for fewer).
+		checks *= 5
+	}
 	for name, value := range map[string]string{
 		"rapid.checks":     strconv.Itoa(checks),
 		"rapid.steps":      strconv.Itoa(steps),

@@ -23,7 +23,7 @@ func TestSelftestBounded(t *testing.T) {
 	// A fixed seed, so that CI judges the same combinations every time;
 	// make selftest draws new ones.
 	res, err := Selftest(context.Background(), SelftestConfig{Seed: 1, Variants: 3, Quick: true, Parallel: 4, Sequences: 10,
-		Only: []string{"SI-PROTO", "SI-AUTH", "SI-PARAM", "SI-BATCH", "SI-ID", "SI-STATE", "SI-ASYNC", "SI-ATOMIC", "SI-ACCT"}})
+		Only: []string{"SI-PROTO", "SI-AUTH", "SI-PARAM", "SI-BATCH", "SI-ID", "SI-STATE", "SI-ASYNC", "SI-ATOMIC", "SI-ACCT", "SI-HOSTILE"}})
 	require.NoError(t, err)
 	for _, p := range res.Precision {
 		for _, f := range p.Failures() {

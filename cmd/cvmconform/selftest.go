@@ -41,7 +41,7 @@ func (c cli) selftest(args []string) int {
 	variants := fs.Int("variants", 20, "how many random variant combinations `N` the precision half runs")
 	seed := fs.Uint64("seed", 0, "seed `S` of the whole self-test (default: random, printed)")
 	quick := fs.Bool("quick", false, "bounded, for CI: precision runs only --only's checks, and each fault only the checks of its area")
-	only := fs.String("only", "SI-PROTO,SI-AUTH,SI-PARAM,SI-BATCH,SI-ID,SI-STATE,SI-ASYNC,SI-ATOMIC,SI-ACCT", "with --quick: the checks each precision run selects, by ID `PREFIXES`")
+	only := fs.String("only", "SI-PROTO,SI-AUTH,SI-PARAM,SI-BATCH,SI-ID,SI-STATE,SI-ASYNC,SI-ATOMIC,SI-ACCT,SI-HOSTILE", "with --quick: the checks each precision run selects, by ID `PREFIXES`")
 	faults := fs.String("faults", "", "prove only these comma-separated fault `NAMES` (default: every fault)")
 	parallel := fs.Int("parallel", 4, "how many suites `N` run at once")
 	sequences := fs.Int("checks", 20, "state-machine sequences `N` SI-PROP-01 runs in each suite")
