@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"sync"
 	"time"
 
@@ -236,16 +235,16 @@ func (t *Target) Do(ctx context.Context, s Send) (*Exchange, error) {
 		s.Mutate(req)
 	}
 	x := &Exchange{Check: s.Check, Lane: t.cfg.Lane, Call: c, Method: req.Method, URL: req.URL.String(), Host: req.Host,
-		Headers: redactedHeaders(req.Header)}
+		Headers: RedactHeaders(req.Header)}
 	x.Body, err = readBody(req)
 	if err != nil {
 		return nil, err
 	}
 	x.Request = tcapi.Decode(req, []byte(x.Body), t.keys, tcapi.DefaultLimits())
 	if c.Style == tcapi.StyleV1Get || c.Style == tcapi.StyleV1PostForm {
-		x.Body = redactForm(x.Body)
+		x.Body = RedactForm(x.Body)
 		u := *req.URL
-		u.RawQuery = redactForm(u.RawQuery)
+		u.RawQuery = RedactForm(u.RawQuery)
 		x.URL = u.String()
 	}
 	x.Sent = time.Now()
@@ -339,32 +338,4 @@ func unreachable(err error) bool {
 	}
 	var dns *net.DNSError
 	return errors.As(err, &dns)
-}
-
-// redactedHeaders lists the request headers as "Name: value", with the
-// signature and session token replaced: the transcript is printed and
-// written, and must hold no secret.
-func redactedHeaders(h http.Header) []string {
-	var out []string
-	for _, k := range sortedHeaderKeys(h) {
-		for _, v := range h[k] {
-			switch k {
-			case "Authorization":
-				v = redactAuthorization(v)
-			case "X-Tc-Token":
-				v = "(redacted)"
-			}
-			out = append(out, k+": "+v)
-		}
-	}
-	return out
-}
-
-func sortedHeaderKeys(h http.Header) []string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

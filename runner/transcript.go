@@ -3,8 +3,11 @@ package runner
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,15 +131,41 @@ func (t *Transcript) Since(n int) []*Exchange {
 	return append([]*Exchange(nil), t.all[n:]...)
 }
 
+// Redaction: a transcript is printed and written (reports, --transcript,
+// the passive judge's proxy), and must hold no secret. The TC3 signature
+// and session token are replaced, the SecretId masked to its first and
+// last four characters, and in a v1 request the Signature and Token
+// parameters replaced and SecretId masked.
+
+const redacted = "(redacted)"
+
 var (
-	authSignature = regexp.MustCompile(`Signature=[0-9a-fA-F]+`)
-	authSecretID  = regexp.MustCompile(`Credential=([^/]*)/`)
+	authSignature = regexp.MustCompile(`Signature=[^,\s]+`)
+	authSecretID  = regexp.MustCompile(`Credential=([^/,\s]*)/`)
 )
 
-// redactAuthorization keeps the structure of a TC3 Authorization header
-// but masks the SecretId and the signature.
-func redactAuthorization(v string) string {
-	v = authSignature.ReplaceAllString(v, "Signature=(redacted)")
+// RedactHeaders lists headers as "Name: value", sorted by name, with the
+// secrets redacted.
+func RedactHeaders(h http.Header) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
+			switch http.CanonicalHeaderKey(k) {
+			case "Authorization":
+				v = RedactAuthorization(v)
+			case "X-Tc-Token":
+				v = redacted
+			}
+			out = append(out, k+": "+v)
+		}
+	}
+	return out
+}
+
+// RedactAuthorization keeps the structure of an Authorization header but
+// masks the SecretId and replaces the signature.
+func RedactAuthorization(v string) string {
+	v = authSignature.ReplaceAllString(v, "Signature="+redacted)
 	return authSecretID.ReplaceAllStringFunc(v, func(m string) string {
 		id := strings.TrimSuffix(strings.TrimPrefix(m, "Credential="), "/")
 		return "Credential=" + MaskSecretID(id) + "/"
@@ -152,9 +181,9 @@ func MaskSecretID(id string) string {
 	return id[:4] + "…" + id[len(id)-4:]
 }
 
-// redactForm masks the v1 Signature, SecretId and Token parameters of a
-// query or form body.
-func redactForm(s string) string {
+// RedactForm masks the v1 Signature, SecretId and Token parameters of a
+// query or form body; one it cannot parse is not shown at all.
+func RedactForm(s string) string {
 	vs, err := url.ParseQuery(s)
 	if err != nil {
 		return "(unparsable form, not shown)"
@@ -163,7 +192,7 @@ func redactForm(s string) string {
 	for k := range vs {
 		switch k {
 		case "Signature", "Token":
-			vs[k], changed = []string{"(redacted)"}, true
+			vs[k], changed = []string{redacted}, true
 		case "SecretId":
 			vs[k], changed = []string{MaskSecretID(vs.Get(k))}, true
 		}

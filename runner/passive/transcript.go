@@ -133,7 +133,7 @@ func (tw *transcriptWriter) writeExchange(seq int, x *Exchange) error {
 	if x.Host != "" {
 		h.Del("Host")
 	}
-	l := transcriptLine{Seq: seq, Method: x.Method, URL: redactURL(x.URL), Host: x.Host, Headers: redactedHeaders(h),
+	l := transcriptLine{Seq: seq, Method: x.Method, URL: redactURL(x.URL), Host: x.Host, Headers: runner.RedactHeaders(h),
 		Sent: x.Sent, Received: x.Received}
 	l.Body, l.Body64 = textOr64(redactBody(x.Header.Get("Content-Type"), x.Body))
 	if x.Answered {
