@@ -64,4 +64,9 @@ var FaultProofs = []FaultProof{
 	{Fault: emulator.FaultUnsignedAccepted, Only: []string{"SI-AUTH-05", "SI-AUTH-06"}, Catch: []string{"SI-AUTH-05"}},
 	{Fault: emulator.FaultHmacSHA256Refused, Only: []string{"SI-PROTO-10", "SI-PROTO-11", "SI-PROTO-12"}, Catch: []string{"SI-PROTO-11"}},
 	{Fault: emulator.FaultMalformedRepaired, Only: []string{"SI-HOSTILE-0"}, Catch: []string{"SI-HOSTILE-01"}},
+	// Every hostile group is proven by a fault that accepts what it sends.
+	{Fault: emulator.FaultTypesUnchecked, Only: []string{"SI-HOSTILE-0"}, Catch: []string{"SI-HOSTILE-01", "SI-HOSTILE-02", "SI-HOSTILE-03"}},
+	{Fault: emulator.FaultExpiryUnchecked, Only: []string{"SI-HOSTILE-04"}, Catch: []string{"SI-HOSTILE-04"}},
+	{Fault: emulator.FaultMethodUnchecked, Only: []string{"SI-HOSTILE-05"}, Catch: []string{"SI-HOSTILE-05"}},
+	{Fault: emulator.FaultMalformedCrashes, Only: []string{"SI-HOSTILE-01", "SI-HOSTILE-06"}, Catch: []string{"SI-HOSTILE-06"}},
 }

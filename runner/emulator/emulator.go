@@ -301,9 +301,6 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		if code == "" {
 			continue
 		}
-		if e.faults[FaultMalformedIsNotFound] && (code == model.CodeMalformed || vs[i].Rule == model.RuleIDMalformed) {
-			code = model.CodeNotFound
-		}
 		if e.faults[FaultPartialBatch] {
 			e.applyWhere(req, j, rid, now, func(p model.Instance) bool { return model.AllowsSuccess(j.Action, p, j.Intent) })
 		}

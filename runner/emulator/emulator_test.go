@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -386,6 +387,16 @@ func TestFaults(t *testing.T) {
 		{FaultHmacSHA256Refused, func(h *harness) {
 			wantCode(t, h.send(tcapi.Call{Action: model.ActionDescribe, Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA256}, h.cred), "AuthFailure.SignatureFailure")
 			wantOK(t, h.send(tcapi.Call{Action: model.ActionDescribe, Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA1}, h.cred))
+		}},
+		{FaultMethodUnchecked, func(h *harness) {
+			req, err := tcapi.NewRequest(context.Background(), h.srv.URL, tcapi.Call{Action: model.ActionDescribe, Version: model.APIVersion,
+				Region: "ap-guangzhou", Timestamp: h.clock.Now(), HTTPMethod: http.MethodPut}, h.cred)
+			require.NoError(t, err)
+			wantOK(t, h.do(req), "a PUT, signed as such, is served")
+		}},
+		{FaultMalformedCrashes, func(h *harness) {
+			wantCode(t, h.send(tcapi.Call{Action: model.ActionStop, Body: []byte(`{"InstanceIds":["` + running[0] + `"]`)}, h.cred), model.CodeInternalError)
+			require.Equal(t, "RUNNING", h.instance(running[0]).InstanceState, "and nothing changed")
 		}},
 		{FaultMalformedRepaired, func(h *harness) {
 			truncated := `{"InstanceIds":["` + running[0] + `"],"StopType":"HARD`

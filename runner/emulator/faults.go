@@ -19,6 +19,9 @@ type Fault struct {
 	// pass lists the model rules the faulty emulator ignores when it
 	// picks its answer, if that is how the fault works.
 	pass []*model.Rule
+	// answer gives, for the rules it names, the code the faulty emulator
+	// answers instead of a defensible one, if that is how the fault works.
+	answer map[*model.Rule]string
 }
 
 // The faults, by name.
@@ -49,6 +52,8 @@ const (
 	FaultUnsignedAccepted    = "unsigned-accepted"
 	FaultHmacSHA256Refused   = "hmacsha256-refused"
 	FaultMalformedRepaired   = "malformed-json-repaired"
+	FaultMethodUnchecked     = "method-unchecked"
+	FaultMalformedCrashes    = "malformed-internal-error"
 )
 
 // Faults lists every fault the emulator knows, in name order.
@@ -56,7 +61,8 @@ var Faults = sortFaults([]Fault{
 	{Name: FaultBatchLimitOff, Breaks: "BATCH-LIMIT (seed §1: at most 100 instances a request)",
 		What: "accepts and acts on more than 100 instance IDs", pass: []*model.Rule{model.RuleBatchLimit}},
 	{Name: FaultMalformedIsNotFound, Breaks: "ID-MALFORMED (seed §6: ins-1122 is InvalidInstanceId.Malformed)",
-		What: "answers InvalidInstanceId.NotFound for a malformed instance ID"},
+		What:   "answers InvalidInstanceId.NotFound for a malformed instance ID",
+		answer: map[*model.Rule]string{model.RuleIDMalformed: model.CodeNotFound, model.RuleIDCase: model.CodeNotFound}},
 	{Name: FaultStopAnyState, Breaks: "STATE-STOP (seed §1: only RUNNING instances can be stopped)",
 		What: "stops an instance in any state", pass: []*model.Rule{model.RuleStopState, model.RuleInProgress}},
 	{Name: FaultPartialBatch, Breaks: "atomicity (ledger L-13: an error leaves every instance unchanged)",
@@ -103,6 +109,11 @@ var Faults = sortFaults([]Fault{
 		What: "serves a request without Authorization", pass: []*model.Rule{model.RuleAuthMissing}},
 	{Name: FaultHmacSHA256Refused, Breaks: "signature v1 (facts §3: SignatureMethod HmacSHA256)",
 		What: "refuses every request signed with HmacSHA256 as a signature failure"},
+	{Name: FaultMethodUnchecked, Breaks: "PROTO-METHOD (facts §1, §6 UnsupportedProtocol: only GET and POST)",
+		What: "serves a request of any HTTP method", pass: []*model.Rule{model.RuleMethod}},
+	{Name: FaultMalformedCrashes, Breaks: "PROTO-MALFORMED (facts §6: InvalidParameter for a format error, not an internal error)",
+		What:   "answers InternalError to a body it cannot parse (and changes nothing)",
+		answer: map[*model.Rule]string{model.RuleMalformed: model.CodeInternalError}},
 	{Name: FaultMalformedRepaired, Breaks: "PROTO-MALFORMED (facts §1: the body is one JSON object; §6 InvalidParameter)",
 		What: "repairs a JSON body it cannot parse — closes what a truncated body leaves open, drops what follows the first value — and acts on it"},
 })
@@ -137,6 +148,17 @@ func knownFault(name string) bool {
 		}
 	}
 	return false
+}
+
+// answers returns the code a fault answers for rule r instead of a
+// defensible one, if any.
+func (fs faultSet) answers(r *model.Rule) (string, bool) {
+	for _, f := range Faults {
+		if code, ok := f.answer[r]; ok && fs[f.Name] {
+			return code, true
+		}
+	}
+	return "", false
 }
 
 // passes reports whether the faulty emulator ignores rule r.

@@ -377,12 +377,16 @@ func parseLatency(s string) (lo, hi time.Duration, err error) {
 }
 
 // choose is the emulator's answer to one violation: "" to pass over it
-// (a fault that breaks the rule, or a variant that serves it), else the
+// (a fault that breaks the rule, or a variant that serves it), a fault's
+// own code for the rule where a fault answers it, else the
 // code the rule's variant names (chosen, or its default), where the
 // violation accepts it, else the canonical code.
 func (e *Emulator) choose(x model.Violation) string {
 	if e.faults.passes(x.Rule) {
 		return ""
+	}
+	if code, ok := e.faults.answers(x.Rule); ok {
+		return code
 	}
 	canonical := model.CanonicalCode(x)
 	name := ruleVariantName(x.Rule)

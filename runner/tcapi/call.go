@@ -67,6 +67,10 @@ type Call struct {
 	Params []Param
 	// Style picks the method, encoding and signature.
 	Style Style
+	// HTTPMethod, when set, is the HTTP method sent and signed instead of
+	// the style's: a request whose only fault is its method (facts §1:
+	// GET and POST only).
+	HTTPMethod string
 	// V1Method is "HmacSHA1" (or "", the same) or "HmacSHA256"; v1 styles
 	// only. As the SDK does, SignatureMethod=HmacSHA256 is sent only for
 	// HmacSHA256.

@@ -86,6 +86,9 @@ func NewRequest(ctx context.Context, endpoint string, call Call, cred Credential
 			method, ct = http.MethodGet, ContentTypeForm
 			target.RawQuery = encodePairs(flattenParams(call.Params, -1))
 		}
+		if call.HTTPMethod != "" {
+			method = call.HTTPMethod
+		}
 		if call.ContentType != "" {
 			ct = call.ContentType
 		}
@@ -114,13 +117,17 @@ func NewRequest(ctx context.Context, endpoint string, call Call, cred Credential
 		if call.Style == StyleV1PostForm {
 			method = http.MethodPost
 		}
+		postForm := method == http.MethodPost
+		if call.HTTPMethod != "" {
+			method = call.HTTPMethod
+		}
 		pairs := v1Pairs(call, cred, ts)
 		if !slices.Contains(call.Omit, "Signature") {
 			sig := V1Signature(call.V1Method, cred.SecretKey, V1StringToSign(method, host, "/", pairsValues(pairs)))
 			pairs = append(pairs, pair{"Signature", sig})
 		}
 		encoded := encodePairs(pairs)
-		if method == http.MethodGet {
+		if !postForm {
 			target.RawQuery = encoded
 		} else {
 			body = []byte(encoded)
@@ -131,7 +138,7 @@ func NewRequest(ctx context.Context, endpoint string, call Call, cred Credential
 	}
 
 	var rd io.Reader
-	if method == http.MethodPost {
+	if method != http.MethodGet {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target.String(), rd)

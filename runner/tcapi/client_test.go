@@ -277,3 +277,29 @@ func TestStyleString(t *testing.T) {
 		}
 	}
 }
+
+// HTTPMethod sends and signs another method, so that the method is all
+// that is wrong with the request.
+func TestNewRequestHTTPMethod(t *testing.T) {
+	t.Parallel()
+	keys := tcapi.KeyMap{sdkCred.SecretID: {SecretKey: sdkCred.SecretKey, Account: "acct"}}
+	for _, style := range []tcapi.Style{tcapi.StyleTC3JSON, tcapi.StyleTC3Get, tcapi.StyleV1Get, tcapi.StyleV1PostForm} {
+		call := tcapi.Call{Action: model.ActionDescribe, Version: model.APIVersion, Region: "ap-guangzhou", Style: style,
+			Timestamp: time.Unix(1795649401, 0), Nonce: 1, HTTPMethod: http.MethodPut}
+		req, err := tcapi.NewRequest(context.Background(), "http://127.0.0.1:9", call, sdkCred)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req.Method != http.MethodPut {
+			t.Errorf("%v: method = %s; want PUT", style, req.Method)
+		}
+		var body []byte
+		if req.Body != nil {
+			body, _ = io.ReadAll(req.Body)
+		}
+		got := tcapi.Decode(req, body, keys, tcapi.DefaultLimits())
+		if got.Transport.Method != http.MethodPut || got.Auth == model.AuthBadSignature {
+			t.Errorf("%v: Decode = method %s, auth %d; want PUT, signed as such", style, got.Transport.Method, got.Auth)
+		}
+	}
+}
