@@ -329,6 +329,9 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 // ledger L-05). Rules that need the caller's account (existence, state)
 // always come after authentication.
 func (e *Emulator) ordered(vs []model.Violation) []model.Violation {
+	if e.variants.get(VariantPrecedence) != "shape-first" {
+		return vs // already in the model's order
+	}
 	out := slices.Clone(vs)
 	slices.SortStableFunc(out, func(a, b model.Violation) int { return e.precedence(a.Rule) - e.precedence(b.Rule) })
 	return out

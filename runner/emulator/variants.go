@@ -263,11 +263,18 @@ func (c Choices) get(name string) string {
 	if v, ok := c[name]; ok {
 		return v
 	}
-	if v, ok := VariantNamed(name); ok {
-		return v.Choices[0]
-	}
-	return ""
+	return defaultChoices[name]
 }
+
+// defaultChoices maps every variant to its default: get is on the path
+// of every request, and must not scan the table.
+var defaultChoices = func() map[string]string {
+	m := make(map[string]string, len(Variants))
+	for _, v := range Variants {
+		m[v.Name] = v.Choices[0]
+	}
+	return m
+}()
 
 // Validate reports the first unknown variant or choice.
 func (c Choices) Validate() error {
