@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -74,7 +75,9 @@ func concurrentHistory(c *Ctx) error {
 	var ops []porcupine.Operation
 	for round := range ConcurrentRounds {
 		if round > 0 {
-			time.Sleep(RoundGap)
+			if err := c.Sleep(RoundGap); err != nil {
+				return err
+			}
 		}
 		hot := ids[round%len(ids)] // every client of the round names it: the sets overlap
 		sends := make([]runner.Send, ConcurrentClients)
@@ -317,10 +320,22 @@ func (c *Ctx) waitQuiet(action string) {
 			last = x.Received
 		}
 	}
-	if d := time.Until(last.Add(1200 * time.Millisecond)); d > 0 {
+	c.Sleep(time.Until(last.Add(1200 * time.Millisecond)))
+}
+
+// Sleep waits d, or until the run ends, whose cause it then returns: a
+// check that paces its requests stops when the run does.
+func (c *Ctx) Sleep(d time.Duration) error {
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
 		select {
-		case <-time.After(d):
+		case <-t.C:
 		case <-c.Done():
 		}
 	}
+	if c.Err() != nil {
+		return context.Cause(c)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -51,8 +52,8 @@ func rateChecks() []*Check {
 				var at []model.Attempt
 				start := time.Now()
 				for i := range 9 * limit / 2 {
-					if d := time.Until(start.Add(time.Duration(i) * gap)); d > 0 {
-						time.Sleep(d)
+					if err := c.Sleep(time.Until(start.Add(time.Duration(i) * gap))); err != nil {
+						return err
 					}
 					x, err := c.harmlessStop()
 					if err != nil {
@@ -216,10 +217,8 @@ func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
 	every := max(n/(describes+1), 1)
 	sent := 0
 	for i, id := range ids {
-		if gap > 0 {
-			if d := time.Until(start.Add(time.Duration(i) * gap)); d > 0 {
-				time.Sleep(d)
-			}
+		if gap > 0 && c.Sleep(time.Until(start.Add(time.Duration(i)*gap))) != nil {
+			break
 		}
 		s := stopCall([]string{id})
 		s.Check, s.Unpaced = c.check.ID, true
@@ -235,6 +234,10 @@ func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
 	wg.Wait()
 	for _, a := range []string{model.ActionStop, model.ActionDescribe} {
 		c.run.target.Pacer().Rest(a)
+	}
+	if c.Err() != nil {
+		// Cut short: what was sent is not the burst the check judges.
+		return burstResult{}, context.Cause(c)
 	}
 	if err != nil {
 		return burstResult{}, err

@@ -180,12 +180,17 @@ type Send struct {
 // could not be carried out, which is an error, never a failure.
 var ErrUnreachable = errors.New("target unreachable")
 
+// ErrCancelled wraps a request the caller's context ended before it was
+// answered: the suite gave up on it, so it says nothing of the target.
+var ErrCancelled = errors.New("request cancelled")
+
 // Do sends one request and records the exchange. Version, Region and
 // Timestamp default to the API version, the target's region and now. A
 // request that was sent but not answered in time has an unknown outcome
 // (Exchange.Outcome.Unknown). Do returns an error when the request could
 // not be built, would stop or start an instance outside the allow-list,
-// or the target could not be reached (ErrUnreachable).
+// the target could not be reached (ErrUnreachable), or ctx ended before
+// the answer came (ErrCancelled).
 func (t *Target) Do(ctx context.Context, s Send) (*Exchange, error) {
 	c := s.Call
 	if c.Version == "" {
@@ -263,6 +268,10 @@ func (t *Target) Do(ctx context.Context, s Send) (*Exchange, error) {
 		uerr.URL = x.URL
 	}
 	switch {
+	case err != nil && ctx.Err() != nil:
+		x.Err = err
+		t.log.add(x)
+		return x, fmt.Errorf("%w: %v", ErrCancelled, context.Cause(ctx))
 	case err != nil && unreachable(err):
 		x.Err = err
 		t.log.add(x)

@@ -538,6 +538,31 @@ func TestUnreachableHangingAndGarbledTargets(t *testing.T) {
 			t.Errorf("Describe at a hanging target = %v; want an error saying the outcome is unknown", err)
 		}
 	})
+	t.Run("cancelled", func(t *testing.T) {
+		// The caller gave up, not the target: an error, not an unknown
+		// outcome a check would judge.
+		t.Parallel()
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(release) })
+		tg := newTarget(srv.URL, time.Minute)
+		why := errors.New("the run's budget ran out")
+		ctx, cancel := context.WithTimeoutCause(context.Background(), 100*time.Millisecond, why)
+		defer cancel()
+		x, err := tg.Do(ctx, runner.Send{Call: stop("ins-abcd1234")})
+		if !errors.Is(err, runner.ErrCancelled) || !strings.Contains(err.Error(), why.Error()) {
+			t.Fatalf("Do cancelled by its caller = %v; want ErrCancelled naming the cause", err)
+		}
+		if x == nil || x.Err == nil || tg.Transcript().Len() != 1 {
+			t.Fatalf("the attempt is not recorded: %+v", x)
+		}
+	})
 	t.Run("not-json", func(t *testing.T) {
 		t.Parallel()
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
