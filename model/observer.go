@@ -138,12 +138,29 @@ type Observer struct {
 	strictness Strictness
 	possible   map[string][]Instance
 	cause      map[string]string // instance → the clause behind its expectation
+	ceded      map[string]bool   // instances another observer judges (Cede)
 }
 
 // NewObserver returns an observer for requests made as account in region.
 func NewObserver(account, region string, s Strictness) *Observer {
 	return &Observer{account: account, region: region, strictness: s,
-		possible: map[string][]Instance{}, cause: map[string]string{}}
+		possible: map[string][]Instance{}, cause: map[string]string{}, ceded: map[string]bool{}}
+}
+
+// Cede hands instances over to another observer: one that judges the
+// requests moving them, while this one judges requests on other
+// instances of the same account at the same time (the lanes of one
+// account, each over its own instances). This observer forgets them, and
+// a DescribeInstances that lists them is judged for its shape but tells
+// it nothing of their state: only the requests of the other observer's
+// history explain it. The caller must not name a ceded instance in a
+// request this observer judges.
+func (o *Observer) Cede(ids ...string) {
+	for _, id := range ids {
+		delete(o.possible, id)
+		delete(o.cause, id)
+		o.ceded[id] = true
+	}
 }
 
 // Possible implements Fleet: the states instance id may be in now.
@@ -273,6 +290,9 @@ func (o *Observer) Observe(v View) *Finding { return o.observeAs(o.account, v) }
 // observeAs is Observe of a view account's request returned: an unknown
 // instance is discovered as account's.
 func (o *Observer) observeAs(account string, v View) *Finding {
+	if o.ceded[v.ID] {
+		return nil
+	}
 	ps, ok := o.possible[v.ID]
 	if !ok {
 		o.discoverAs(account, v)

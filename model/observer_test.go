@@ -265,3 +265,34 @@ func TestObserverDescribeChangesNothing(t *testing.T) {
 	require.NotNil(t, f)
 	require.Contains(t, f.Error(), "StopInstances rid-1 succeeded", "the clause is the stop's, not the describe's")
 }
+
+// Two observers of one account share its instances out: each judges its
+// own, and a listing of the other's, in whatever state its own history
+// put them in, tells it nothing.
+func TestObserverCede(t *testing.T) {
+	t.Parallel()
+	mine, theirs := NewObserver(acct, region, Lenient), NewObserver(acct, region, Lenient)
+	for _, o := range []*Observer{mine, theirs} {
+		o.Discover(observed(inst(seedA, Running)))
+		o.Discover(observed(inst(seedB, Running)))
+	}
+	mine.Cede(seedB)
+	theirs.Cede(seedA)
+	require.Equal(t, []string{seedA}, mine.IDs())
+
+	_, f := theirs.Exchange(stop(seedB), env, Outcome{RequestID: "rid-1"})
+	require.Nil(t, f)
+	stopping := inst(seedB, Stopping)
+	stopping.LatestOperation, stopping.LatestOperationState, stopping.LatestOperationRequestID = ActionStop, OpOperating, "rid-1"
+	require.Nil(t, theirs.Observe(observed(stopping)))
+	require.Nil(t, mine.Observe(observed(stopping)), "the other observer's instance is not judged here")
+	require.Empty(t, mine.Possible(seedB), "nor learnt")
+
+	listing := DescribeResult{TotalCount: 2, Instances: []View{observed(inst(seedA, Running)), observed(stopping)}}
+	j, f := mine.Exchange(request(ActionDescribe, nil), env, Outcome{RequestID: "rid-2"})
+	require.Nil(t, f)
+	require.Empty(t, mine.ObserveDescribe(j, request(ActionDescribe, nil), listing))
+
+	wrong := inst(seedA, Stopping)
+	require.NotNil(t, mine.Observe(observed(wrong)), "its own instance is still judged: nothing stopped it")
+}
