@@ -49,6 +49,11 @@ type Needs struct {
 	Stopped       int                   // allow-listed STOPPED instances (made from RUNNING ones if none)
 	States        []model.InstanceState // discovered instances in these states (the suite cannot create them)
 	SecondAccount bool                  // TENCENTCLOUD_SECRET_ID_2 / _KEY_2
+	// WholeAccount: the check sends unpaced traffic and judges the
+	// account's limiter, so it needs the account's whole rate budget: no
+	// other check runs on its account meanwhile (facts §15: the limits
+	// are per account).
+	WholeAccount bool
 }
 
 // String describes the needs in words, for the catalog listing.
@@ -65,6 +70,9 @@ func (n Needs) String() string {
 	}
 	if n.SecondAccount {
 		parts = append(parts, "a second account")
+	}
+	if n.WholeAccount {
+		parts = append(parts, "the account to itself")
 	}
 	return strings.Join(parts, ", ")
 }

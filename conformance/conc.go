@@ -33,10 +33,10 @@ const ConcurrentClients = 4
 func concChecks() []*Check {
 	return []*Check{
 		{ID: "SI-CONC-01", Takes: 4500 * time.Millisecond, Title: fmt.Sprintf("%d clients stopping, starting and describing shared instances see a linearizable history", ConcurrentClients),
-			Clause: "DESIGN \"The model\" (atomic batches); seed §1; facts §8", Severity: MUST, Needs: Needs{Running: 4},
+			Clause: "DESIGN \"The model\" (atomic batches); seed §1; facts §8", Severity: MUST, Needs: Needs{WholeAccount: true, Running: 4},
 			Run: concurrentHistory},
 		{ID: "SI-CONC-02", Title: "Of two concurrent stops of one RUNNING instance, exactly one succeeds",
-			Clause: "seed §1: only RUNNING instances can be stopped", Severity: MUST, Needs: Needs{Running: 3},
+			Clause: "seed §1: only RUNNING instances can be stopped", Severity: MUST, Needs: Needs{WholeAccount: true, Running: 3},
 			Run: racingStops},
 	}
 }
@@ -118,7 +118,7 @@ func (c *Ctx) simultaneously(sends []runner.Send) ([]porcupine.Operation, error)
 		go func() {
 			defer wg.Done()
 			<-gate
-			x, err := c.run.target.Do(c, s)
+			x, err := c.do(s)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

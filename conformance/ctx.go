@@ -103,7 +103,7 @@ const rateRetries = 3
 func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 	s.Check = c.check.ID
 	for attempt := 0; ; attempt++ {
-		x, err := c.run.target.Do(c, s)
+		x, err := c.do(s)
 		if err != nil {
 			if x != nil {
 				c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", nil))
@@ -120,6 +120,16 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 		}
 		c.run.target.Pacer().Rest(s.Call.Action)
 	}
+}
+
+// do sends one request as the check. An unpaced request spends the
+// account's rate budget, which only a check with the account to itself
+// may do (Needs.WholeAccount).
+func (c *Ctx) do(s runner.Send) (*runner.Exchange, error) {
+	if s.Unpaced && !c.check.Needs.WholeAccount {
+		return nil, fmt.Errorf("%s sends unpaced requests but does not declare Needs.WholeAccount: it would spend the rate budget of the checks beside it", c.check.ID)
+	}
+	return c.run.target.Do(c, s)
 }
 
 // judge has the observer judge one exchange.

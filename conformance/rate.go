@@ -28,7 +28,7 @@ import (
 func rateChecks() []*Check {
 	return []*Check{
 		{ID: "SI-RATE-01", Takes: 1500 * time.Millisecond, Title: "A burst of three times the limit in a fraction of a second is partly refused, within the tolerance",
-			Clause: "seed §1 rate limit; facts §6 RequestLimitExceeded", Severity: MUST,
+			Clause: "seed §1 rate limit; facts §6 RequestLimitExceeded", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
 				b, err := c.burst(3*limit, 0)
@@ -44,7 +44,7 @@ func rateChecks() []*Check {
 		// and the refusal comes with fewer than L−1 arrivals in the second
 		// before it.
 		{ID: "SI-RATE-02", Takes: 6500 * time.Millisecond, Title: "Traffic paced at three quarters of the limit is never refused",
-			Clause: "seed §1 rate limit", Severity: MUST,
+			Clause: "seed §1 rate limit", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
 				c.waitQuiet(model.ActionStop)
@@ -66,7 +66,7 @@ func rateChecks() []*Check {
 			}},
 		{ID: "SI-RATE-03", Takes: 2500 * time.Millisecond, Title: "A StopInstances refused for the rate limit stops nothing",
 			Clause: "seed §1 rate limit; DESIGN \"The model\": a rate-limited request has no effect", Severity: MUST,
-			Needs: Needs{Running: 1},
+			Needs: Needs{WholeAccount: true, Running: 1},
 			Run: func(c *Ctx) error {
 				ids, err := c.Running(1)
 				if err != nil {
@@ -104,7 +104,7 @@ func rateChecks() []*Check {
 				return c.Skipf("in three tries the target never refused a stop sent right after a burst of %d, so a refused stop could not be observed", 2*limit)
 			}},
 		{ID: "SI-RATE-04", Takes: 1500 * time.Millisecond, Title: "Capacity returns after a quiet second",
-			Clause: "seed §1: a maximum of 10 requests per second", Severity: MUST,
+			Clause: "seed §1: a maximum of 10 requests per second", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
 				b, err := c.burst(2*limit, 0)
@@ -125,7 +125,7 @@ func rateChecks() []*Check {
 				return c.judgeRate(limit, at)
 			}},
 		{ID: "SI-RATE-05", Takes: 1500 * time.Millisecond, Title: "The limit is per action: a StopInstances burst does not refuse DescribeInstances",
-			Clause: "facts §15: per Action; facts §9 DescribeInstances 40 a second", Severity: MUST,
+			Clause: "facts §15: per Action; facts §9 DescribeInstances 40 a second", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
 				b, err := c.burst(2*limit, 5)
@@ -141,7 +141,7 @@ func rateChecks() []*Check {
 				return c.judgeRate(limit, b.attempts)
 			}},
 		{ID: "SI-RATE-06", Takes: 5500 * time.Millisecond, Title: "Four seconds of saturation accept no more than a limiter of the documented rate",
-			Clause: "seed §1 rate limit", Severity: MUST,
+			Clause: "seed §1 rate limit", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
 				b, err := c.saturate(3*limit, 4*time.Second)
@@ -199,7 +199,7 @@ func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
 		go func() {
 			defer wg.Done()
 			for s := range jobs {
-				x, e := c.run.target.Do(c, s)
+				x, e := c.do(s)
 				mu.Lock()
 				switch {
 				case e != nil:
