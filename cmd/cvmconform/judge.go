@@ -20,8 +20,10 @@ const judgeUsage = `Usage: cvmconform judge [flags] FILE...
 
 Judges recorded traffic with the reference model: every StopInstances,
 StartInstances and DescribeInstances exchange of each file, in the order
-recorded, reported as 'run' reports, one check per file. Requests of other
-actions are listed as not judged, never as findings.
+recorded. The reports are those of 'run' (console, --json, --junit), one
+check per file, headed "recorded traffic judged" (JSON "kind":
+"recorded"), without a seed. Requests of other actions are listed as not
+judged, never as findings.
 
 Formats, detected by content: vcrpy and go-vcr (v1 to v4) cassettes, in
 YAML or JSON; HAR 1.2; the transcripts 'cvmconform run --transcript' and
@@ -76,11 +78,7 @@ func (c cli) judge(args []string) int {
 	for _, rec := range recs {
 		results = append(results, passive.JudgeRecording(cfg, rec))
 	}
-	target := "recorded traffic: " + strings.Join(fs.Args(), ", ")
-	if len(recs) > 3 {
-		target = fmt.Sprintf("recorded traffic: %d files", len(recs))
-	}
-	run := passive.Report(passive.ReportInfo{Target: target, Strict: cfg.Strict, Started: started}, results...)
+	run := passive.Report(passive.ReportInfo{Strict: cfg.Strict, Started: started}, results...)
 	return c.finishPassive("judge", run, *jsonPath, *junitPath)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -110,21 +111,29 @@ func TestJudgeCommand(t *testing.T) {
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	require.Contains(t, stdout, "CONFORMANT")
 	require.NotContains(t, stdout, "NOT CONFORMANT")
-	require.Contains(t, stdout, "recorded traffic: "+cleanT+", "+cleanC)
+	require.Contains(t, stdout, "  files:      "+cleanT+", "+cleanC+"\n")
+	require.True(t, strings.HasPrefix(stdout, "cvmconform: StopInstances recorded traffic judged: 2 files, "), stdout)
+	requireJudgedReport(t, "console", stdout)
 
 	jsonPath, junitPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
 	code, stdout, _ = invokeJudge(t, nil, "--json", jsonPath, "--junit", junitPath, cleanT, faultyT, faultyC)
 	require.Equal(t, exitFailed, code, stdout)
-	require.Contains(t, stdout, "NOT CONFORMANT: 2 checks failed")
+	require.Contains(t, stdout, "NOT CONFORMANT: 2 files failed")
 	last := fmt.Sprintf("#%d", len(faultyXs))
 	require.Contains(t, stdout, faultyT+" "+last+": ID-MALFORMED")
 	require.Contains(t, stdout, faultyC+" "+last+": ID-MALFORMED")
 	js, err := os.ReadFile(jsonPath)
 	require.NoError(t, err)
 	var rep struct {
-		Checks []struct{ ID, Status string }
+		Kind     string
+		Target   string
+		SeedText string `json:"seed_text"`
+		Checks   []struct{ ID, Status string }
 	}
 	require.NoError(t, json.Unmarshal(js, &rep))
+	require.Equal(t, "recorded", rep.Kind, "the JSON says what it is a report of")
+	require.Equal(t, strings.Join([]string{cleanT, faultyT, faultyC}, ", "), rep.Target)
+	require.Empty(t, rep.SeedText, "recordings have no seed")
 	require.Len(t, rep.Checks, 3)
 	require.Equal(t, []string{"pass", "fail", "fail"}, []string{rep.Checks[0].Status, rep.Checks[1].Status, rep.Checks[2].Status})
 	xml, err := os.ReadFile(junitPath)
@@ -133,6 +142,47 @@ func TestJudgeCommand(t *testing.T) {
 		require.NotContains(t, out, faulty.Cred.SecretKey)
 		require.NotContains(t, out, faulty.Cred.SecretID)
 	}
+	requireJudgedReport(t, "console", stdout)
+	requireJudgedReport(t, "JSON", string(js))
+	requireJudgedReport(t, "JUnit", string(xml))
+	require.Contains(t, string(xml), `<testsuite name="cvmconform judge"`)
+}
+
+// runWords is what only a conformance run's report says: that it is one,
+// its seed (the header's line, a replay command, the JUnit property, the
+// JSON's seed_text), its request rate and its lanes. A finding may cite
+// the seed document ("seed §1"): that is not a seed.
+var runWords = regexp.MustCompile(`conformance run|(?m)^\s*seed:|--seed|name="seed"|"seed_text": "\d|"seed": [1-9]|req/s|over \d+ lanes|"lanes": [1-9]`)
+
+// requireJudgedReport fails if a report of judge or proxy says what only
+// a run says.
+func requireJudgedReport(t *testing.T, what, out string) {
+	t.Helper()
+	require.NotRegexp(t, runWords, out, "the %s report of judged traffic says what only a run says:\n%s", what, out)
+}
+
+// A judge report says what was judged, and never that it is a
+// conformance run or has a seed: the README's worked example, rendered by
+// the command.
+func TestJudgeReportIsNoRun(t *testing.T) {
+	t.Parallel()
+	const cassette = "../../runner/passive/testdata/stop-poll.yaml"
+	dir := t.TempDir()
+	jsonPath, junitPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
+	code, stdout, stderr := invokeJudge(t, nil, "--json", jsonPath, "--junit", junitPath, cassette)
+	require.Equal(t, exitFailed, code, stderr)
+	require.True(t, strings.HasPrefix(stdout, "cvmconform: StopInstances recorded traffic judged: 1 file, 3 exchanges\n"+
+		"  files:      "+cassette+"\n"), stdout)
+	require.Contains(t, stdout, "\n1 file: 0 pass, 1 fail, 0 skip, 0 error — 3 exchanges over 6.0s\n")
+	require.True(t, strings.HasSuffix(stdout, "\nNOT CONFORMANT: 1 file failed ("+cassette+")\n"), stdout)
+	require.Contains(t, stdout, "seed §1", "a finding still cites the seed document")
+	requireJudgedReport(t, "console", stdout)
+	for _, path := range []string{jsonPath, junitPath} {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		requireJudgedReport(t, filepath.Ext(path), string(b))
+	}
+	require.Regexp(t, runWords, "cvmconform: StopInstances conformance run\n  seed:       42\n", "the pattern finds a run's header")
 }
 
 func TestJudgeCommandRefuses(t *testing.T) {

@@ -27,8 +27,9 @@ valid for the Host it signed; each answer goes back after it is judged.
 
 Its first line on stdout is "listening on http://HOST:PORT" (--listen
 127.0.0.1:0 picks a free port); then one line per finding as it happens.
-On SIGINT or SIGTERM it prints the report, and writes the JSON report
-(the same as 'run --json') to --report, also every --report-every.
+On SIGINT or SIGTERM it prints the report, headed "traffic through the
+proxy judged", and writes the JSON report (the keys of 'run --json',
+"kind": "proxy", no seed) to --report, also every --report-every.
 
 A target that checks the Host it is addressed by (the real cloud, over
 HTTPS) refuses what a client signed for the proxy. --resign verifies each
@@ -117,7 +118,6 @@ func (c cli) proxy(args []string) int {
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
 
-	name := "proxy to " + p.Result().Name
 	printed := map[string]bool{}
 	snapshot := func() report.Run {
 		res := p.Result()
@@ -129,7 +129,7 @@ func (c cli) proxy(args []string) int {
 				fmt.Fprintln(out, "finding: "+printable(f.String()))
 			}
 		}
-		return passive.Report(passive.ReportInfo{Target: name, Strict: cfg.Strict, Started: started}, res)
+		return passive.Report(passive.ReportInfo{Strict: cfg.Strict, Started: started}, res)
 	}
 	write := func(run report.Run) error {
 		if *reportPath == "" {

@@ -119,11 +119,18 @@ func TestProxyCommand(t *testing.T) {
 			rep, err := os.ReadFile(reportPath)
 			require.NoError(t, err)
 			var parsed struct {
+				Kind     string
+				Target   string
 				Requests int
 				Checks   []struct{ ID, Status, Reason string }
 			}
 			require.NoError(t, json.Unmarshal(rep, &parsed))
+			require.Equal(t, "proxy", parsed.Kind, "the JSON says what it is a report of")
+			require.Equal(t, e.URL, parsed.Target, "the upstream")
 			require.Equal(t, 2, parsed.Requests)
+			require.Contains(t, out, "cvmconform: StopInstances traffic through the proxy judged: 2 exchanges\n  upstream:   "+e.URL+"\n")
+			requireJudgedReport(t, "console", out)
+			requireJudgedReport(t, "JSON", string(rep))
 			require.Len(t, parsed.Checks, 1)
 			require.Equal(t, e.URL, parsed.Checks[0].ID)
 			transcript, err := os.ReadFile(transcriptPath)

@@ -20,7 +20,7 @@
 //     knowledge; rate.go: the rate-limit timeline; render.go: findings in
 //     context;
 //   - report.go: [Report], the report.Run the console, JSON and JUnit
-//     reporters render;
+//     reporters render, of kind report.KindRecorded or report.KindProxy;
 //   - proxy.go: [Proxy], the http.Handler that forwards and judges;
 //     resign.go: verifying and signing again for another host.
 //

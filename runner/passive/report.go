@@ -12,7 +12,6 @@ import (
 
 // ReportInfo is what a report of judged traffic says besides the results.
 type ReportInfo struct {
-	Target string // e.g. "recorded traffic: a.yaml, b.har" or "proxy to https://…"
 	Strict bool
 	// Started is when the report starts if no recording has times: when
 	// the judging (or the proxy) began.
@@ -25,7 +24,11 @@ type ReportInfo struct {
 const passiveSpec = "the model's rules, transitions and rate limit (DESIGN \"The model\"), on traffic judged with partial knowledge"
 
 // Report builds the report of judged traffic, which report.Console, JSON
-// and JUnit render as they render a run.
+// and JUnit render as they render a run, worded for what it is: its Kind
+// is report.KindProxy for the proxy's live traffic (FormatLive), else
+// report.KindRecorded; it has no seed and no lanes. Its Target is what was
+// judged: the recordings' names (the first three, then how many more), or
+// the proxy's upstream; its Fleet counts the instances named or listed.
 //
 // One report.Check per recording (per judged file; the proxy's traffic is
 // one): a recording is one history, judged from its start with its own
@@ -46,7 +49,11 @@ const passiveSpec = "the model's rules, transitions and rate limit (DESIGN \"The
 // Started and Duration span the recordings' times; Requests counts every
 // exchange read.
 func Report(info ReportInfo, results ...*Result) report.Run {
-	run := report.Run{Target: info.Target, Strict: info.Strict, Started: info.Started}
+	run := report.Run{Kind: report.KindRecorded, Strict: info.Strict, Started: info.Started}
+	if len(results) > 0 && results[0].Format == FormatLive {
+		run.Kind = report.KindProxy
+	}
+	run.Target = judgedNames(results)
 	regions := map[string]bool{}
 	var first, last time.Time
 	instances := 0
@@ -65,18 +72,34 @@ func Report(info ReportInfo, results ...*Result) report.Run {
 		}
 	}
 	run.Region = strings.Join(slices.Sorted(maps.Keys(regions)), ", ")
-	run.Fleet = fmt.Sprintf("%d instance%s named or listed", instances, map[bool]string{true: "", false: "s"}[instances == 1])
-	if len(results) > 1 {
-		run.Fleet += fmt.Sprintf(" in %d recordings", len(results))
-	}
+	run.Fleet = fmt.Sprintf("%d named or listed", instances)
 	if !first.IsZero() {
 		run.Started, run.Duration = first, last.Sub(first)
 	}
 	return run
 }
 
+// judgedNames names what was judged: the recordings, at most three and
+// then how many more ("a.yaml, b.har, c.yaml and 2 more"), or the
+// proxy's upstream.
+func judgedNames(results []*Result) string {
+	const most = 3
+	var names []string
+	for i, r := range results {
+		if i == most {
+			return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(results)-most)
+		}
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
 func check(r *Result) report.Check {
-	c := report.Check{ID: r.Name, Title: fmt.Sprintf("%s, %d exchanges", r.Format, r.Exchanges),
+	noun := "exchanges"
+	if r.Exchanges == 1 {
+		noun = "exchange"
+	}
+	c := report.Check{ID: r.Name, Title: fmt.Sprintf("%s, %d %s", r.Format, r.Exchanges, noun),
 		Spec: passiveSpec, Severity: "MUST", Requests: r.Exchanges}
 	if !r.First.IsZero() {
 		c.Duration = r.Last.Sub(r.First)

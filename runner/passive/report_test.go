@@ -27,7 +27,11 @@ func TestReportOneCheckPerRecording(t *testing.T) {
 	other[0].header = withHeader(other[0].header, "X-TC-Action", "DescribeImages")
 	nothing := judge(t, "nothing.yaml", goVCR1Cassette(other), passive.Config{})
 
-	run := passive.Report(passive.ReportInfo{Target: "recorded traffic", Started: time.Now()}, clean, faulty, nothing)
+	run := passive.Report(passive.ReportInfo{Started: time.Now()}, clean, faulty, nothing)
+	require.Equal(t, report.KindRecorded, run.Kind, "a report of recordings says so")
+	require.Equal(t, "clean.yaml, faulty.har, nothing.yaml", run.Target, "the target is what was judged")
+	require.Zero(t, run.Seed)
+	require.Zero(t, run.Lanes)
 	require.Len(t, run.Checks, 3)
 	require.Equal(t, report.Summary{Pass: 1, Fail: 1, Skip: 1}, run.Summary())
 	require.Equal(t, "clean.yaml", run.Checks[0].ID)
@@ -47,18 +51,54 @@ func TestReportOneCheckPerRecording(t *testing.T) {
 
 	var console bytes.Buffer
 	require.NoError(t, report.Console(&console, run, report.ConsoleOptions{}))
-	for _, want := range []string{"recorded traffic", "FAIL  faulty.har", "NOT CONFORMANT: 1 check failed (faulty.har)", "clean.yaml"} {
+	for _, want := range []string{
+		fmt.Sprintf("cvmconform: StopInstances recorded traffic judged: 3 files, %d exchanges\n", run.Requests),
+		"  files:      clean.yaml, faulty.har, nothing.yaml\n",
+		"FAIL  faulty.har", "NOT CONFORMANT: 1 file failed (faulty.har)", "nothing.yaml  go-vcr cassette (version 1), 1 exchange ",
+	} {
 		require.Contains(t, console.String(), want)
 	}
+	requireNoRunWords(t, console.String())
 	var js bytes.Buffer
 	require.NoError(t, report.JSON(&js, run))
 	var parsed struct {
-		Checks []struct{ ID, Status string }
+		Kind     string
+		SeedText string `json:"seed_text"`
+		Checks   []struct{ ID, Status string }
 	}
 	require.NoError(t, json.Unmarshal(js.Bytes(), &parsed))
 	require.Equal(t, "fail", parsed.Checks[1].Status)
+	require.Equal(t, "recorded", parsed.Kind)
+	require.Empty(t, parsed.SeedText, "recordings have no seed")
 	var junit bytes.Buffer
 	require.NoError(t, report.JUnit(&junit, run))
 	require.NoError(t, xml.Unmarshal(junit.Bytes(), new(struct{})))
 	require.Contains(t, junit.String(), `classname="cvmconform.faulty.har"`)
+	require.Contains(t, junit.String(), `<testsuite name="cvmconform judge"`)
+	requireNoRunWords(t, junit.String())
+}
+
+// The proxy's report is of live traffic: named for its upstream, never a
+// run's.
+func TestReportProxy(t *testing.T) {
+	t.Parallel()
+	res := passive.NewJudge(passive.Config{}, "http://127.0.0.1:8080", passive.FormatLive, false).Result()
+	run := passive.Report(passive.ReportInfo{Started: time.Now()}, res)
+	require.Equal(t, report.KindProxy, run.Kind)
+	require.Equal(t, "http://127.0.0.1:8080", run.Target)
+	var console bytes.Buffer
+	require.NoError(t, report.Console(&console, run, report.ConsoleOptions{}))
+	require.True(t, strings.HasPrefix(console.String(),
+		"cvmconform: StopInstances traffic through the proxy judged: 0 exchanges\n  upstream:   http://127.0.0.1:8080\n"), console.String())
+	requireNoRunWords(t, console.String())
+}
+
+// requireNoRunWords fails if a report of judged traffic says what only a
+// conformance run says: that it is one, or its seed (in a header line, a
+// replay command or a JUnit property). A finding may cite the seed
+// document ("seed §1"), which is not a seed.
+func requireNoRunWords(t *testing.T, out string) {
+	t.Helper()
+	require.NotContains(t, out, "conformance run")
+	require.NotRegexp(t, `(?m)^\s*seed:|--seed|name="seed"|req/s`, out)
 }

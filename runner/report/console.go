@@ -19,17 +19,25 @@ type ConsoleOptions struct {
 	_ struct{}
 }
 
-// Console writes the final report of a run for people, in this order:
+// Console writes the final report of a run, or of judged traffic, for
+// people, in this order:
 //
-//  1. a header: target, region, seed, strictness (lenient or strict),
-//     fleet and start time;
+//  1. a header: what the report is of (from [Run.Kind]: "StopInstances
+//     conformance run", or what was judged, e.g. "StopInstances recorded
+//     traffic judged: 3 files, 212 exchanges"), then target, region, seed,
+//     strictness (lenient or strict), fleet and start time — for judged
+//     traffic the target and fleet are named for what they are (files or
+//     upstream, instances), and there is no seed;
 //  2. each failed check, then each errored check, in the run's order, with
 //     its ID, title, clause, severity, reason, counterexample transcript
 //     (indented) and, on its own line, "replay: " and the replay command;
 //  3. a table of every check in the run's (catalog) order: ID, title,
 //     result and time, with the reason under the title of every check
 //     that has one — so each skip is listed with why;
-//  4. a summary line: counts by status, requests, duration and rate;
+//  4. a summary line: counts by status, requests, duration and rate — for
+//     judged traffic, checks are counted as files (of recordings),
+//     requests as exchanges, the duration is the span of their times, and
+//     there is no rate (the clients' is not the suite's);
 //  5. the verdict line, starting with the [Verdict] of [Run.Summary]:
 //     "CONFORMANT", "CONFORMANT (n checks skipped)", "NOT CONFORMANT: …"
 //     or "INCOMPLETE: …".
@@ -37,10 +45,15 @@ type ConsoleOptions struct {
 // Text from the run is shown with control characters and invalid UTF-8
 // escaped (\x1b, \u009b), so a target cannot inject terminal sequences.
 // The layout and wording are for people and may change; use [JSON] for
-// anything a program reads. Console writes once, at the end; an error is
-// the writer's.
+// anything a program reads. Console writes once, at the end. It writes
+// nothing and returns an error if the run's Kind is not one of the three;
+// otherwise an error is the writer's.
 func Console(w io.Writer, r Run, opts ConsoleOptions) error {
-	_, err := io.WriteString(w, console(r, opts))
+	t, err := r.text()
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, console(r, t, opts))
 	return err
 }
 
@@ -78,9 +91,9 @@ func paint(color bool, sgr, text string) string {
 	return sgr + text + sgrReset
 }
 
-func console(r Run, opts ConsoleOptions) string {
+func console(r Run, t kindText, opts ConsoleOptions) string {
 	var b strings.Builder
-	consoleHeader(&b, r)
+	consoleHeader(&b, r, t)
 	for _, sec := range []struct {
 		status Status
 		title  string
@@ -102,14 +115,14 @@ func console(r Run, opts ConsoleOptions) string {
 	}
 	b.WriteString("\nResults\n\n")
 	consoleTable(&b, r.Checks, opts.Color)
-	b.WriteString("\n" + summaryLine(r) + "\n")
+	b.WriteString("\n" + summaryLine(r, t) + "\n")
 	v := r.Summary().Verdict()
-	line := verdictLine(r)
+	line := verdictLine(r, t)
 	b.WriteString(paint(opts.Color, verdictColor[v], string(v)) + strings.TrimPrefix(line, string(v)) + "\n")
 	return b.String()
 }
 
-func consoleHeader(b *strings.Builder, r Run) {
+func consoleHeader(b *strings.Builder, r Run, t kindText) {
 	strictness := "lenient"
 	if r.Strict {
 		strictness = "strict"
@@ -120,15 +133,17 @@ func consoleHeader(b *strings.Builder, r Run) {
 		}
 		return clean(s, false)
 	}
-	b.WriteString("cvmconform: StopInstances conformance run\n")
-	for _, kv := range [][2]string{
-		{"target", or(r.Target)},
-		{"region", or(r.Region)},
-		{"seed", fmt.Sprint(r.Seed)},
+	b.WriteString(clean(t.heading(r), false) + "\n")
+	fields := [][2]string{{t.target, or(r.Target)}, {"region", or(r.Region)}}
+	if t.run {
+		fields = append(fields, [2]string{"seed", fmt.Sprint(r.Seed)})
+	}
+	fields = append(fields, [][2]string{
 		{"strictness", strictness},
-		{"fleet", or(r.Fleet)},
+		{t.fleet, or(r.Fleet)},
 		{"started", r.Started.UTC().Format(time.RFC3339)},
-	} {
+	}...)
+	for _, kv := range fields {
 		fmt.Fprintf(b, "  %-12s%s\n", kv[0]+":", kv[1])
 	}
 }
@@ -218,11 +233,20 @@ func paintResult(line string, offset int) string {
 }
 
 // summaryLine is e.g. "47 checks: 45 pass, 1 fail, 1 skip, 0 error — 1234
-// requests in 38.2s (32 req/s)".
-func summaryLine(r Run) string {
+// requests in 38.2s (32 req/s)" for a run, "3 files: 2 pass, 1 fail, 0
+// skip, 0 error — 212 exchanges over 1m40s" for recorded traffic (the
+// span of its times, when it has some).
+func summaryLine(r Run, t kindText) string {
 	s := r.Summary()
-	line := fmt.Sprintf("%s: %d pass, %d fail, %d skip, %d error — %s in %s",
-		plural(len(r.Checks), "check"), s.Pass, s.Fail, s.Skip, s.Error, plural(r.Requests, "request"), seconds(r.Duration))
+	line := fmt.Sprintf("%s: %d pass, %d fail, %d skip, %d error — %s",
+		plural(len(r.Checks), t.item), s.Pass, s.Fail, s.Skip, s.Error, plural(r.Requests, t.request))
+	if !t.run {
+		if r.Duration > 0 {
+			line += " over " + seconds(r.Duration)
+		}
+		return line
+	}
+	line += " in " + seconds(r.Duration)
 	if r.Duration > 0 {
 		rate := float64(r.Requests) / r.Duration.Seconds()
 		if rate >= 10 {
@@ -239,25 +263,25 @@ func summaryLine(r Run) string {
 
 // verdictLine is the last line of the console report; it starts with the
 // verdict.
-func verdictLine(r Run) string {
+func verdictLine(r Run, t kindText) string {
 	s := r.Summary()
 	v := s.Verdict()
 	switch {
 	case v == NotConformant:
-		line := fmt.Sprintf("%s: %s failed (%s)", v, plural(s.Fail, "check"), idList(r, Fail))
+		line := fmt.Sprintf("%s: %s failed (%s)", v, plural(s.Fail, t.item), idList(r, Fail))
 		if s.Error > 0 {
-			line += fmt.Sprintf("; %s could not be carried out (%s)", plural(s.Error, "check"), idList(r, Error))
+			line += fmt.Sprintf("; %s could not be carried out (%s)", plural(s.Error, t.item), idList(r, Error))
 		}
 		return line
 	case s.Error > 0:
-		return fmt.Sprintf("%s: %s could not be carried out (%s); no check failed, but conformance is undecided",
-			v, plural(s.Error, "check"), idList(r, Error))
+		return fmt.Sprintf("%s: %s could not be carried out (%s); no %s failed, but conformance is undecided",
+			v, plural(s.Error, t.item), idList(r, Error), t.item)
 	case len(r.Checks) == 0:
-		return fmt.Sprintf("%s: no checks were run", v)
+		return fmt.Sprintf("%s: %s", v, t.none)
 	case v == Incomplete:
-		return fmt.Sprintf("%s: no check passed (%s skipped)", v, plural(s.Skip, "check"))
+		return fmt.Sprintf("%s: no %s passed (%s skipped)", v, t.item, plural(s.Skip, t.item))
 	case s.Skip > 0:
-		return fmt.Sprintf("%s (%s skipped)", v, plural(s.Skip, "check"))
+		return fmt.Sprintf("%s (%s skipped)", v, plural(s.Skip, t.item))
 	}
 	return string(v)
 }

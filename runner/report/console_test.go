@@ -143,8 +143,8 @@ func TestVerdict(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.wantVerdict, tc.run.Summary().Verdict(), tc.reason)
-			require.Equal(t, tc.wantSummary, summaryLine(tc.run), tc.reason)
-			require.Equal(t, tc.wantLine, verdictLine(tc.run), tc.reason)
+			require.Equal(t, tc.wantSummary, summaryLine(tc.run, kinds[KindRun]), tc.reason)
+			require.Equal(t, tc.wantLine, verdictLine(tc.run, kinds[KindRun]), tc.reason)
 			var b bytes.Buffer
 			require.NoError(t, Console(&b, tc.run, ConsoleOptions{}))
 			require.True(t, strings.HasSuffix(b.String(), "\n"+tc.wantSummary+"\n"+tc.wantLine+"\n"), "the report ends with the summary and the verdict\n%s", b.String())

@@ -1,7 +1,10 @@
-// Package report renders the result of a conformance run.
+// Package report renders the result of a conformance run, or of traffic
+// the suite did not send, judged (`cvmconform judge`, `cvmconform proxy`).
 //
 // A run is data ([Run], [Check], [Summary]); the reporters render it to an
-// [io.Writer] and never decide anything:
+// [io.Writer] and never decide anything. [Run.Kind] says what the report
+// is of; the reporters word it from one table ([Kind]) and leave out what
+// only a run has (seed, lanes, rate) from the others:
 //
 //   - [Console]: the final report for people — header, failures and errors
 //     with their counterexamples and replay commands, a table of every

@@ -32,12 +32,21 @@ import (
 //	    "reason", "counterexample", "replay": string,
 //	    "duration_ms", "requests": number
 //	  }],
-//	  "summary": {"pass", "fail", "skip", "error": number}
+//	  "summary": {"pass", "fail", "skip", "error": number},
+//	  "kind": "run" | "recorded" | "proxy"
 //	}
 //
 // The keys of DESIGN are target, seed, started, duration_ms, requests,
 // checks (id, title, spec, status, reason, counterexample) and summary;
 // the others are additions. Keys appear in the order above.
+//
+// "kind" is what the report is of ([Kind]): "run" for `cvmconform run`,
+// "recorded" for recorded traffic judged (`cvmconform judge`: one check
+// per recording, target names the recordings, fleet the instances they
+// named or listed, requests counts exchanges), "proxy" for the traffic
+// through `cvmconform proxy` (target is the upstream). A judged report
+// has no seed and no lanes, but keeps every key: seed and lanes and
+// longest_lane_ms are 0, seed_text is "".
 //
 // The seed is a uint64 written as an exact JSON number. Values above 2^53
 // do not survive a parser that reads numbers as IEEE doubles (JavaScript's
@@ -46,8 +55,9 @@ import (
 //
 // Strings are the run's own, with JSON escapes for control characters;
 // invalid UTF-8 becomes U+FFFD. JSON writes nothing and returns an error
-// if a check's status is not one of the four (the interface allows no
-// other); otherwise an error is the writer's.
+// if a check's status is not one of the four, or the run's Kind not one
+// of the three (the interface allows no other); otherwise an error is the
+// writer's.
 func JSON(w io.Writer, r Run) error {
 	var buf bytes.Buffer
 	if err := encodeJSON(&buf, r); err != nil {
@@ -71,6 +81,7 @@ type jsonRun struct {
 	LongestMS  int64       `json:"longest_lane_ms"`
 	Checks     []jsonCheck `json:"checks"`
 	Summary    jsonSummary `json:"summary"`
+	Kind       Kind        `json:"kind"`
 }
 
 type jsonCheck struct {
@@ -94,6 +105,10 @@ type jsonSummary struct {
 }
 
 func encodeJSON(w io.Writer, r Run) error {
+	t, err := r.text()
+	if err != nil {
+		return err
+	}
 	if err := validStatuses(r); err != nil {
 		return err
 	}
@@ -112,8 +127,12 @@ func encodeJSON(w io.Writer, r Run) error {
 		LongestMS:  millis(r.LongestLane),
 		Checks:     make([]jsonCheck, 0, len(r.Checks)),
 		Summary:    jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
+		Kind:       t.kind,
 	}
-	if r.Lanes == 0 {
+	switch {
+	case !t.run:
+		out.Seed, out.SeedText, out.Lanes, out.LongestMS = 0, "", 0, 0
+	case r.Lanes == 0:
 		out.LongestMS = out.DurationMS // one lane: the run itself
 	}
 	for _, c := range r.Checks {

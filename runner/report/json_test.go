@@ -57,6 +57,7 @@ var (
 		"target": "string", "seed": "number", "started": "string", "duration_ms": "number",
 		"requests": "number", "checks": "array", "summary": "object",
 		"region": "string", "seed_text": "string", "strict": "bool", "fleet": "string",
+		"lanes": "number", "longest_lane_ms": "number", "kind": "string",
 	}
 	checkKeys = map[string]string{
 		"id": "string", "title": "string", "spec": "string", "status": "string", "reason": "string", "counterexample": "string",
@@ -75,6 +76,8 @@ func TestJSONKeys(t *testing.T) {
 	}{
 		{"sample", sampleRun(), 5, "every status, empty and non-empty strings"},
 		{"zero checks", Run{}, 0, "checks is [] (not null) and the zero Run still has every key"},
+		{"recorded", sampleJudged(), 3, "judged traffic has every key too, run-only ones included"},
+		{"proxy", Run{Kind: KindProxy}, 0, "and so has the proxy's"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer

@@ -15,8 +15,12 @@ import (
 //
 //	<testsuites name="cvmconform" tests= failures= errors= skipped= time=>
 //	  <testsuite name="cvmconform" tests= failures= errors= skipped= time= timestamp=>
-//	    <properties> target, region, seed, strict, fleet </properties>
+//	    <properties> target, region, seed, strict, fleet, kind </properties>
 //	    <testcase classname="cvmconform.<AREA>" name="<ID> <title>" time=>
+//
+// for a run. A report of judged traffic ([Kind]) is named for what it is
+// ("cvmconform judge", "cvmconform proxy"), and its properties are
+// files (or upstream), region, strict, instances and kind: no seed.
 //
 // one testcase per check, in the run's order, AREA being the middle part
 // of the ID (BATCH in SI-BATCH-02). A failed check holds
@@ -30,8 +34,8 @@ import (
 // characters, invalid UTF-8) are written as visible escapes such as
 // \x07, \xff and \u0085, and CR LF becomes LF. The text content is for
 // people and may change. JUnit writes nothing and returns an error if a
-// check's status is not one of the four; otherwise an error is the
-// writer's.
+// check's status is not one of the four, or the run's Kind not one of the
+// three; otherwise an error is the writer's.
 func JUnit(w io.Writer, r Run) error {
 	var buf bytes.Buffer
 	if err := encodeJUnit(&buf, r); err != nil {
@@ -89,26 +93,32 @@ type junitSkipped struct {
 }
 
 func encodeJUnit(w io.Writer, r Run) error {
+	t, err := r.text()
+	if err != nil {
+		return err
+	}
 	if err := validStatuses(r); err != nil {
 		return err
 	}
 	s := r.Summary()
 	line := func(s string) string { return clean(s, false) }
+	props := []junitProperty{{t.target, line(r.Target)}, {"region", line(r.Region)}}
+	if t.run {
+		props = append(props, junitProperty{"seed", strconv.FormatUint(r.Seed, 10)})
+	}
+	props = append(props,
+		junitProperty{"strict", strconv.FormatBool(r.Strict)},
+		junitProperty{t.fleet, line(r.Fleet)},
+		junitProperty{"kind", string(t.kind)})
 	suite := junitSuite{
-		Name:      "cvmconform",
-		Tests:     len(r.Checks),
-		Failures:  s.Fail,
-		Errors:    s.Error,
-		Skipped:   s.Skip,
-		Time:      junitTime(r.Duration),
-		Timestamp: r.Started.UTC().Format(time.RFC3339),
-		Properties: []junitProperty{
-			{"target", line(r.Target)},
-			{"region", line(r.Region)},
-			{"seed", strconv.FormatUint(r.Seed, 10)},
-			{"strict", strconv.FormatBool(r.Strict)},
-			{"fleet", line(r.Fleet)},
-		},
+		Name:       t.suite,
+		Tests:      len(r.Checks),
+		Failures:   s.Fail,
+		Errors:     s.Error,
+		Skipped:    s.Skip,
+		Time:       junitTime(r.Duration),
+		Timestamp:  r.Started.UTC().Format(time.RFC3339),
+		Properties: props,
 	}
 	for _, c := range r.Checks {
 		tc := junitCase{
@@ -144,7 +154,7 @@ func encodeJUnit(w io.Writer, r Run) error {
 	if err := enc.Encode(out); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
+	_, err = io.WriteString(w, "\n")
 	return err
 }
 

@@ -74,6 +74,7 @@ func TestJUnitParses(t *testing.T) {
 	require.Equal(t, map[string]string{
 		"target": "http://127.0.0.1:41234 (embedded emulator)", "region": "ap-guangzhou",
 		"seed": "18446744073709551557", "strict": "false", "fleet": "40 instances in 2 accounts: 36 RUNNING, 4 STOPPED",
+		"kind": "run",
 	}, props)
 	require.Len(t, s.Cases, 5)
 	var fails, errs, skips int

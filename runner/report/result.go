@@ -16,10 +16,14 @@ const (
 	Error Status = "error"
 )
 
-// Run is the result of one conformance run: what was checked, and how
-// each check went. Reporters render it; nothing in it is rendered text
-// except Counterexample.
+// Run is the result of one conformance run, or of traffic judged (see
+// [Kind]): what was checked, and how each check went. Reporters render
+// it; nothing in it is rendered text except Counterexample.
 type Run struct {
+	// Kind is what the report is of; the zero value is a run. Seed,
+	// Lanes and LongestLane are a run's only: the reporters leave them
+	// out of the others.
+	Kind     Kind
 	Target   string // what was checked, e.g. "http://127.0.0.1:8080 (embedded emulator)"
 	Region   string
 	Seed     uint64
