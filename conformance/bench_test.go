@@ -31,7 +31,7 @@ func BenchmarkSuiteOverheadVsSDK(b *testing.B) {
 	}
 	defer emu.Close()
 	cfg := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Allowed: func(string) bool { return true }}
-	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: time.Second})
+	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: time.Second}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -316,7 +316,7 @@ func racingStops(c *Ctx) error {
 func (c *Ctx) waitQuiet(action string) {
 	last := time.Time{}
 	for _, x := range c.run.log.Since(0) {
-		if x.Lane == c.run.lane && x.Call.Action == action && x.Received.After(last) {
+		if accountOf(x.Lane) == c.run.account && x.Call.Action == action && x.Received.After(last) {
 			last = x.Received
 		}
 	}

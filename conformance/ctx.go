@@ -86,10 +86,6 @@ func oneLine(f *model.Finding) string {
 	return s + "expected " + f.Expected + "; got " + f.Actual + " [" + f.Clause + "]"
 }
 
-// rateRetries is how many times a paced request that the target
-// rate-limited is sent again before the check gives up with an error.
-const rateRetries = 3
-
 // Send sends one request as this check and has the model judge the
 // answer (and, for DescribeInstances, every instance it lists). It
 // returns the exchange and the first finding, if any; err is not nil when
@@ -97,7 +93,7 @@ const rateRetries = 3
 //
 // A paced request the target rate-limits has had no effect and tested
 // nothing: Send lets the limiter's window pass and sends it again, and
-// after rateRetries refusals returns an error, so that a check is never
+// after runner.RateRetries refusals returns an error, so that a check is never
 // passed by a target that refuses everything (the SI-RATE checks judge
 // the limiter itself).
 func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
@@ -115,8 +111,8 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 		if f != nil || s.Unpaced || !model.IsRateLimited(x.Outcome.Code) {
 			return x, f, nil
 		}
-		if attempt == rateRetries {
-			return x, nil, fmt.Errorf("the target rate-limited this paced request %d times in a row, so the check could not be carried out", rateRetries+1)
+		if attempt == runner.RateRetries {
+			return x, nil, fmt.Errorf("the target rate-limited this paced request %d times in a row, so the check could not be carried out", runner.RateRetries+1)
 		}
 		c.run.target.Pacer().Rest(s.Call.Action)
 	}

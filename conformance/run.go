@@ -54,6 +54,12 @@ type Config struct {
 	// Skip leaves out the checks whose ID starts with one of these
 	// prefixes (the inverse of Only).
 	Skip []string
+	// LanesPerAccount is how many lanes share out one account's
+	// allow-listed instances, running checks side by side under the
+	// account's one pacer (see schedule.go). 0 picks as many as the
+	// instances and the checks' needs allow, at most MaxLanesPerAccount;
+	// 1 runs one check at a time per account.
+	LanesPerAccount int
 
 	_ struct{}
 }
@@ -90,15 +96,28 @@ type runShared struct {
 	failed string   // the first check that failed, with FailFast
 }
 
-// runState is one lane of a run: one account of the target, with its
-// fleet as discovered and the observer that judges it. A lane runs one
-// check at a time; its observer is never shared between goroutines.
+// runState is one lane of a run: one account of the target, or a share of
+// its instances when the account holds several lanes (see schedule.go),
+// with the observer that judges that share. A lane runs one check at a
+// time; its observer is never shared between goroutines.
 type runState struct {
 	*runShared
-	lane   string // the account's label in plans: "main", "lane-1", …
-	target *runner.Target
-	obs    *model.Observer
-	views  map[string]model.View // the fleet as discovered
+	account       string        // the account's label: "main", "lane-1", …; its exchanges carry it
+	share, shares int           // this lane is share `share` of the account's `shares`
+	whole         *sync.RWMutex // the account's: a WholeAccount check holds it alone
+	target        *runner.Target
+	obs           *model.Observer       // judges this lane's share of the instances
+	views         map[string]model.View // the account's fleet as discovered
+}
+
+// name is the lane's label in plans and transcripts: its account's, with
+// the share when the account holds several lanes ("main/2"; accountOf
+// reads it back).
+func (s *runState) name() string {
+	if s.shares <= 1 {
+		return s.account
+	}
+	return fmt.Sprintf("%s/%d", s.account, s.share+1)
 }
 
 // prepare checks the configuration, fills in its defaults and selects the
@@ -140,8 +159,9 @@ func prepare(cfg Config) (Config, []*Check, error) {
 	return cfg, checks, nil
 }
 
-// open connects to every lane of the target and discovers its fleet.
-func open(ctx context.Context, cfg Config) ([]*runState, *runShared, error) {
+// open connects to every account of the target, discovers its fleet, and
+// shares its instances out among the account's lanes.
+func open(ctx context.Context, cfg Config, checks []*Check) ([]*runState, *runShared, error) {
 	shared := &runShared{cfg: cfg, seed: cfg.Seed, settle: cfg.SettleTimeout, started: time.Now(), log: cfg.Target.Transcript}
 	if shared.log == nil {
 		shared.log = &runner.Transcript{}
@@ -164,11 +184,32 @@ func open(ctx context.Context, cfg Config) ([]*runState, *runShared, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrCannotRun, err)
 		}
-		s := &runState{runShared: shared, lane: names[i], target: t}
-		if err := s.discover(ctx); err != nil {
+		views, err := discover(ctx, t, names[i])
+		if err != nil {
 			return nil, nil, err
 		}
-		lanes = append(lanes, s)
+		shares := shareOut(movable(views, t, model.Running), movable(views, t, model.Stopped), needsOf(checks), cfg.LanesPerAccount)
+		whole := &sync.RWMutex{}
+		for k := range shares {
+			s := &runState{runShared: shared, account: names[i], share: k, shares: len(shares), whole: whole,
+				views: map[string]model.View{}}
+			s.target = t.ForLane(s.name())
+			s.obs = model.NewObserver(runner.AccountMain, cfg.Target.Region, shared.strict)
+			for _, v := range views {
+				s.obs.Discover(v)
+				s.views[v.ID] = v
+			}
+			// The first share also holds the instances no lane moves.
+			for other, ids := range shares {
+				if other != k {
+					s.obs.Cede(ids...)
+				}
+			}
+			if k > 0 {
+				s.obs.Cede(outside(views, shares)...)
+			}
+			lanes = append(lanes, s)
+		}
 	}
 	return lanes, shared, nil
 }
@@ -185,15 +226,15 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	if err != nil {
 		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
 	}
-	lanes, shared, err := open(ctx, cfg)
+	lanes, shared, err := open(ctx, cfg, checks)
 	if err != nil {
 		return report.Run{}, err
 	}
 	main := lanes[0]
 	out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: shared.seed, Strict: cfg.Strict,
 		Fleet: main.fleetLine(), Started: shared.started}
-	if len(lanes) > 1 {
-		out.Fleet += fmt.Sprintf("; %d more lane accounts", len(lanes)-1)
+	if n := len(cfg.Target.Lanes); n > 0 {
+		out.Fleet += fmt.Sprintf("; %d more lane accounts", n)
 	}
 	plan, finals := makePlan(checks, lanes, cfg)
 	results, longest := runLanes(ctx, plan, lanes)
@@ -231,7 +272,7 @@ func Schedule(ctx context.Context, cfg Config) (Plan, error) {
 	if err != nil {
 		return Plan{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
 	}
-	lanes, _, err := open(ctx, cfg)
+	lanes, _, err := open(ctx, cfg, checks)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -239,32 +280,49 @@ func Schedule(ctx context.Context, cfg Config) (Plan, error) {
 	return describePlan(plan, finals, lanes, cfg), nil
 }
 
-// discover lists the fleet, records it in the observer, and refuses to go
-// on when the target cannot be reached or refuses the credentials.
-func (s *runState) discover(ctx context.Context) error {
-	views, err := s.target.Discover(ctx, "discovery")
-	if err != nil {
-		if xs := s.target.Transcript().Since(0); len(xs) > 0 && xs[len(xs)-1].Outcome.Code != "" {
-			x := xs[len(xs)-1]
-			if strings.HasPrefix(x.Outcome.Code, "AuthFailure") {
-				return fmt.Errorf("%w: the target refused the credentials of %s (%s: %s)", ErrCannotRun, s.lane, x.Outcome.Code, x.Response.Error.Message)
-			}
-		}
-		return fmt.Errorf("%w: cannot list the fleet of %s with DescribeInstances: %v", ErrCannotRun, s.lane, err)
-	}
-	s.obs = model.NewObserver(runner.AccountMain, s.cfg.Target.Region, s.strict)
-	s.views = map[string]model.View{}
-	for _, v := range views {
-		s.obs.Discover(v)
-		s.views[v.ID] = v
-	}
-	return nil
+// accountOf is the account of a lane's label (runState.name).
+func accountOf(lane string) string {
+	account, _, _ := strings.Cut(lane, "/")
+	return account
 }
 
-// fleetBrief describes the lane's fleet in a few words, for a plan.
+// outside lists the instances of views in no share.
+func outside(views []model.View, shares [][]string) []string {
+	in := map[string]bool{}
+	for _, ids := range shares {
+		for _, id := range ids {
+			in[id] = true
+		}
+	}
+	var out []string
+	for _, v := range views {
+		if !in[v.ID] {
+			out = append(out, v.ID)
+		}
+	}
+	return out
+}
+
+// discover lists an account's fleet, and refuses to go on when the target
+// cannot be reached or refuses the credentials.
+func discover(ctx context.Context, t *runner.Target, account string) ([]model.View, error) {
+	views, err := t.Discover(ctx, "discovery")
+	if err != nil {
+		if xs := t.Transcript().Since(0); len(xs) > 0 && xs[len(xs)-1].Outcome.Code != "" {
+			x := xs[len(xs)-1]
+			if strings.HasPrefix(x.Outcome.Code, "AuthFailure") {
+				return nil, fmt.Errorf("%w: the target refused the credentials of %s (%s: %s)", ErrCannotRun, account, x.Outcome.Code, x.Response.Error.Message)
+			}
+		}
+		return nil, fmt.Errorf("%w: cannot list the fleet of %s with DescribeInstances: %v", ErrCannotRun, account, err)
+	}
+	return views, nil
+}
+
+// fleetBrief describes the lane's instances in a few words, for a plan.
 func (s *runState) fleetBrief() string {
-	return fmt.Sprintf("%d instances, %d RUNNING and %d STOPPED that may be stopped and started",
-		len(s.views), len(s.allowedIn(model.Running)), len(s.allowedIn(model.Stopped)))
+	return fmt.Sprintf("%d of the account's %d, %d RUNNING and %d STOPPED that may be stopped and started",
+		len(s.obs.IDs()), len(s.views), len(s.allowedIn(model.Running)), len(s.allowedIn(model.Stopped)))
 }
 
 // fleetLine describes the fleet in one line for the report header.
@@ -339,12 +397,13 @@ func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 	return res
 }
 
-// requestsOf counts the exchanges check id sent from position before of
-// the run's transcript on (other lanes' checks send meanwhile).
+// requestsOf counts the exchanges check id sent on this lane from
+// position before of the run's transcript on (other lanes send meanwhile,
+// the state machine's other shards among them).
 func (s *runState) requestsOf(id string, before int) int {
 	n := 0
 	for _, x := range s.log.Since(before) {
-		if x.Check == id {
+		if x.Check == id && x.Lane == s.name() {
 			n++
 		}
 	}

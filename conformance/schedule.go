@@ -9,24 +9,44 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
 // The scheduler. The documented rate limits are per account (facts §15),
-// so a run against one account is bound by its StopInstances limit. A run
-// that holds several accounts of one target (lanes: the embedded
-// emulator's, or TENCENTCLOUD_SECRET_ID_3… for another target) spreads its
-// checks over them: each lane is one account with its own fleet, its own
-// pacer and its own observer, and runs its checks one after another, so
-// every check still has its account to itself (the rate-limit checks need
-// its whole budget) and no observer is shared between goroutines. The
-// state machine's sequences are split into shards, one a lane. Checks that
-// need the second account run on the main lane, which holds it.
+// so the run's speed comes from its accounts and from the instances each
+// holds, never from a looser rule.
 //
-// Assignment is longest-first onto the least-loaded lane, by a rough
-// estimate of each check's time; within a lane, cheap checks come first,
-// so that with --fail-fast most faults are found within seconds.
+// Accounts: a run that holds several accounts of one target (the embedded
+// emulator's, or TENCENTCLOUD_SECRET_ID_3… for another target) has lanes
+// on each, each account with its own fleet and its own pacer.
+//
+// Shares: an account with enough allow-listed instances holds several
+// lanes, each with a share of them (shareOut) and its own observer, which
+// cedes the other shares' instances (model.Observer.Cede). The account's
+// lanes send through its one target, so its one pacer keeps the run as a
+// whole under the documented limits; while a lane waits for its stop to
+// end, the others go on. The first share also holds every instance the
+// suite does not move (the odd states, those outside the allow-list), so
+// checks needing them run there.
+//
+// A check that needs the account's whole rate budget (Needs.WholeAccount:
+// the rate and concurrency checks, which send unpaced traffic) runs alone
+// on its account: the account's lanes hold its lock shared, such a check
+// holds it exclusively. Each lane runs one check at a time, and no
+// observer is shared between goroutines. The state machine's sequences
+// are split into shards, one a lane. Checks that need the second account
+// run on the main account, which holds it.
+//
+// Assignment is longest-first onto the lane whose account would finish
+// first with it, by a rough estimate of each check's time; within a lane,
+// cheap checks come first, so that with --fail-fast most faults are found
+// within seconds.
+
+// MaxLanesPerAccount bounds how many lanes share out one account's
+// instances when Config.LanesPerAccount is 0.
+const MaxLanesPerAccount = 4
 
 // unit is one piece of scheduled work: a check, or one shard of the state
 // machine.
@@ -49,13 +69,14 @@ func (u unit) String() string {
 type Plan struct {
 	Lanes        []PlanLane
 	Finals       []string      // checks run after all lanes, over the whole transcript
-	CriticalPath time.Duration // the longest lane's estimate
+	CriticalPath time.Duration // when the last account's lanes finish, by the estimates
 	Transition   time.Duration // the operation time the estimates assume
 	Sequential   time.Duration // the same checks on one lane, for comparison
 }
 
 // PlanLane is one lane of a plan.
 type PlanLane struct {
+	Lane     string   // the lane's label: its account's, and its share ("main/2")
 	Account  string   // the lane's account label
 	Fleet    string   // its fleet, in one line
 	Checks   []string // in the order they run
@@ -109,26 +130,26 @@ func makePlan(checks []*Check, lanes []*runState, cfg Config) ([][]unit, []*Chec
 			units = append(units, unit{check: c, shards: 1, cost: estimate(c, transition, cfg.Sequences, cfg.Steps)})
 		}
 	}
-	// Longest first, onto the least-loaded lane that can serve it.
+	// Longest first, onto the lane whose account would finish first.
 	order := slices.Clone(units)
 	sort.SliceStable(order, func(i, j int) bool { return order[i].cost > order[j].cost })
 	plan := make([][]unit, len(lanes))
-	load := make([]time.Duration, len(lanes))
+	est := newPlanTimes(lanes)
 	for _, u := range order {
-		best := -1
+		best, bestEnd := -1, time.Duration(0)
 		for k, l := range lanes {
 			if !l.canServe(u.check) {
 				continue
 			}
-			if best < 0 || load[k] < load[best] {
-				best = k
+			if end := est.with(k, u); best < 0 || end < bestEnd || end == bestEnd && est.load[k] < est.load[best] {
+				best, bestEnd = k, end
 			}
 		}
 		if best < 0 {
 			best = 0 // no lane can: the main lane runs it, and it skips with the reason
 		}
 		plan[best] = append(plan[best], u)
-		load[best] += u.cost
+		est.add(best, u)
 	}
 	// Within a lane, cheap first; ties in catalog order.
 	for k := range plan {
@@ -140,6 +161,77 @@ func makePlan(checks []*Check, lanes []*runState, cfg Config) ([][]unit, []*Chec
 		})
 	}
 	return plan, finals
+}
+
+// movable lists, sorted, the discovered instances in state st (RUNNING or
+// STOPPED, settled) that the allow-list lets the suite stop and start:
+// the instances the account's lanes share out.
+func movable(views []model.View, t *runner.Target, st model.InstanceState) []string {
+	var ids []string
+	for _, v := range views {
+		if v.State == st && v.LatestOperationState != model.OpOperating && t.Allowed(v.ID) {
+			ids = append(ids, v.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// needsOf lists how many instances each check acts on.
+func needsOf(checks []*Check) []int {
+	var out []int
+	for _, c := range checks {
+		if !c.Final {
+			out = append(out, c.Needs.Running+c.Needs.Stopped)
+		}
+	}
+	return out
+}
+
+// shareOut splits an account's movable instances among its lanes and
+// returns each lane's share; the first share is the rest, which the caller
+// also gives every instance the suite does not move. The first share keeps
+// enough for the most demanding check the account can serve at all; each
+// other share holds as many as the most demanding check that fits a
+// most-th of them, so a share is never too small to be of use. lanes is
+// the most shares to make (0: MaxLanesPerAccount); fewer are made when
+// the instances do not allow them.
+func shareOut(running, stopped []string, needs []int, lanes int) [][]string {
+	all := append(slices.Clone(running), stopped...)
+	most := lanes
+	if most <= 0 {
+		most = MaxLanesPerAccount
+	}
+	big, small := 0, 0
+	for _, n := range needs {
+		if n <= len(running)+len(stopped) {
+			big = max(big, n)
+		}
+		if n*most <= len(running)+len(stopped) {
+			small = max(small, n)
+		}
+	}
+	if most == 1 || small == 0 {
+		return [][]string{all}
+	}
+	extra := min(most-1, (len(running)-min(big, len(running)))/small)
+	if extra <= 0 {
+		return [][]string{all}
+	}
+	shares := make([][]string, extra+1)
+	for k := 1; k <= extra; k++ {
+		n := len(running)
+		shares[k] = slices.Clone(running[n-small:])
+		running = running[:n-small]
+		if len(stopped) > extra {
+			// One STOPPED each, so that a check needing one need not make
+			// it, and the first share keeps at least one.
+			shares[k] = append(shares[k], stopped[len(stopped)-1])
+			stopped = stopped[:len(stopped)-1]
+		}
+	}
+	shares[0] = append(running, stopped...)
+	return shares
 }
 
 // shardSequences is how many of n sequences shard i of k runs.
@@ -161,20 +253,70 @@ func (s *runState) canServe(c *Check) bool {
 	return s.lacks(c.Needs) == ""
 }
 
+// planTimes tracks the plan's estimated time per lane and per account: an
+// account's lanes run side by side, except for its WholeAccount checks,
+// which run alone; so an account finishes after the sum of those and the
+// longest of its lanes' other work.
+type planTimes struct {
+	lanes   []*runState
+	load    []time.Duration          // per lane, its checks that share the account
+	alone   map[string]time.Duration // per account, its WholeAccount checks
+	longest map[string]time.Duration // per account, its lanes' longest load
+}
+
+func newPlanTimes(lanes []*runState) *planTimes {
+	return &planTimes{lanes: lanes, load: make([]time.Duration, len(lanes)),
+		alone: map[string]time.Duration{}, longest: map[string]time.Duration{}}
+}
+
+// with is when lane k's account would finish with u added to lane k.
+func (e *planTimes) with(k int, u unit) time.Duration {
+	a := e.lanes[k].account
+	if u.check.Needs.WholeAccount {
+		return e.alone[a] + u.cost + e.longest[a]
+	}
+	return e.alone[a] + max(e.longest[a], e.load[k]+u.cost)
+}
+
+// add puts u on lane k.
+func (e *planTimes) add(k int, u unit) {
+	a := e.lanes[k].account
+	if u.check.Needs.WholeAccount {
+		e.alone[a] += u.cost
+		return
+	}
+	e.load[k] += u.cost
+	e.longest[a] = max(e.longest[a], e.load[k])
+}
+
+// criticalPath is when the last account finishes.
+func (e *planTimes) criticalPath() time.Duration {
+	var d time.Duration
+	for a, alone := range e.alone {
+		d = max(d, alone+e.longest[a])
+	}
+	for a, l := range e.longest {
+		d = max(d, e.alone[a]+l)
+	}
+	return d
+}
+
 // describePlan renders the plan for --plan and reports.
 func describePlan(plan [][]unit, finals []*Check, lanes []*runState, cfg Config) Plan {
 	transition := planTransition(cfg.Target.Endpoint)
 	p := Plan{Transition: transition}
+	est := newPlanTimes(lanes)
 	for k, units := range plan {
-		pl := PlanLane{Account: lanes[k].lane, Fleet: lanes[k].fleetBrief()}
+		pl := PlanLane{Lane: lanes[k].name(), Account: lanes[k].account, Fleet: lanes[k].fleetBrief()}
 		for _, u := range units {
 			pl.Checks = append(pl.Checks, u.String())
 			pl.Estimate += u.cost
+			est.add(k, u)
 		}
 		p.Sequential += pl.Estimate
-		p.CriticalPath = max(p.CriticalPath, pl.Estimate)
 		p.Lanes = append(p.Lanes, pl)
 	}
+	p.CriticalPath = est.criticalPath()
 	for _, c := range finals {
 		p.Finals = append(p.Finals, c.ID)
 	}
@@ -187,7 +329,7 @@ func (p Plan) String() string {
 	fmt.Fprintf(&b, "%d lane(s); estimated critical path %s (one lane: %s), with operations of about %s\n",
 		len(p.Lanes), p.CriticalPath.Round(100*time.Millisecond), p.Sequential.Round(100*time.Millisecond), p.Transition)
 	for i, l := range p.Lanes {
-		fmt.Fprintf(&b, "\nlane %d, account %s: %d check(s), about %s\n  fleet: %s\n  %s\n", i+1, l.Account, len(l.Checks),
+		fmt.Fprintf(&b, "\nlane %d (%s), account %s: %d check(s), about %s\n  instances: %s\n  %s\n", i+1, l.Lane, l.Account, len(l.Checks),
 			l.Estimate.Round(100*time.Millisecond), l.Fleet, strings.Join(l.Checks, ", "))
 	}
 	if len(p.Finals) > 0 {
@@ -214,7 +356,9 @@ func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([][]report
 					results[k] = append(results[k], notRun(u.check, why))
 					continue
 				}
+				release := lanes[k].hold(u.check)
 				res := lanes[k].runUnit(ctx, u)
+				release()
 				results[k] = append(results[k], res)
 				lanes[k].noteResult(res)
 			}
@@ -222,6 +366,17 @@ func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([][]report
 	}
 	wg.Wait()
 	return results, slices.Max(took)
+}
+
+// hold takes the account's lock for check c, exclusively if it needs the
+// whole account, and returns its release.
+func (s *runState) hold(c *Check) func() {
+	if c.Needs.WholeAccount {
+		s.whole.Lock()
+		return s.whole.Unlock
+	}
+	s.whole.RLock()
+	return s.whole.RUnlock
 }
 
 // stopReason says why no further check may start, or "".

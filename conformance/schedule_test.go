@@ -15,16 +15,31 @@ import (
 )
 
 // The plan: every check once (the state machine in shards that add up to
-// its sequences), the second account's checks on the main lane, cheap
-// checks first in every lane, and only DescribeInstances sent to make it.
+// its sequences), the second account's checks on the main account's
+// lanes, cheap checks first in every lane, every account's instances
+// shared out among several lanes that judge disjoint instances, and only
+// DescribeInstances sent to make it.
 func TestPlanCoversEveryCheckOnce(t *testing.T) {
 	t.Parallel()
 	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency})
 	c, checks, err := prepare(Config{Target: cfg, Sequences: 37})
 	require.NoError(t, err)
-	lanes, shared, err := open(context.Background(), c)
+	lanes, shared, err := open(context.Background(), c, checks)
 	require.NoError(t, err)
-	require.Len(t, lanes, 1+len(cfg.Lanes))
+	owner := map[string]string{} // instance → the lane that judges it
+	accounts := map[string]int{}
+	for _, l := range lanes {
+		accounts[l.account]++
+		for _, id := range l.obs.IDs() {
+			key := l.account + "/" + id
+			require.Empty(t, owner[key], "%s is judged by two lanes of %s", id, l.account)
+			owner[key] = l.name()
+		}
+	}
+	require.Len(t, accounts, 1+len(cfg.Lanes))
+	for a, n := range accounts {
+		require.Greater(t, n, 1, "account %s's 118 movable instances are shared out", a)
+	}
 	plan, finals := makePlan(checks, lanes, c)
 
 	seen := map[string]int{}
@@ -36,8 +51,9 @@ func TestPlanCoversEveryCheckOnce(t *testing.T) {
 				sequences += shardSequences(c.Sequences, u.shard, u.shards)
 			}
 			if u.check.Needs.SecondAccount {
-				require.Zero(t, k, "%s needs the second account, which only the main lane holds", u.check.ID)
+				require.Equal(t, runner.AccountMain, lanes[k].account, "%s needs the second account, which only the main account holds", u.check.ID)
 			}
+			require.Empty(t, lanes[k].lacks(u.check.Needs), "%s is on a lane that can serve it", u.check.ID)
 			if i > 0 {
 				require.LessOrEqual(t, units[i-1].cost, u.cost, "cheap checks first in lane %d", k)
 			}
@@ -49,7 +65,7 @@ func TestPlanCoversEveryCheckOnce(t *testing.T) {
 		case ch.Final:
 			require.Contains(t, finals, ch)
 		case ch.ID == propertyID:
-			require.Equal(t, len(lanes), seen[ch.ID], "one shard a lane")
+			require.Equal(t, min(len(lanes), 37/5), seen[ch.ID], "a shard a lane, five sequences or more each")
 		default:
 			require.Equal(t, 1, seen[ch.ID], ch.ID)
 		}
@@ -79,7 +95,7 @@ func TestExclude(t *testing.T) {
 func TestFailFast(t *testing.T) {
 	t.Parallel()
 	cfg := withFaults(t, "malformed-id-not-found")
-	res, err := Run(context.Background(), Config{Target: cfg, Seed: 1, Sequences: 10, FailFast: true})
+	res, err := Run(context.Background(), Config{Target: cfg, Seed: 1, Sequences: 10, FailFast: true, LanesPerAccount: 1})
 	require.NoError(t, err)
 	fails, notRun := 0, 0
 	for _, c := range res.Checks {
@@ -137,3 +153,42 @@ var errTestBudget = errTestCause("the test's budget ran out")
 type errTestCause string
 
 func (e errTestCause) Error() string { return string(e) }
+
+// One account, its instances shared out among lanes: the run passes a
+// conforming target (no lane judges another's instances, and the one
+// pacer keeps the account under its limit), and a check that needs the
+// whole account runs alone on it: no other check's request falls between
+// its first and its last.
+func TestOneAccountSharedOut(t *testing.T) {
+	t.Parallel()
+	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: 50 * time.Millisecond, Lanes: -1})
+	cfg.Transcript = &runner.Transcript{}
+	res, err := Run(context.Background(), Config{Target: cfg, Seed: 7, Sequences: 10, Only: []string{"SI-RATE-01", "SI-RATE-03", "SI-RATE-04", "SI-CONC", "SI-ASYNC", "SI-BATCH", "SI-PROP"}})
+	require.NoError(t, err)
+	for _, c := range res.Checks {
+		require.Contains(t, []report.Status{report.Pass, report.Skip}, c.Status, "%s: %s", c.ID, c.Reason)
+	}
+	require.Greater(t, res.Lanes, 1, "the account's instances are shared out")
+
+	whole := map[string]bool{}
+	for _, c := range Catalog() {
+		whole[c.ID] = c.Needs.WholeAccount
+	}
+	xs := cfg.Transcript.Since(0)
+	type span struct{ first, last int }
+	spans := map[string]*span{}
+	for i, x := range xs {
+		if whole[x.Check] {
+			if spans[x.Check] == nil {
+				spans[x.Check] = &span{first: i}
+			}
+			spans[x.Check].last = i
+		}
+	}
+	require.NotEmpty(t, spans)
+	for id, sp := range spans {
+		for _, x := range xs[sp.first : sp.last+1] {
+			require.Equal(t, id, x.Check, "%s needs the whole account, yet %s sent request %d (%s) meanwhile", id, x.Check, x.Seq, x.Summary())
+		}
+	}
+}

@@ -171,7 +171,7 @@ func TestHalfRateBurstyLimiterIsCaught(t *testing.T) {
 func TestStoppedInstancesCanStart(t *testing.T) {
 	t.Parallel()
 	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Lanes: -1})
-	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second})
+	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second}, nil)
 	require.NoError(t, err)
 	s := lanes[0]
 	stopped := s.allowedIn(model.Stopped)

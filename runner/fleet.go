@@ -62,9 +62,24 @@ func deref(s *string) string {
 	return *s
 }
 
-// Describe sends a DescribeInstances and parses a successful answer.
+// RateRetries is how many times a paced request that the target
+// rate-limited is sent again before the caller gives up. Paced requests
+// keep under the documented rate as they leave, but lanes that share an
+// account's pacer may reach the target bunched by scheduling delays, and
+// then a limiter is right to refuse one; such a refusal had no effect and
+// tested nothing.
+const RateRetries = 3
+
+// Describe sends a DescribeInstances and parses a successful answer. A
+// refusal for the rate limit is sent again after the limiter's window has
+// passed, RateRetries times at most.
 func (t *Target) Describe(ctx context.Context, check string, params ...tcapi.Param) (*Exchange, model.DescribeResult, error) {
-	x, err := t.Do(ctx, Send{Check: check, Call: tcapi.Call{Action: model.ActionDescribe, Params: params}})
+	s := Send{Check: check, Call: tcapi.Call{Action: model.ActionDescribe, Params: params}}
+	x, err := t.Do(ctx, s)
+	for attempt := 0; err == nil && model.IsRateLimited(x.Outcome.Code) && attempt < RateRetries; attempt++ {
+		t.pacer.Rest(model.ActionDescribe)
+		x, err = t.Do(ctx, s)
+	}
 	if err != nil {
 		return x, model.DescribeResult{}, err
 	}

@@ -80,10 +80,25 @@ type Target struct {
 	keys   tcapi.KeyMap
 	pacer  *Pacer
 	log    *Transcript
+	*account
+}
 
+// account is what the lanes of one account share (ForLane): the
+// instances discovered and the turn of signing styles.
+type account struct {
 	mu    sync.Mutex
 	fleet map[string]bool // IDs of the caller's discovered instances
 	turn  int             // rotation through cfg.Signings
+}
+
+// ForLane returns the target as one lane of its account sees it: the same
+// account, client, pacer and transcript, its exchanges labelled lane. The
+// lanes of one account share its pacer, so together they keep to its
+// documented rates.
+func (t *Target) ForLane(lane string) *Target {
+	l := *t
+	l.cfg.Lane = lane
+	return &l
 }
 
 // NewTarget returns a target for cfg.
@@ -118,12 +133,12 @@ func NewTarget(cfg TargetConfig) (*Target, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 16
 	return &Target{
-		cfg:    cfg,
-		client: &http.Client{Transport: transport, Timeout: cfg.Timeout},
-		keys:   keys,
-		pacer:  NewPacer(cfg.StopRateLimit),
-		log:    log,
-		fleet:  map[string]bool{},
+		cfg:     cfg,
+		client:  &http.Client{Transport: transport, Timeout: cfg.Timeout},
+		keys:    keys,
+		pacer:   NewPacer(cfg.StopRateLimit),
+		log:     log,
+		account: &account{fleet: map[string]bool{}},
 	}, nil
 }
 

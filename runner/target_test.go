@@ -13,8 +13,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
@@ -966,5 +969,33 @@ func TestUnansweredRequestsHoldNoSecret(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A paced DescribeInstances the target refuses for the rate is sent again
+// after a rest, RateRetries times at most: lanes sharing one pacer may
+// reach the target bunched, and the refusal tested nothing.
+func TestDescribeRetriesARateRefusal(t *testing.T) {
+	t.Parallel()
+	for _, refusals := range []int{1, runner.RateRetries + 1} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if int(n.Add(1)) <= refusals {
+				fmt.Fprint(w, `{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"slow down"},"RequestId":"r"}}`)
+				return
+			}
+			fmt.Fprint(w, `{"Response":{"TotalCount":0,"InstanceSet":[],"RequestId":"r"}}`)
+		}))
+		tg, err := runner.NewTarget(runner.TargetConfig{Endpoint: srv.URL, Region: region,
+			Cred: tcapi.Credential{SecretID: "AKIDodd0000000000000", SecretKey: "k"}})
+		require.NoError(t, err)
+		_, _, err = tg.Describe(context.Background(), "c")
+		srv.Close()
+		if refusals <= runner.RateRetries {
+			require.NoError(t, err)
+		} else {
+			require.ErrorContains(t, err, "RequestLimitExceeded")
+		}
+		require.Equal(t, min(refusals, runner.RateRetries)+1, tg.Transcript().Len())
 	}
 }

@@ -22,7 +22,7 @@ import (
 type Exchange struct {
 	Seq   int
 	Check string
-	Lane  string // the lane (account) that sent it, in a run over several
+	Lane  string // the lane that sent it, in a run over several: its account's label, and its share of the account's instances when it has several ("main/2")
 	Call  tcapi.Call
 	// Request is the model's reading of the request as sent: the suite
 	// decodes its own request with its own keys, so a deliberately broken

@@ -72,7 +72,8 @@ func TestRunBudgets(t *testing.T) {
 	code, stdout, stderr := invoke(t, nil, "run", "--plan", "--skip", "SI-RATE,SI-CONC")
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stdout, "estimated critical path")
-	require.Contains(t, stdout, "lane 7, account lane-6")
+	require.Regexp(t, `lane \d+ \(lane-6/1\), account lane-6`, stdout, "every lane account is planned")
+	require.Contains(t, stdout, "(main/2), account main", "an account's instances are shared out among lanes")
 	require.NotContains(t, stdout, "SI-RATE-01")
 
 	code, stdout, _ = invoke(t, nil, "run", "--only", "SI-ID", "--skip", "SI-ID-01,SI-ID-02", "--seed", "1")
@@ -80,7 +81,7 @@ func TestRunBudgets(t *testing.T) {
 	require.Contains(t, stdout, "SI-ID-03")
 	require.NotContains(t, stdout, "SI-ID-01 ")
 
-	code, stdout, _ = invoke(t, nil, "run", "--fault", "malformed-id-not-found", "--fail-fast", "--only", "SI-ID,SI-PARAM", "--seed", "1")
+	code, stdout, _ = invoke(t, nil, "run", "--fault", "malformed-id-not-found", "--fail-fast", "--only", "SI-ID,SI-PARAM", "--seed", "1", "--lanes-per-account", "1")
 	require.Equal(t, exitFailed, code)
 	require.Regexp(t, `not run: --fail-fast: SI-ID-0[0-9] failed`, stdout, "lanes run at once: the first to fail is one of the ID checks")
 
@@ -92,9 +93,10 @@ func TestRunBudgets(t *testing.T) {
 	require.Less(t, time.Since(start), 8*time.Second, "the budget holds, give or take a check's cleanup")
 
 	for args, want := range map[string]string{
-		"--skip SI-NOPE":    "--skip SI-NOPE matches no check",
-		"--timeout -1s":     "--timeout must not be negative",
-		"--fail-fast=maybe": "invalid boolean value",
+		"--skip SI-NOPE":         "--skip SI-NOPE matches no check",
+		"--timeout -1s":          "--timeout must not be negative",
+		"--lanes-per-account -1": "--lanes-per-account must not be negative",
+		"--fail-fast=maybe":      "invalid boolean value",
 	} {
 		code, _, stderr := invoke(t, nil, append([]string{"run"}, strings.Fields(args)...)...)
 		require.Equal(t, exitUsage, code, args)
