@@ -151,9 +151,15 @@ func makePlan(checks []*Check, lanes []*runState, cfg Config) ([][]unit, []*Chec
 		plan[best] = append(plan[best], u)
 		est.add(best, u)
 	}
-	// Within a lane, cheap first; ties in catalog order.
+	// Within a lane, cheap first; ties in catalog order. On an account
+	// shared out, the checks that need it whole come last: the account's
+	// lanes meet once its shared work is done (runLanes), instead of
+	// waiting, before each such check, for the others' running checks.
 	for k := range plan {
 		sort.SliceStable(plan[k], func(i, j int) bool {
+			if a, b := plan[k][i].check.Needs.WholeAccount, plan[k][j].check.Needs.WholeAccount; lanes[k].shares > 1 && a != b {
+				return b
+			}
 			if plan[k][i].cost != plan[k][j].cost {
 				return plan[k][i].cost < plan[k][j].cost
 			}
@@ -344,6 +350,16 @@ func (p Plan) String() string {
 func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([][]report.Check, time.Duration) {
 	results := make([][]report.Check, len(plan))
 	took := make([]time.Duration, len(plan))
+	// Where an account is shared out, its lanes meet after their shared
+	// work, before the checks that need the whole account (which makePlan
+	// puts last).
+	meet := map[string]*sync.WaitGroup{}
+	for _, l := range lanes {
+		if meet[l.account] == nil {
+			meet[l.account] = &sync.WaitGroup{}
+		}
+		meet[l.account].Add(1)
+	}
 	var wg sync.WaitGroup
 	for k := range plan {
 		wg.Add(1)
@@ -351,7 +367,15 @@ func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([][]report
 			defer wg.Done()
 			start := time.Now()
 			defer func() { took[k] = time.Since(start) }()
+			var arrive sync.Once
+			defer arrive.Do(meet[lanes[k].account].Done)
 			for _, u := range plan[k] {
+				if u.check.Needs.WholeAccount && lanes[k].shares > 1 {
+					arrive.Do(func() {
+						meet[lanes[k].account].Done()
+						meet[lanes[k].account].Wait()
+					})
+				}
 				if why := lanes[k].stopReason(ctx); why != "" {
 					results[k] = append(results[k], notRun(u.check, why))
 					continue
