@@ -54,7 +54,14 @@ func TestPlanCoversEveryCheckOnce(t *testing.T) {
 				require.Equal(t, runner.AccountMain, lanes[k].account, "%s needs the second account, which only the main account holds", u.check.ID)
 			}
 			require.Empty(t, lanes[k].lacks(u.check.Needs), "%s is on a lane that can serve it", u.check.ID)
-			if i > 0 {
+			if i == 0 {
+				continue
+			}
+			prev := units[i-1].check.Needs.WholeAccount
+			switch {
+			case prev && !u.check.Needs.WholeAccount:
+				t.Fatalf("lane %d: %s needs the whole account, yet %s comes after it", k, units[i-1], u)
+			case prev == u.check.Needs.WholeAccount:
 				require.LessOrEqual(t, units[i-1].cost, u.cost, "cheap checks first in lane %d", k)
 			}
 		}
