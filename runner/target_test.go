@@ -484,6 +484,20 @@ func closedPort(t *testing.T) string {
 	return u
 }
 
+// hangingServer returns the URL of a server that never answers.
+func hangingServer(t *testing.T) string {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	return srv.URL
+}
+
 func TestUnreachableHangingAndGarbledTargets(t *testing.T) {
 	t.Parallel()
 	cred := tcapi.Credential{SecretID: "AKIDodd0000000000000", SecretKey: "k"}
@@ -513,16 +527,7 @@ func TestUnreachableHangingAndGarbledTargets(t *testing.T) {
 	})
 	t.Run("hangs", func(t *testing.T) {
 		t.Parallel()
-		release := make(chan struct{})
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-release:
-			}
-		}))
-		t.Cleanup(srv.Close)
-		t.Cleanup(func() { close(release) })
-		tg := newTarget(srv.URL, 100*time.Millisecond)
+		tg := newTarget(hangingServer(t), 100*time.Millisecond)
 		start := time.Now()
 		x, err := tg.Do(context.Background(), runner.Send{Call: stop("ins-abcd1234")})
 		if err != nil {
@@ -545,16 +550,7 @@ func TestUnreachableHangingAndGarbledTargets(t *testing.T) {
 		// The caller gave up, not the target: an error, not an unknown
 		// outcome a check would judge.
 		t.Parallel()
-		release := make(chan struct{})
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-release:
-			}
-		}))
-		t.Cleanup(srv.Close)
-		t.Cleanup(func() { close(release) })
-		tg := newTarget(srv.URL, time.Minute)
+		tg := newTarget(hangingServer(t), time.Minute)
 		why := errors.New("the run's budget ran out")
 		ctx, cancel := context.WithTimeoutCause(context.Background(), 100*time.Millisecond, why)
 		defer cancel()
