@@ -46,6 +46,7 @@ type Check struct {
 // the check is skipped with the reason.
 type Needs struct {
 	Running       int                   // allow-listed RUNNING instances it acts on
+	Kind          *Kind                 // of what kind its RUNNING instances must be; nil for any
 	Stopped       int                   // allow-listed STOPPED instances (made from RUNNING ones if none)
 	States        []model.InstanceState // discovered instances in these states (the suite cannot create them)
 	SecondAccount bool                  // TENCENTCLOUD_SECRET_ID_2 / _KEY_2
@@ -56,10 +57,20 @@ type Needs struct {
 	WholeAccount bool
 }
 
+// Kind is a kind of instance a check needs, such as a prepaid one: the
+// scheduler runs the check on a lane whose share of the instances holds
+// one.
+type Kind struct {
+	What string // in words, for skip reasons: "prepaid or local-disk instance"
+	Is   func(model.Instance) bool
+}
+
 // String describes the needs in words, for the catalog listing.
 func (n Needs) String() string {
 	var parts []string
-	if n.Running > 0 {
+	if n.Running > 0 && n.Kind != nil {
+		parts = append(parts, fmt.Sprintf("%d RUNNING %s", n.Running, n.Kind.What))
+	} else if n.Running > 0 {
 		parts = append(parts, fmt.Sprintf("%d RUNNING", n.Running))
 	}
 	if n.Stopped > 0 {

@@ -440,6 +440,17 @@ func (s *runState) lacks(n Needs) string {
 				n, running, stopped)
 		}
 	}
+	if n.Kind != nil {
+		have := 0
+		for _, id := range s.allowedIn(model.Running) {
+			if ps := s.obs.Possible(id); len(ps) > 0 && n.Kind.Is(ps[0]) {
+				have++
+			}
+		}
+		if have < n.Running {
+			return fmt.Sprintf("needs %d allow-listed RUNNING %s; %d are available", n.Running, n.Kind.What, have)
+		}
+	}
 	for _, st := range n.States {
 		if len(s.discoveredIn(st)) == 0 {
 			return fmt.Sprintf("no %s instance was discovered, and the suite cannot create one", st)

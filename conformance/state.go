@@ -51,22 +51,22 @@ func stateChecks() []*Check {
 			}},
 		// seed §2 StoppedMode STOP_CHARGING on an eligible instance.
 		{ID: "SI-STATE-05", Title: "STOP_CHARGING on a pay-as-you-go instance with cloud disks ends STOPPED with StopChargingMode STOP_CHARGING",
-			Clause: "seed §2 StoppedMode; facts §7, §10 StopChargingMode", Severity: MUST, Needs: Needs{Running: 1},
+			Clause: "seed §2 StoppedMode; facts §7, §10 StopChargingMode", Severity: MUST, Needs: Needs{Running: 1, Kind: &eligible},
 			Run: func(c *Ctx) error {
-				return stopByEligibility(c, model.Yes, "pay-as-you-go instance on cloud disks", "StoppedMode", model.Str("STOP_CHARGING"))
+				return stopByKind(c, eligible, "StoppedMode", model.Str("STOP_CHARGING"))
 			}},
 		// seed §2: "only valid for some pay-as-you-go instances using cloud
 		// disks"; seed §6 InvalidInstance.NotSupported; ledger L-07.
 		{ID: "SI-STATE-06", Title: "STOP_CHARGING on a prepaid or local-disk instance is refused, or served keeping charges",
-			Clause: "seed §2 StoppedMode; seed §6 InvalidInstance.NotSupported; ledger L-07", Severity: MUST, Needs: Needs{Running: 1},
+			Clause: "seed §2 StoppedMode; seed §6 InvalidInstance.NotSupported; ledger L-07", Severity: MUST, Needs: Needs{Running: 1, Kind: &ineligible},
 			Run: func(c *Ctx) error {
-				return stopByEligibility(c, model.No, "prepaid or local-disk instance", "StoppedMode", model.Str("STOP_CHARGING"))
+				return stopByKind(c, ineligible, "StoppedMode", model.Str("STOP_CHARGING"))
 			}},
 		// seed §2 StoppedMode: "Default value: KEEP_CHARGING".
 		{ID: "SI-STATE-07", Title: "A stop without StoppedMode keeps a pay-as-you-go instance KEEP_CHARGING",
-			Clause: "seed §2 StoppedMode default KEEP_CHARGING", Severity: MUST, Needs: Needs{Running: 1},
+			Clause: "seed §2 StoppedMode default KEEP_CHARGING", Severity: MUST, Needs: Needs{Running: 1, Kind: &eligible},
 			Run: func(c *Ctx) error {
-				return stopByEligibility(c, model.Yes, "pay-as-you-go instance on cloud disks")
+				return stopByKind(c, eligible)
 			}},
 	}
 	// seed §1 and facts §7, one check per state the suite cannot create:
@@ -86,11 +86,20 @@ func stateChecks() []*Check {
 	return checks
 }
 
-// stopByEligibility stops (HARD, with extra parameters) a RUNNING instance
-// whose STOP_CHARGING eligibility is e, and waits for it to settle: the
-// model judges the answer and the StopChargingMode it ends with.
-func stopByEligibility(c *Ctx, e model.Tri, what string, extra ...any) error {
-	ids, err := c.RunningWhere(1, what, func(p model.Instance) bool { return model.StopChargingEligible(p) == e })
+// The kinds of instance the StoppedMode checks need, by their
+// STOP_CHARGING eligibility (seed §2; ledger L-07).
+var (
+	eligible = Kind{What: "pay-as-you-go instance on cloud disks",
+		Is: func(p model.Instance) bool { return model.StopChargingEligible(p) == model.Yes }}
+	ineligible = Kind{What: "prepaid or local-disk instance",
+		Is: func(p model.Instance) bool { return model.StopChargingEligible(p) == model.No }}
+)
+
+// stopByKind stops (HARD, with extra parameters) a RUNNING instance of
+// kind k, and waits for it to settle: the model judges the answer and the
+// StopChargingMode it ends with.
+func stopByKind(c *Ctx, k Kind, extra ...any) error {
+	ids, err := c.RunningWhere(1, k.What, k.Is)
 	if err != nil {
 		return err
 	}
