@@ -121,7 +121,7 @@ func makePlan(checks []*Check, lanes []*runState, cfg Config) ([][]unit, []*Chec
 		case c.Final:
 			finals = append(finals, c)
 		case c.ID == propertyID && len(lanes) > 1:
-			shards := min(len(lanes), max(cfg.Sequences/5, 1))
+			shards := min(len(lanes), max(cfg.Sequences/minShardSequences, 1))
 			for i := range shards {
 				n := shardSequences(cfg.Sequences, i, shards)
 				units = append(units, unit{check: c, shard: i, shards: shards, cost: estimate(c, transition, n, cfg.Steps)})
@@ -239,6 +239,11 @@ func shareOut(running, stopped []string, needs []int, lanes int) [][]string {
 	shares[0] = append(running, stopped...)
 	return shares
 }
+
+// minShardSequences is the fewest sequences a shard of the state machine
+// runs: against a slow target each sequence waits out its transitions,
+// so the more shards, the shorter the run.
+const minShardSequences = 2
 
 // shardSequences is how many of n sequences shard i of k runs.
 func shardSequences(n, i, k int) int {

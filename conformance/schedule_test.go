@@ -72,7 +72,7 @@ func TestPlanCoversEveryCheckOnce(t *testing.T) {
 		case ch.Final:
 			require.Contains(t, finals, ch)
 		case ch.ID == propertyID:
-			require.Equal(t, min(len(lanes), 37/5), seen[ch.ID], "a shard a lane, five sequences or more each")
+			require.Equal(t, min(len(lanes), 37/minShardSequences), seen[ch.ID], "a shard a lane, two sequences or more each")
 		default:
 			require.Equal(t, 1, seen[ch.ID], ch.ID)
 		}
