@@ -240,10 +240,8 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	results, longest := runLanes(ctx, plan, lanes)
 	out.Lanes, out.LongestLane = len(lanes), longest
 	byID := map[string][]report.Check{}
-	for k := range plan {
-		for i, u := range plan[k] {
-			byID[u.check.ID] = append(byID[u.check.ID], results[k][i])
-		}
+	for _, r := range results {
+		byID[r.unit.check.ID] = append(byID[r.unit.check.ID], r.result)
 	}
 	for _, c := range finals {
 		if why := shared.stopReason(ctx); why != "" {

@@ -350,51 +350,133 @@ func (p Plan) String() string {
 }
 
 // runLanes carries out the plan, each lane in its own goroutine, and
-// returns every unit's result, in plan order per lane, and the longest
-// lane's time.
-func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([][]report.Check, time.Duration) {
-	results := make([][]report.Check, len(plan))
+// returns every unit's result and the longest lane's time.
+//
+// A lane runs its own units that share the account first. Then the
+// account's lanes meet, and its units that need the whole account run,
+// one at a time (hold), while its other lanes wait for them to end. Then
+// the lane helps: the plan's estimates are rough (a target's operations
+// may take far longer than planTransition assumes), so a lane out of work
+// takes a unit not yet started from the lane with the most estimated work
+// left, if it can serve it, and the longest lane is shortened by what the
+// estimates got wrong. A unit that needs the whole account is never taken
+// from its lane.
+func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([]unitResult, time.Duration) {
+	q := &laneQueues{units: plan, lanes: lanes}
 	took := make([]time.Duration, len(plan))
-	// Where an account is shared out, its lanes meet after their shared
-	// work, before the checks that need the whole account (which makePlan
-	// puts last).
-	meet := map[string]*sync.WaitGroup{}
-	for _, l := range lanes {
+	meet := map[string]*sync.WaitGroup{}      // per account: its lanes' shared work done
+	aloneLeft := map[string]*sync.WaitGroup{} // per account: its whole-account units left
+	for k, l := range lanes {
 		if meet[l.account] == nil {
-			meet[l.account] = &sync.WaitGroup{}
+			meet[l.account], aloneLeft[l.account] = &sync.WaitGroup{}, &sync.WaitGroup{}
 		}
 		meet[l.account].Add(1)
+		for _, u := range plan[k] {
+			if u.check.Needs.WholeAccount {
+				aloneLeft[l.account].Add(1)
+			}
+		}
 	}
-	var wg sync.WaitGroup
-	for k := range plan {
+	var (
+		mu      sync.Mutex
+		results []unitResult
+		wg      sync.WaitGroup
+	)
+	for k, l := range lanes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			start := time.Now()
 			defer func() { took[k] = time.Since(start) }()
-			var arrive sync.Once
-			defer arrive.Do(meet[lanes[k].account].Done)
-			for _, u := range plan[k] {
-				if u.check.Needs.WholeAccount && lanes[k].shares > 1 {
-					arrive.Do(func() {
-						meet[lanes[k].account].Done()
-						meet[lanes[k].account].Wait()
-					})
+			run := func(u unit) {
+				var res report.Check
+				if why := l.stopReason(ctx); why != "" {
+					res = notRun(u.check, why)
+				} else {
+					release := l.hold(u.check)
+					res = l.runUnit(ctx, u)
+					release()
+					l.noteResult(res)
 				}
-				if why := lanes[k].stopReason(ctx); why != "" {
-					results[k] = append(results[k], notRun(u.check, why))
-					continue
+				mu.Lock()
+				results = append(results, unitResult{u, res})
+				mu.Unlock()
+			}
+			for u, ok := q.own(k, false); ok; u, ok = q.own(k, false) {
+				run(u)
+			}
+			meet[l.account].Done()
+			meet[l.account].Wait()
+			for u, ok := q.own(k, true); ok; u, ok = q.own(k, true) {
+				run(u)
+				aloneLeft[l.account].Done()
+			}
+			aloneLeft[l.account].Wait()
+			for l.stopReason(ctx) == "" {
+				u, ok := q.steal(k)
+				if !ok {
+					return
 				}
-				release := lanes[k].hold(u.check)
-				res := lanes[k].runUnit(ctx, u)
-				release()
-				results[k] = append(results[k], res)
-				lanes[k].noteResult(res)
+				run(u)
 			}
 		}()
 	}
 	wg.Wait()
 	return results, slices.Max(took)
+}
+
+// unitResult is what one unit of the plan gave.
+type unitResult struct {
+	unit   unit
+	result report.Check
+}
+
+// laneQueues holds the units each lane has yet to start.
+type laneQueues struct {
+	mu    sync.Mutex
+	units [][]unit
+	lanes []*runState
+}
+
+// own takes lane k's next unit that needs the whole account (alone) or
+// does not; ok is false when there is none.
+func (q *laneQueues) own(k int, alone bool) (unit, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := slices.IndexFunc(q.units[k], func(u unit) bool { return u.check.Needs.WholeAccount == alone })
+	if i < 0 {
+		return unit{}, false
+	}
+	u := q.units[k][i]
+	q.units[k] = slices.Delete(slices.Clone(q.units[k]), i, i+1)
+	return u, true
+}
+
+// steal takes, for lane k, the last unit lane k can serve that does not
+// need the whole account, from the lane with the most estimated work
+// left; ok is false when there is none.
+func (q *laneQueues) steal(k int) (unit, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	victim, at, most := -1, -1, time.Duration(0)
+	for j, us := range q.units {
+		left, last := time.Duration(0), -1
+		for i, u := range us {
+			left += u.cost
+			if j != k && !u.check.Needs.WholeAccount && q.lanes[k].canServe(u.check) {
+				last = i
+			}
+		}
+		if last >= 0 && left > most {
+			victim, at, most = j, last, left
+		}
+	}
+	if victim < 0 {
+		return unit{}, false
+	}
+	u := q.units[victim][at]
+	q.units[victim] = slices.Delete(slices.Clone(q.units[victim]), at, at+1)
+	return u, true
 }
 
 // hold takes the account's lock for check c, exclusively if it needs the

@@ -199,3 +199,46 @@ func TestOneAccountSharedOut(t *testing.T) {
 		}
 	}
 }
+
+// A lane out of work takes, from the lane with the most estimated work
+// left, the last unit it can serve; never a check that needs the whole
+// account.
+func TestIdleLaneTakesWork(t *testing.T) {
+	t.Parallel()
+	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Lanes: -1})
+	c, checks, err := prepare(Config{Target: cfg})
+	require.NoError(t, err)
+	lanes, _, err := open(context.Background(), c, checks)
+	require.NoError(t, err)
+	require.Greater(t, len(lanes), 1)
+	byID := map[string]*Check{}
+	for _, ch := range checks {
+		byID[ch.ID] = ch
+	}
+	u := func(id string, cost time.Duration) unit { return unit{check: byID[id], shards: 1, cost: cost} }
+	q := &laneQueues{lanes: lanes, units: make([][]unit, len(lanes))}
+	q.units[0] = []unit{u("SI-ID-01", time.Second), u("SI-STATE-01", 3*time.Second), u("SI-RATE-01", 9*time.Second)}
+
+	got, ok := q.steal(1)
+	require.True(t, ok)
+	require.Equal(t, "SI-STATE-01", got.check.ID, "the last it can serve that needs no whole account")
+	got, _ = q.steal(1)
+	require.Equal(t, "SI-ID-01", got.check.ID)
+	_, ok = q.steal(1)
+	require.False(t, ok, "the whole-account check stays where it was planned")
+	_, ok = q.own(0, false)
+	require.False(t, ok)
+	got, _ = q.own(0, true)
+	require.Equal(t, "SI-RATE-01", got.check.ID)
+
+	q.units[0] = []unit{u("SI-STATE-06", time.Second)}
+	lacking := 0
+	for k := 1; k < len(lanes); k++ {
+		if lanes[k].lacks(byID["SI-STATE-06"].Needs) != "" {
+			lacking++
+			_, ok = q.steal(k)
+			require.False(t, ok, "lane %s lacks a prepaid instance", lanes[k].name())
+		}
+	}
+	require.Positive(t, lacking, "the prepaid instances are not on every lane")
+}
