@@ -48,13 +48,14 @@ var FaultProofs = []FaultProof{
 	{Fault: emulator.FaultNoRateLimit, Only: []string{"SI-RATE-01", "SI-RATE-05", "SI-RATE-06"}, Catch: []string{"SI-RATE-01", "SI-RATE-06"}},
 	{Fault: emulator.FaultStrictRateLimit, Only: []string{"SI-RATE-01", "SI-RATE-02"}, Catch: []string{"SI-RATE-01", "SI-RATE-02"}},
 	{Fault: emulator.FaultLimitedTakesEffect, Only: []string{"SI-RATE-03"}, Catch: []string{"SI-RATE-03"}},
-	// Describes eat the stop limit: discovery leaves too little for the
-	// first burst, which the too-strict rule catches as well. A token
-	// bucket bursting up to 2×L (ledger L-12) absorbs the describes of
-	// SI-RATE-05's burst about half the time: the fault shows for sure
-	// only under a window limiter.
-	{Fault: emulator.FaultDescribesAsStops, Only: []string{"SI-RATE-01", "SI-RATE-05"}, Catch: []string{"SI-RATE-01", "SI-RATE-05"},
-		Needs: emulator.Choices{emulator.VariantLimiter: "sliding"}},
+	// Describes eat the stop limit. SI-RATE-05 sends describes faster than
+	// the stop limit while a burst has spent it, which any algorithm
+	// counting them as stops must refuse: it proves the fault on every
+	// limiter variant. SI-RATE-01 catches it too, but only where a window
+	// limiter leaves the lane's discovery describes too little room for
+	// its burst, not under a token bucket bursting to 2×L (ledger L-12),
+	// so it proves nothing here.
+	{Fault: emulator.FaultDescribesAsStops, Only: []string{"SI-RATE-05"}, Catch: []string{"SI-RATE-05"}},
 	{Fault: emulator.FaultLostTransition, Only: []string{"SI-CONC-02"}, Catch: []string{"SI-CONC-02"}},
 	{Fault: emulator.FaultLostTransition, Only: []string{"SI-CONC-01"}, Catch: []string{"SI-CONC-01"}},
 	{Fault: emulator.FaultRegionUnchecked, Only: []string{"SI-PROTO-06", "SI-PROTO-05"}, Catch: []string{"SI-PROTO-06"}},

@@ -1,0 +1,56 @@
+package conformance
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
+	"github.com/cvmconform/cvmconform/runner/report"
+)
+
+// TestPerActionLimitOnEveryLimiter: SI-RATE-05 catches describes counted
+// as stops whatever the limiter's algorithm and counting (ledger L-12),
+// and passes every correct one. TestChecksCatchFaults proves it on the
+// default limiter only; the check's design promises more.
+func TestPerActionLimitOnEveryLimiter(t *testing.T) {
+	if *flagEndpoint != "" {
+		t.Skip("about the embedded emulator")
+	}
+	t.Parallel()
+	for _, algorithm := range []string{"sliding", "fixed", "token"} {
+		for _, counts := range []string{"accepted", "all"} {
+			for _, fault := range []string{"", emulator.FaultDescribesAsStops} {
+				name := algorithm + "/" + counts + "/" + fault
+				if fault == "" {
+					name += "none"
+				}
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					o := runner.EmbeddedOptions{Latency: testLatency, Seed: 1,
+						Variants: emulator.Choices{emulator.VariantLimiter: algorithm, emulator.VariantLimiterCount: counts}}
+					if fault != "" {
+						o.Faults = []string{fault}
+					}
+					emu, err := runner.StartEmbedded(o)
+					require.NoError(t, err)
+					t.Cleanup(func() { emu.Close() })
+					target := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
+						Allowed: func(string) bool { return true }}
+					res, err := Run(context.Background(), Config{Target: target, Only: []string{"SI-RATE-05"}, SettleTimeout: 2 * time.Second, Seed: 1})
+					require.NoError(t, err)
+					require.Len(t, res.Checks, 1)
+					r := res.Checks[0]
+					want := report.Pass
+					if fault != "" {
+						want = report.Fail
+					}
+					require.Equal(t, want, r.Status, "%s: %s\n%s", r.ID, r.Reason, r.Counterexample)
+				})
+			}
+		}
+	}
+}
