@@ -76,6 +76,7 @@ func stateMachine(c *Ctx) error {
 		shortest    *sequenceRun
 		harness     error
 		sequences   int
+		notRun      *stuckOp // why a sequence was not run, if one was not
 	)
 	setHarness := func(err error) {
 		mu.Lock()
@@ -87,10 +88,13 @@ func stateMachine(c *Ctx) error {
 	prop := func(t *rapid.T) {
 		unlock()
 		if st := c.run.stuckOp(); st != nil {
-			// A sequence of this check found an operation stuck: no
-			// replay could settle, so none is tried (rapid keeps the
-			// failure it has).
-			t.Skip("not replayed: " + st.cause())
+			// An operation was shown stuck, by this check or another: no
+			// sequence (nor replay) could settle, so none is tried (rapid
+			// keeps the failure it has).
+			mu.Lock()
+			notRun = st
+			mu.Unlock()
+			t.Skip("not run: " + st.cause())
 		}
 		if err := c.run.reset(c); err != nil {
 			setHarness(fmt.Errorf("resetting the fleet before a sequence: %w", err))
@@ -135,6 +139,9 @@ func stateMachine(c *Ctx) error {
 	c.steps = nil
 	if harness != nil {
 		return harness
+	}
+	if !tb.failed && notRun != nil {
+		return &skipped{reason: "not run to the end: its sequences need instances to change state, and " + notRun.cause()}
 	}
 	if !tb.failed {
 		c.Note("%d sequences passed", sequences)

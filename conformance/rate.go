@@ -31,7 +31,7 @@ func rateChecks() []*Check {
 			Clause: "seed §1 rate limit; facts §6 RequestLimitExceeded", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
-				b, err := c.burst(3*limit, 0)
+				b, err := c.burst(3 * limit)
 				if err != nil {
 					return err
 				}
@@ -74,7 +74,7 @@ func rateChecks() []*Check {
 				}
 				limit := c.stopLimit()
 				for try := range 3 {
-					b, err := c.burst(2*limit, 0)
+					b, err := c.burst(2 * limit)
 					if err != nil {
 						return err
 					}
@@ -107,7 +107,7 @@ func rateChecks() []*Check {
 			Clause: "seed §1: a maximum of 10 requests per second", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
-				b, err := c.burst(2*limit, 0)
+				b, err := c.burst(2 * limit)
 				if err != nil {
 					return err
 				}
@@ -143,7 +143,7 @@ func rateChecks() []*Check {
 			Clause: "facts §15: per Action; facts §9 DescribeInstances 40 a second", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
-				b, err := c.burst(2*limit, 0)
+				b, err := c.burst(2 * limit)
 				if err != nil {
 					return err
 				}
@@ -189,33 +189,29 @@ func (c *Ctx) stopLimit() int {
 
 // burstResult is what a burst sent and got.
 type burstResult struct {
-	attempts  []model.Attempt
-	describes []*runner.Exchange
+	attempts []model.Attempt
 }
 
 // burst waits for a quiet second, then sends n harmless StopInstances as
-// fast as 8 clients can, with describes DescribeInstances among them, and
-// judges every answer.
-func (c *Ctx) burst(n, describes int) (burstResult, error) {
+// fast as 8 clients can, and judges every answer.
+func (c *Ctx) burst(n int) (burstResult, error) {
 	c.waitQuiet(model.ActionStop)
-	return c.flood(n, describes, 0)
+	return c.flood(n, 0)
 }
 
 // saturate sends harmless StopInstances at rate a second for d.
 func (c *Ctx) saturate(rate int, d time.Duration) (burstResult, error) {
 	c.waitQuiet(model.ActionStop)
-	return c.flood(int(float64(rate)*d.Seconds()), 0, time.Second/time.Duration(rate))
+	return c.flood(int(float64(rate)*d.Seconds()), time.Second/time.Duration(rate))
 }
 
 // flood sends n harmless StopInstances from 8 clients, each request gap
-// after the previous one's start (0: as fast as possible), and describes
-// DescribeInstances spread among them.
-func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
+// after the previous one's start (0: as fast as possible).
+func (c *Ctx) flood(n int, gap time.Duration) (burstResult, error) {
 	ids := c.unknownIDs(n)
 	var (
 		mu  sync.Mutex
 		xs  []*runner.Exchange
-		ds  []*runner.Exchange
 		err error
 		wg  sync.WaitGroup
 	)
@@ -227,12 +223,9 @@ func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
 			for s := range jobs {
 				x, e := c.do(s)
 				mu.Lock()
-				switch {
-				case e != nil:
+				if e != nil {
 					err = e
-				case s.Call.Action == model.ActionDescribe:
-					ds = append(ds, x)
-				default:
+				} else {
 					xs = append(xs, x)
 				}
 				mu.Unlock()
@@ -240,8 +233,6 @@ func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
 		}()
 	}
 	start := time.Now()
-	every := max(n/(describes+1), 1)
-	sent := 0
 	for i, id := range ids {
 		if gap > 0 && c.Sleep(time.Until(start.Add(time.Duration(i)*gap))) != nil {
 			break
@@ -249,18 +240,10 @@ func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
 		s := stopCall([]string{id})
 		s.Check, s.Unpaced = c.check.ID, true
 		jobs <- s
-		if sent < describes && i%every == every-1 {
-			d := describeWith(func(*tcapi.Call) {})
-			d.Check, d.Unpaced = c.check.ID, true
-			jobs <- d
-			sent++
-		}
 	}
 	close(jobs)
 	wg.Wait()
-	for _, a := range []string{model.ActionStop, model.ActionDescribe} {
-		c.run.target.Pacer().Rest(a)
-	}
+	c.run.target.Pacer().Rest(model.ActionStop)
 	if c.Err() != nil {
 		// Cut short: what was sent is not the burst the check judges.
 		return burstResult{}, context.Cause(c)
@@ -270,7 +253,7 @@ func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
 	}
 	sort.Slice(xs, func(i, j int) bool { return xs[i].Sent.Before(xs[j].Sent) })
 	var b burstResult
-	for _, x := range append(append([]*runner.Exchange(nil), xs...), ds...) {
+	for _, x := range xs {
 		if f, _ := c.judge(x); f != nil {
 			c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", f))
 			return b, c.Fail(f)
@@ -279,15 +262,11 @@ func (c *Ctx) flood(n, describes int, gap time.Duration) (burstResult, error) {
 	for _, x := range xs {
 		b.attempts = append(b.attempts, attempt(x))
 	}
-	b.describes = ds
 	span := time.Duration(0)
 	if len(xs) > 0 {
 		span = xs[len(xs)-1].Received.Sub(xs[0].Sent)
 	}
 	c.Note("%d StopInstances of unknown IDs from 8 clients in %s: %s", len(xs), span.Round(time.Millisecond), tally(b.attempts))
-	if len(ds) > 0 {
-		c.Note("%d DescribeInstances among them: %s", len(ds), outcomes(ds))
-	}
 	return b, nil
 }
 

@@ -237,8 +237,8 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 		out.Fleet += fmt.Sprintf("; %d more lane accounts", n)
 	}
 	plan, finals := makePlan(checks, lanes, cfg)
-	results, longest := runLanes(ctx, plan, lanes)
-	out.Lanes, out.LongestLane = len(lanes), longest
+	results, longest, used := runLanes(ctx, plan, lanes)
+	out.Lanes, out.LongestLane = used, longest
 	byID := map[string][]report.Check{}
 	for _, r := range results {
 		byID[r.unit.check.ID] = append(byID[r.unit.check.ID], r.result)

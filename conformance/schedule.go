@@ -350,7 +350,8 @@ func (p Plan) String() string {
 }
 
 // runLanes carries out the plan, each lane in its own goroutine, and
-// returns every unit's result and the longest lane's time.
+// returns every unit's result, the longest lane's time and how many lanes
+// ran a unit.
 //
 // A lane runs its own units that share the account first. Then the
 // account's lanes meet, and its units that need the whole account run,
@@ -361,9 +362,10 @@ func (p Plan) String() string {
 // left, if it can serve it, and the longest lane is shortened by what the
 // estimates got wrong. A unit that needs the whole account is never taken
 // from its lane.
-func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([]unitResult, time.Duration) {
+func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([]unitResult, time.Duration, int) {
 	q := &laneQueues{units: plan, lanes: lanes}
 	took := make([]time.Duration, len(plan))
+	ran := make([]bool, len(plan))
 	meet := map[string]*sync.WaitGroup{}      // per account: its lanes' shared work done
 	aloneLeft := map[string]*sync.WaitGroup{} // per account: its whole-account units left
 	for k, l := range lanes {
@@ -398,6 +400,7 @@ func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([]unitResu
 					release()
 					l.noteResult(res)
 				}
+				ran[k] = true
 				mu.Lock()
 				results = append(results, unitResult{u, res})
 				mu.Unlock()
@@ -422,7 +425,13 @@ func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([]unitResu
 		}()
 	}
 	wg.Wait()
-	return results, slices.Max(took)
+	used := 0
+	for _, r := range ran {
+		if r {
+			used++
+		}
+	}
+	return results, slices.Max(took), used
 }
 
 // unitResult is what one unit of the plan gave.
@@ -525,11 +534,13 @@ func (s *runShared) noteResult(res report.Check) {
 
 // mergeShards joins the state machine's shard results into one: failed if
 // any failed (the first failing shard's counterexample), else the worst
-// other status; requests summed, duration the longest.
+// other status, a skip worse than a pass (the check passes only if every
+// shard ran its sequences and passed); requests summed, duration the
+// longest.
 func mergeShards(rs []report.Check) report.Check {
 	out := rs[0]
 	out.Requests, out.Duration = 0, 0
-	rank := map[report.Status]int{report.Fail: 4, report.Error: 3, report.Pass: 2, report.Skip: 1}
+	rank := map[report.Status]int{report.Fail: 4, report.Error: 3, report.Skip: 2, report.Pass: 1}
 	for _, r := range rs {
 		out.Requests += r.Requests
 		out.Duration = max(out.Duration, r.Duration)

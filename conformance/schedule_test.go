@@ -242,3 +242,23 @@ func TestIdleLaneTakesWork(t *testing.T) {
 	}
 	require.Positive(t, lacking, "the prepaid instances are not on every lane")
 }
+
+// The state machine passes only if every shard passed: a shard cut short
+// or not run makes the check a skip, a failing shard a failure.
+func TestMergeShards(t *testing.T) {
+	t.Parallel()
+	pass := report.Check{ID: propertyID, Status: report.Pass, Requests: 10, Duration: time.Second}
+	skip := report.Check{ID: propertyID, Status: report.Skip, Reason: "not run: stuck", Requests: 3, Duration: 2 * time.Second}
+	fail := report.Check{ID: propertyID, Status: report.Fail, Reason: "OBSERVED-STATE", Requests: 5}
+	got := mergeShards([]report.Check{pass, pass})
+	require.Equal(t, report.Pass, got.Status)
+	require.Equal(t, 20, got.Requests)
+	got = mergeShards([]report.Check{pass, skip, pass})
+	require.Equal(t, report.Skip, got.Status)
+	require.Equal(t, skip.Reason, got.Reason)
+	require.Equal(t, 23, got.Requests)
+	require.Equal(t, 2*time.Second, got.Duration)
+	got = mergeShards([]report.Check{skip, fail, pass})
+	require.Equal(t, report.Fail, got.Status)
+	require.Equal(t, fail.Reason, got.Reason)
+}

@@ -32,8 +32,9 @@ type Run struct {
 	Started  time.Time
 	Duration time.Duration
 	Requests int // requests sent in the whole run
-	// Lanes is how many accounts the run spread its checks over, and
-	// LongestLane the busiest one's time: the run's critical path.
+	// Lanes is how many lanes (accounts, or shares of one account's
+	// instances) ran its checks, and LongestLane the busiest one's time:
+	// the run's critical path.
 	Lanes       int
 	LongestLane time.Duration
 	Checks      []Check
