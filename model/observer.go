@@ -376,10 +376,11 @@ func clausesOf(vs []Violation) string {
 }
 
 // Restrict returns a new observer that knows only the given instances, in
-// the states this one allows for them: the state of a linearizability
+// the states this one allows for them, and cedes what this one cedes: the state of a linearizability
 // model, which must be small and copied at every step.
 func (o *Observer) Restrict(ids []string) *Observer {
 	r := NewObserver(o.account, o.region, o.strictness)
+	maps.Copy(r.ceded, o.ceded)
 	for _, id := range ids {
 		if ps, ok := o.possible[id]; ok {
 			r.possible[id] = append([]Instance(nil), ps...)

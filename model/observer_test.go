@@ -287,6 +287,9 @@ func TestObserverCede(t *testing.T) {
 	require.Nil(t, theirs.Observe(observed(stopping)))
 	require.Nil(t, mine.Observe(observed(stopping)), "the other observer's instance is not judged here")
 	require.Empty(t, mine.Possible(seedB), "nor learnt")
+	copied := mine.Clone()
+	require.Nil(t, copied.Observe(observed(stopping)), "a copy cedes what its original cedes")
+	require.Empty(t, copied.Possible(seedB))
 
 	listing := DescribeResult{TotalCount: 2, Instances: []View{observed(inst(seedA, Running)), observed(stopping)}}
 	j, f := mine.Exchange(request(ActionDescribe, nil), env, Outcome{RequestID: "rid-2"})
