@@ -107,7 +107,7 @@ type runState struct {
 	whole         *sync.RWMutex // the account's: a WholeAccount check holds it alone
 	target        *runner.Target
 	obs           *model.Observer       // judges this lane's share of the instances
-	views         map[string]model.View // the account's fleet as discovered
+	views         map[string]model.View // the account's fleet as discovered (its lanes share it; read only)
 }
 
 // name is the lane's label in plans and transcripts: its account's, with
@@ -189,24 +189,29 @@ func open(ctx context.Context, cfg Config, checks []*Check) ([]*runState, *runSh
 			return nil, nil, err
 		}
 		shares := shareOut(movable(views, t, model.Running), movable(views, t, model.Stopped), needsOf(checks), cfg.LanesPerAccount)
+		byID := map[string]model.View{}
+		for _, v := range views {
+			byID[v.ID] = v
+		}
+		// Each instance is one share's; the first's also those no lane
+		// moves, which are in no share.
+		shareOf := map[string]int{}
+		for k, ids := range shares {
+			for _, id := range ids {
+				shareOf[id] = k
+			}
+		}
 		whole := &sync.RWMutex{}
 		for k := range shares {
-			s := &runState{runShared: shared, account: names[i], share: k, shares: len(shares), whole: whole,
-				views: map[string]model.View{}}
+			s := &runState{runShared: shared, account: names[i], share: k, shares: len(shares), whole: whole, views: byID}
 			s.target = t.ForLane(s.name())
 			s.obs = model.NewObserver(runner.AccountMain, cfg.Target.Region, shared.strict)
 			for _, v := range views {
-				s.obs.Discover(v)
-				s.views[v.ID] = v
-			}
-			// The first share also holds the instances no lane moves.
-			for other, ids := range shares {
-				if other != k {
-					s.obs.Cede(ids...)
+				if shareOf[v.ID] == k {
+					s.obs.Discover(v)
+				} else {
+					s.obs.Cede(v.ID)
 				}
-			}
-			if k > 0 {
-				s.obs.Cede(outside(views, shares)...)
 			}
 			lanes = append(lanes, s)
 		}
@@ -282,23 +287,6 @@ func Schedule(ctx context.Context, cfg Config) (Plan, error) {
 func accountOf(lane string) string {
 	account, _, _ := strings.Cut(lane, "/")
 	return account
-}
-
-// outside lists the instances of views in no share.
-func outside(views []model.View, shares [][]string) []string {
-	in := map[string]bool{}
-	for _, ids := range shares {
-		for _, id := range ids {
-			in[id] = true
-		}
-	}
-	var out []string
-	for _, v := range views {
-		if !in[v.ID] {
-			out = append(out, v.ID)
-		}
-	}
-	return out
 }
 
 // discover lists an account's fleet, and refuses to go on when the target
