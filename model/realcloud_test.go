@@ -4,57 +4,23 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmconform/cvmconform/fixtures/realcloud"
 	"github.com/cvmconform/cvmconform/model"
 )
 
-// Replays of histories of the real cloud (facts §16, testdata/realcloud):
+// Replays of histories of the real cloud (facts §16, fixtures/realcloud):
 // the model must accept everything the real cloud did. One thin test per
 // history, as porcupine's test_data; the departures show the replay can
 // fail.
 
-const (
-	realDir     = "testdata/realcloud"
-	realRegion  = "ap-singapore"
-	realAccount = "recorded-account"
-)
-
-// realStart stands for the time of a history's first request; the files
-// hold times relative to it.
-var realStart = time.Date(2022, 9, 28, 8, 0, 0, 0, time.UTC)
-
-type realHistory struct {
-	History   string     `json:"history"`
-	Fact      string     `json:"fact"`
-	Upstream  string     `json:"upstream"`
-	Host      string     `json:"host"`
-	Departure bool       `json:"departure"`
-	Expect    *realFault `json:"expect"`
-	Steps     []realStep `json:"steps"`
-}
-
-type realFault struct {
-	Step int    `json:"step"`
-	Rule string `json:"rule"`
-	Why  string `json:"why"`
-}
-
-type realStep struct {
-	At       float64         `json:"at"`
-	Action   string          `json:"action"`
-	Note     string          `json:"note"`
-	Request  json.RawMessage `json:"request"`
-	Status   int             `json:"status"`
-	Response json.RawMessage `json:"response"`
-}
+// realAccount is the recorded account.
+const realAccount = "recorded-account"
 
 // realFinding is a finding and the step that raised it.
 type realFinding struct {
@@ -64,33 +30,21 @@ type realFinding struct {
 
 func (r realFinding) String() string { return fmt.Sprintf("step %d: %s", r.step, r.f.Error()) }
 
-func loadHistory(t *testing.T, path string) realHistory {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var h realHistory
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(&h), path)
-	require.NotEmpty(t, h.Steps, path)
-	return h
-}
-
 // replay judges every step of h with a fresh lenient observer: a stop or
 // start through Exchange; a DescribeInstances as runner.Settle does (Judge,
 // then ObserveDescribe), and its outcome against the judgement. It returns
 // every finding, in order.
-func replay(t *testing.T, h realHistory) []realFinding {
+func replay(t *testing.T, h realcloud.History) []realFinding {
 	t.Helper()
-	obs := model.NewObserver(realAccount, realRegion, model.Lenient)
+	obs := model.NewObserver(realAccount, realcloud.Region, model.Lenient)
 	var out []realFinding
 	for i, s := range h.Steps {
 		require.Equal(t, 200, s.Status, "step %d", i)
-		at := realStart.Add(time.Duration(s.At * float64(time.Second)))
-		r := model.Request{Action: s.Action, Version: model.APIVersion, Region: realRegion, Host: h.Host,
+		at := s.Time()
+		r := model.Request{Action: s.Action, Version: model.APIVersion, Region: realcloud.Region, Host: h.Host,
 			Timestamp: at, Transport: model.Transport{Method: "POST", ContentType: "application/json", Signature: model.SigTC3},
 			Auth: model.AuthOK, Account: realAccount, Encoding: model.EncJSON, Params: realParams(t, s.Request)}
-		env := model.Env{Now: at, Limited: model.Maybe, Home: realRegion}
+		env := model.Env{Now: at, Limited: model.Maybe, Home: realcloud.Region}
 		a := realAnswer(t, s.Response)
 		if s.Action != model.ActionDescribe {
 			if _, f := obs.Exchange(r, env, model.Outcome{Code: a.code, RequestID: a.requestID}); f != nil {
@@ -217,10 +171,11 @@ func orEmpty(s *string) string {
 }
 
 // replayReal replays the recorded history name and requires no finding.
-func replayReal(t *testing.T, name string) realHistory {
+func replayReal(t *testing.T, name string) realcloud.History {
 	t.Helper()
-	h := loadHistory(t, filepath.Join(realDir, name+".json"))
-	require.Equal(t, name, h.History)
+	i := slices.IndexFunc(realcloud.Histories(), func(h realcloud.History) bool { return h.History == name })
+	require.GreaterOrEqual(t, i, 0, "no recorded history %s", name)
+	h := realcloud.Histories()[i]
 	require.False(t, h.Departure, "a recorded history is no departure")
 	fs := replay(t, h)
 	require.Empty(t, fs, "the real cloud did this (%s); the model must accept it:\n%s", h.Fact, joinFindings(fs))
@@ -238,7 +193,7 @@ func joinFindings(fs []realFinding) string {
 // shows requires step i of h to list instance id in state s with operation
 // state op ("" = null), so that a history keeps showing what its test is
 // named for.
-func shows(t *testing.T, h realHistory, i int, id string, s model.InstanceState, op model.OperationState) model.View {
+func shows(t *testing.T, h realcloud.History, i int, id string, s model.InstanceState, op model.OperationState) model.View {
 	t.Helper()
 	for _, v := range realAnswer(t, h.Steps[i].Response).describe.Instances {
 		if v.ID == id {
@@ -307,11 +262,9 @@ func TestRealCloudListingAndPaging(t *testing.T) {
 // without a test would prove nothing.
 func TestRealCloudEveryHistoryReplayed(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(realDir, "*.json"))
-	require.NoError(t, err)
 	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(filepath.Base(f), ".json"))
+	for _, h := range realcloud.Histories() {
+		names = append(names, h.History)
 	}
 	require.ElementsMatch(t, realHistories, names)
 }
@@ -320,11 +273,8 @@ func TestRealCloudEveryHistoryReplayed(t *testing.T) {
 // reported, at the step and with the rule it names, and not before.
 func TestRealCloudDepartures(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(realDir, "departures", "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		h := loadHistory(t, file)
+	require.NotEmpty(t, realcloud.Departures())
+	for _, h := range realcloud.Departures() {
 		t.Run(h.History, func(t *testing.T) {
 			t.Parallel()
 			require.True(t, h.Departure)

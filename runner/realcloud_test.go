@@ -3,12 +3,11 @@ package runner_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmconform/cvmconform/fixtures/realcloud"
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
@@ -18,28 +17,16 @@ import (
 // last, null operation fields, PublicIpAddresses and
 // InternetAccessible.InternetChargeType null while STOPPING, and fields
 // the model does not read. The answers are the model's real-cloud
-// histories (model/testdata/realcloud), read here as raw bodies.
+// histories (fixtures/realcloud), read here as raw bodies.
 
-const realDir = "../model/testdata/realcloud"
-
-type realStep struct {
-	Action   string          `json:"action"`
-	Response json.RawMessage `json:"response"`
-}
-
-func realSteps(t *testing.T) map[string][]realStep {
+// realSteps returns every recorded history's steps, by file name.
+func realSteps(t *testing.T) map[string][]realcloud.Step {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(realDir, "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	out := map[string][]realStep{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var h struct{ Steps []realStep }
-		require.NoError(t, json.Unmarshal(b, &h), f)
-		out[filepath.Base(f)] = h.Steps
+	out := map[string][]realcloud.Step{}
+	for _, h := range realcloud.Histories() {
+		out[h.History+".json"] = h.Steps
 	}
+	require.NotEmpty(t, out)
 	return out
 }
 

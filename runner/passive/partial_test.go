@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmconform/cvmconform/fixtures/realcloud"
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/passive"
@@ -156,7 +157,7 @@ func TestRateLimitNeedsTimes(t *testing.T) {
 // synthetic is one exchange of a hand-made cassette: a TC3 JSON POST to
 // the real cloud, signed with a key nobody here has, answered with body.
 func synthetic(i int, action, params, body string) recorded {
-	at := realStart.Add(time.Duration(i) * time.Second)
+	at := realcloud.Start.Add(time.Duration(i) * time.Second)
 	h := http.Header{}
 	h.Set("Authorization", fmt.Sprintf("TC3-HMAC-SHA256 Credential=AKIDsyntheticExample0000000000000/%s/cvm/tc3_request, SignedHeaders=content-type;host, Signature=%064x",
 		at.Format(time.DateOnly), i))

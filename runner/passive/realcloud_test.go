@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,49 +12,24 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmconform/cvmconform/fixtures/realcloud"
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner/passive"
 )
 
-// The real cloud's histories (model/testdata/realcloud, facts §16), turned
+// The real cloud's histories (fixtures/realcloud, facts §16), turned
 // into the vcrpy cassettes they came from (Cloud Custodian's) and judged
 // as any cassette is: the judge must accept everything the real cloud did,
 // and report each departure at its step, with its rule.
 
-const realDir = "../../model/testdata/realcloud"
-
-// realStart stands for the time of a history's first request, as in
-// model/realcloud_test.go.
-var realStart = time.Date(2022, 9, 28, 8, 0, 0, 0, time.UTC)
-
-type realHistory struct {
-	History string `json:"history"`
-	Host    string `json:"host"`
-	Expect  *struct {
-		Step int    `json:"step"`
-		Rule string `json:"rule"`
-	} `json:"expect"`
-	Steps []struct {
-		At       float64         `json:"at"`
-		Action   string          `json:"action"`
-		Request  json.RawMessage `json:"request"`
-		Status   int             `json:"status"`
-		Response json.RawMessage `json:"response"`
-	} `json:"steps"`
-}
-
 // realCassette writes a history as a vcrpy cassette of the Python SDK's
 // requests: TC3 JSON POSTs with a signature nobody can verify (the key is
 // not in the recording), answered as recorded, with the answers' Date.
-func realCassette(t *testing.T, path string) (realHistory, []byte) {
+func realCassette(t *testing.T, h realcloud.History) []byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var h realHistory
-	require.NoError(t, json.Unmarshal(b, &h))
 	var rs []recorded
 	for i, s := range h.Steps {
-		at := realStart.Add(time.Duration(s.At * float64(time.Second)))
+		at := s.Time()
 		var body bytes.Buffer
 		require.NoError(t, json.Compact(&body, s.Request))
 		hdr := http.Header{}
@@ -65,23 +38,21 @@ func realCassette(t *testing.T, path string) (realHistory, []byte) {
 		hdr.Set("Content-Type", "application/json")
 		hdr.Set("X-TC-Action", s.Action)
 		hdr.Set("X-TC-Version", model.APIVersion)
-		hdr.Set("X-TC-Region", "ap-singapore")
+		hdr.Set("X-TC-Region", realcloud.Region)
 		hdr.Set("X-TC-Timestamp", fmt.Sprint(at.Unix()))
 		hdr.Set("X-TC-RequestClient", "SDK_PYTHON_3.0.708")
 		rs = append(rs, recorded{method: "POST", url: "https://" + h.Host + "/", host: h.Host, header: hdr, body: body.Bytes(),
 			status: s.Status, respHeader: http.Header{"Content-Type": {"application/json"}, "Date": {at.Format(http.TimeFormat)}},
 			resp: s.Response, sent: at, received: at.Add(80 * time.Millisecond)})
 	}
-	return h, vcrpyCassette(rs, false)
+	return vcrpyCassette(rs, false)
 }
 
 func TestRealCloudHistoriesAsCassettes(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(realDir, "*.json"))
-	require.NoError(t, err)
-	require.Len(t, files, 5, "every history of model/testdata/realcloud")
-	for _, file := range files {
-		h, cassette := realCassette(t, file)
+	require.Len(t, realcloud.Histories(), 5, "every history of fixtures/realcloud")
+	for _, h := range realcloud.Histories() {
+		cassette := realCassette(t, h)
 		res := judge(t, h.History+".yaml", cassette, passive.Config{})
 		require.Empty(t, res.Findings, "the real cloud did this; the judge must accept it:\n%s", findingLines(res))
 		require.Equal(t, len(h.Steps), res.Judged, h.History)
@@ -91,12 +62,10 @@ func TestRealCloudHistoriesAsCassettes(t *testing.T) {
 
 func TestRealCloudDeparturesAsCassettes(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(realDir, "departures", "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		h, cassette := realCassette(t, file)
-		require.NotNil(t, h.Expect, file)
+	require.NotEmpty(t, realcloud.Departures())
+	for _, h := range realcloud.Departures() {
+		cassette := realCassette(t, h)
+		require.NotNil(t, h.Expect, h.History)
 		res := judge(t, h.History+".yaml", cassette, passive.Config{})
 		require.NotEmpty(t, res.Findings, "%s: a history the real cloud never showed", h.History)
 		f := res.Findings[0]
