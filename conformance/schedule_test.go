@@ -140,7 +140,11 @@ func TestRunCutShortIsWhole(t *testing.T) {
 				require.Contains(t, []report.Status{report.Pass, report.Skip}, c.Status,
 					"%s was cut short, not broken: %s", c.ID, c.Reason)
 			}
-			require.Positive(t, sum)
+			if budget >= 2*time.Second {
+				// An earlier cut may fall before any check has sent one
+				// (discovery of seven accounts, under the race detector).
+				require.Positive(t, sum, "the checks' requests are counted")
+			}
 			require.GreaterOrEqual(t, res.Requests, sum, "the run's count holds every check's, and discovery's")
 			notRun := 0
 			for _, c := range res.Checks {
