@@ -229,9 +229,10 @@ func shareOut(running, stopped []string, needs []int, lanes int) [][]string {
 		n := len(running)
 		shares[k] = slices.Clone(running[n-small:])
 		running = running[:n-small]
-		if len(stopped) > extra {
-			// One STOPPED each, so that a check needing one need not make
-			// it, and the first share keeps at least one.
+		if len(stopped) > 1 {
+			// One STOPPED each while the first share keeps one, so that a
+			// check needing one need not make it, and the state machine's
+			// shards can stop a STOPPED instance from their first step.
 			shares[k] = append(shares[k], stopped[len(stopped)-1])
 			stopped = stopped[:len(stopped)-1]
 		}
