@@ -203,10 +203,12 @@ func configureRapid(checks, steps int, seed uint64) {
 		_ = flag.CommandLine.Parse(nil)
 	}
 	if testing.Short() {
-		// rapid runs a fifth of its checks under `go test -short`; the
-		// suite runs the sequences it was asked for (a test that wants
-		// fewer under -short asks for fewer).
+		// Under `go test -short` rapid runs a fifth of its checks, and
+		// sequences of half the mean length; the suite runs the
+		// sequences it was asked for, as long as it was asked (a test
+		// that wants fewer or shorter ones under -short asks for them).
 		checks *= 5
+		steps *= 2
 	}
 	for name, value := range map[string]string{
 		"rapid.checks":     strconv.Itoa(checks),
