@@ -77,6 +77,7 @@ func stateMachine(c *Ctx) error {
 		harness     error
 		sequences   int
 		notRun      *stuckOp // why a sequence was not run, if one was not
+		overtaken   string   // the shard that failed first, when this one stopped for it
 	)
 	setHarness := func(err error) {
 		mu.Lock()
@@ -87,6 +88,18 @@ func stateMachine(c *Ctx) error {
 	}
 	prop := func(t *rapid.T) {
 		unlock()
+		if c.shards > 1 {
+			if first, ok := c.run.shardFailedFirst(c.check.ID); ok && first.shard != c.shard {
+				// Another shard failed first, and its counterexample is
+				// the check's: this one stops, searching or shrinking
+				// (rapid has no other way to be cancelled than its
+				// goroutine ending).
+				mu.Lock()
+				overtaken = fmt.Sprintf("the shard on lane %s", first.lane)
+				mu.Unlock()
+				runtime.Goexit()
+			}
+		}
 		if st := c.run.stuckOp(); st != nil {
 			// An operation was shown stuck, by this check or another: no
 			// sequence (nor replay) could settle, so none is tried (rapid
@@ -139,6 +152,9 @@ func stateMachine(c *Ctx) error {
 	c.steps = nil
 	if harness != nil {
 		return harness
+	}
+	if overtaken != "" {
+		return &skipped{reason: "not run to the end: " + overtaken + " failed first, and its counterexample is the check's"}
 	}
 	if !tb.failed && notRun != nil {
 		return &skipped{reason: "not run to the end: its sequences need instances to change state, and " + notRun.cause()}
@@ -285,8 +301,17 @@ func (m *machine) do(s runner.Send) {
 		m.t.Fatalf("harness: %v", err)
 	}
 	if f != nil {
-		m.run.failed = true
+		m.fail()
 		m.t.Fatalf("%s", stableText(f))
+	}
+}
+
+// fail marks the sequence failed, and claims the check's failure for this
+// shard unless another shard claimed it first.
+func (m *machine) fail() {
+	m.run.failed = true
+	if m.c.shards > 1 {
+		m.c.run.markShardFailed(m.c.check.ID, m.c.shard, m.c.run.name())
 	}
 }
 
@@ -448,7 +473,7 @@ func (m *machine) settle(t *rapid.T) {
 	slices.Sort(ids)
 	if err := m.c.Settle(ids...); err != nil {
 		if isFailure(err) {
-			m.run.failed = true
+			m.fail()
 			m.c.steps = append(m.c.steps, "    ✗ "+err.Error())
 			t.Fatalf("settle: %s", strings.SplitN(err.Error(), ":", 2)[0])
 		}

@@ -94,6 +94,37 @@ type runShared struct {
 	mu     sync.Mutex
 	stuck  *stuckOp // the first operation seen in flight past the settle bound
 	failed string   // the first check that failed, with FailFast
+	// shardFailed names, for a check split into shards, the shard that
+	// failed first: it shrinks its counterexample, which is the check's,
+	// and the others stop rather than find (and shrink) another.
+	shardFailed map[string]failedShard
+}
+
+// failedShard is the shard of a check that failed first, and its lane.
+type failedShard struct {
+	shard int
+	lane  string
+}
+
+// markShardFailed records that shard of check id, on lane, failed, unless
+// another did first.
+func (s *runShared) markShardFailed(id string, shard int, lane string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shardFailed == nil {
+		s.shardFailed = map[string]failedShard{}
+	}
+	if _, ok := s.shardFailed[id]; !ok {
+		s.shardFailed[id] = failedShard{shard: shard, lane: lane}
+	}
+}
+
+// shardFailedFirst is the shard of check id that failed first, if one did.
+func (s *runShared) shardFailedFirst(id string) (failedShard, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.shardFailed[id]
+	return f, ok
 }
 
 // runState is one lane of a run: one account of the target, or a share of
