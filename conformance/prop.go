@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -76,8 +77,9 @@ func stateMachine(c *Ctx) error {
 		shortest    *sequenceRun
 		harness     error
 		sequences   int
-		notRun      *stuckOp // why a sequence was not run, if one was not
-		overtaken   string   // the shard that failed first, when this one stopped for it
+		notRun      *stuckOp  // why a sequence was not run, if one was not
+		overtaken   string    // the shard that failed first, when this one stopped for it
+		shrinkUntil time.Time // when shrinking must end: shrinkTime after the first failure
 	)
 	setHarness := func(err error) {
 		mu.Lock()
@@ -109,6 +111,16 @@ func stateMachine(c *Ctx) error {
 			mu.Unlock()
 			t.Skip("not run: " + st.cause())
 		}
+		mu.Lock()
+		spent := !shrinkUntil.IsZero() && time.Now().After(shrinkUntil)
+		mu.Unlock()
+		if spent {
+			// rapid checks its own shrink deadline only between passes,
+			// and one pass may replay the sequence a hundred times, each
+			// paced against the target: past the budget every attempt is
+			// refused unsent, so the pass ends at once.
+			t.Skip("the time to shrink is spent")
+		}
 		if err := c.run.reset(c); err != nil {
 			setHarness(fmt.Errorf("resetting the fleet before a sequence: %w", err))
 			t.Fatalf("harness: %v", err)
@@ -124,6 +136,7 @@ func stateMachine(c *Ctx) error {
 			if run.failed {
 				if first == nil {
 					first = run
+					shrinkUntil = time.Now().Add(shrinkTime)
 				}
 				if shortest == nil || len(run.steps) < len(shortest.steps) {
 					shortest = run
@@ -209,6 +222,12 @@ func failingSeed(msg string) uint64 {
 	return n
 }
 
+// shrinkTime is how long rapid may spend shrinking a failing sequence:
+// every attempt replays it against the target, paced. It is one setting
+// for the process (rapid reads it when it starts to shrink, from a
+// process-wide flag), so it is changed only before any state machine runs.
+var shrinkTime = 20 * time.Second
+
 // configureRapid sets rapid's flags for this run: rapid reads its settings
 // only from its command-line flags (with RAPID_* environment defaults), so
 // the suite sets them, as a command line would. Outside `go test` the
@@ -231,7 +250,7 @@ func configureRapid(checks, steps int, seed uint64) {
 		"rapid.steps":      strconv.Itoa(steps),
 		"rapid.seed":       strconv.FormatUint(seed, 10),
 		"rapid.nofailfile": "true",
-		"rapid.shrinktime": "20s",
+		"rapid.shrinktime": shrinkTime.String(),
 	} {
 		if f := flag.Lookup(name); f != nil && f.Value.String() == value {
 			continue // unchanged: no write while other state machines read it
