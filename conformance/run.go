@@ -191,7 +191,9 @@ func prepare(cfg Config) (Config, []*Check, error) {
 }
 
 // open connects to every account of the target, discovers its fleet, and
-// shares its instances out among the account's lanes.
+// shares its instances out among the account's lanes. When discovery
+// fails it still returns the run's shared state, whose transcript holds
+// what discovery sent.
 func open(ctx context.Context, cfg Config, checks []*Check) ([]*runState, *runShared, error) {
 	shared := &runShared{cfg: cfg, seed: cfg.Seed, settle: cfg.SettleTimeout, started: time.Now(), log: cfg.Target.Transcript}
 	if shared.log == nil {
@@ -217,7 +219,7 @@ func open(ctx context.Context, cfg Config, checks []*Check) ([]*runState, *runSh
 		}
 		views, err := discover(ctx, t, names[i])
 		if err != nil {
-			return nil, nil, err
+			return nil, shared, err
 		}
 		shares := shareOut(movable(views, t, model.Running), movable(views, t, model.Stopped), needsOf(checks), cfg.LanesPerAccount)
 		byID := map[string]model.View{}
@@ -263,6 +265,16 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
 	}
 	lanes, shared, err := open(ctx, cfg, checks)
+	if err != nil && ctx.Err() != nil && shared != nil {
+		// Cut short while discovering the fleet: the report is still
+		// whole, every check not run, with the cause.
+		out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: shared.seed, Strict: cfg.Strict,
+			Started: shared.started, Duration: time.Since(shared.started), Requests: shared.log.Len()}
+		for _, c := range checks {
+			out.Checks = append(out.Checks, notRun(c, stopCause(ctx)+", while the fleet was being discovered"))
+		}
+		return out, fmt.Errorf("%w: %s", ErrCannotRun, stopCause(ctx))
+	}
 	if err != nil {
 		return report.Run{}, err
 	}
