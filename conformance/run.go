@@ -265,22 +265,33 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 		return report.Run{}, fmt.Errorf("%w: %v", ErrCannotRun, err)
 	}
 	lanes, shared, err := open(ctx, cfg, checks)
-	if err != nil && ctx.Err() != nil && shared != nil {
+	if err != nil && (shared == nil || ctx.Err() == nil) {
+		return report.Run{}, err
+	}
+	out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: shared.seed, Strict: cfg.Strict,
+		Started: shared.started}
+	if err != nil {
 		// Cut short while discovering the fleet: the report is still
 		// whole, every check not run, with the cause.
-		out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: shared.seed, Strict: cfg.Strict,
-			Started: shared.started, Duration: time.Since(shared.started), Requests: shared.log.Len()}
 		for _, c := range checks {
 			out.Checks = append(out.Checks, notRun(c, stopCause(ctx)+", while the fleet was being discovered"))
 		}
+	} else {
+		carryOut(ctx, cfg, checks, lanes, shared, &out)
+	}
+	out.Duration = time.Since(shared.started)
+	out.Requests = shared.log.Len()
+	if ctx.Err() != nil {
 		return out, fmt.Errorf("%w: %s", ErrCannotRun, stopCause(ctx))
 	}
-	if err != nil {
-		return report.Run{}, err
-	}
+	return out, nil
+}
+
+// carryOut schedules the checks over the lanes, runs them, and fills in
+// the report's fleet, lanes and results.
+func carryOut(ctx context.Context, cfg Config, checks []*Check, lanes []*runState, shared *runShared, out *report.Run) {
 	main := lanes[0]
-	out := report.Run{Target: cfg.TargetName, Region: cfg.Target.Region, Seed: shared.seed, Strict: cfg.Strict,
-		Fleet: main.fleetLine(), Started: shared.started}
+	out.Fleet = main.fleetLine()
 	if n := len(cfg.Target.Lanes); n > 0 {
 		out.Fleet += fmt.Sprintf("; %d more lane accounts", n)
 	}
@@ -301,13 +312,7 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	for _, c := range checks {
 		out.Checks = append(out.Checks, mergeShards(byID[c.ID]))
 	}
-	shared.lookAgain(ctx, &out)
-	out.Duration = time.Since(shared.started)
-	out.Requests = shared.log.Len()
-	if ctx.Err() != nil {
-		return out, fmt.Errorf("%w: %s", ErrCannotRun, stopCause(ctx))
-	}
-	return out, nil
+	shared.lookAgain(ctx, out)
 }
 
 // Schedule discovers the target's fleet on every lane (DescribeInstances
