@@ -4,7 +4,7 @@ GO        ?= go
 # Packages with goroutines and shared state get the race detector.
 RACE_PKGS ?= ./runner/... ./conformance/...
 
-.PHONY: run test bench bench-run lint soak selftest load
+.PHONY: run test bench bench-smoke bench-run lint soak selftest load
 
 ## run: the conformance suite against the embedded emulator
 run:
@@ -15,6 +15,11 @@ test:
 	$(GO) vet ./...
 	$(GO) test ./...
 	$(GO) test -race -short $(RACE_PKGS)
+	$(MAKE) bench-smoke
+
+## bench-smoke: every benchmark once, timing nothing, so that none can rot unseen (make test runs it)
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
 ## bench: benchmarks, reported as ratios against a baseline measured in the same run
 bench:

@@ -36,7 +36,9 @@ func BenchmarkSuiteOverheadVsSDK(b *testing.B) {
 		b.Fatal(err)
 	}
 	s := lanes[0]
-	c := s.newCtx(context.Background(), &Check{ID: "SI-BENCH"})
+	// The benchmark sends unpaced, so it declares the whole account as the
+	// rate and concurrency checks do.
+	c := s.newCtx(context.Background(), &Check{ID: "SI-BENCH", Needs: Needs{WholeAccount: true}})
 	unknown := c.unknownIDs(1)[0]
 
 	sdkProfile := profile.NewClientProfile()
