@@ -33,8 +33,13 @@
 //     observation;
 //   - a signature cannot be verified without the secret key, so unless the
 //     key is given the authentication rules accept whatever the target
-//     answered (see [Config.Keys]); recorders also scrub Authorization
-//     headers, so in a cassette or HAR file a missing one proves nothing;
+//     answered (see [Config.Keys]);
+//   - recorders scrub what carries credentials or the time (TC3's
+//     Authorization, X-TC-Timestamp, X-TC-Token and X-TC-RequestClient;
+//     v1's Signature, Timestamp, Nonce and SecretId), so in a cassette or
+//     HAR file what is absent is unknown, never missing: the request may
+//     have carried it, fresh or expired, right or wrong, and the rules that
+//     need it accept whatever the target answered;
 //   - the rate limit is judged from the timeline only (model.CheckRate),
 //     only when the recording has times, and only for being too loose (a
 //     recording may lack the account's other clients' requests, so it
