@@ -224,6 +224,13 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 	j.remember(e)
 	if !rd.judged {
 		j.res.NotJudged = append(j.res.NotJudged, Skipped{Index: x.Index, What: rd.why})
+		// An action the model does not judge (TerminateInstances,
+		// RebootInstances, ResetInstance, a tag…) may have changed every
+		// instance it names, or destroyed it: the judge forgets them, and
+		// meets them again as if for the first time.
+		e.ids = otherActionInstances(x)
+		e.changes = len(e.ids) > 0
+		j.forget(e.ids)
 		return nil
 	}
 	e.judged = true
@@ -570,10 +577,7 @@ func (j *Judge) interference(x *Exchange, concurrent []*Exchange) []string {
 			continue
 		}
 		if e, ok := j.entries[y]; ok {
-			if !e.judged {
-				continue
-			}
-			if e.changes || e.action == model.ActionDescribe {
+			if e.changes || (e.judged && e.action == model.ActionDescribe) {
 				out = append(out, e.ids...)
 			}
 			continue

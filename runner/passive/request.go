@@ -257,15 +257,50 @@ func instanceIDsNamed(req model.Request) []string {
 	return out
 }
 
+// instanceIDText finds what looks like an instance ID (facts §11) in
+// text; otherActionInstances checks that it stands alone.
+var instanceIDText = regexp.MustCompile(`ins-[a-z0-9]{8}`)
+
+// otherActionInstances lists the instances the request of an action the
+// model does not judge names, wherever it names them: the model does not
+// know the action's parameters (InstanceIds.N, InstanceId, a tag's
+// Resource "qcs::cvm:…:instance/ins-…", a metric's dimension), so every
+// instance ID in its URL or body counts, as written or URL-decoded.
+func otherActionInstances(x *Exchange) []string {
+	texts := []string{x.URL, string(x.Body)}
+	for _, t := range texts[:2] {
+		if u, err := url.QueryUnescape(t); err == nil && u != t {
+			texts = append(texts, u)
+		}
+	}
+	alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	var out []string
+	for _, t := range texts {
+		for _, m := range instanceIDText.FindAllStringIndex(t, -1) {
+			if (m[0] > 0 && alnum(t[m[0]-1])) || (m[1] < len(t) && alnum(t[m[1]])) {
+				continue // part of a longer name: lhins-…, or more than 8 characters
+			}
+			out = append(out, t[m[0]:m[1]])
+		}
+	}
+	return dedupe(out)
+}
+
 // peek reads just enough of an exchange the judge has not judged (one in
-// flight, or later in a file) to know whether it may change instances:
-// a stop or start that succeeded, or whose answer is unknown; and which.
+// flight, or later in a file) to know whether it may change instances,
+// and which: a stop or start that succeeded, or whose answer is unknown;
+// a request of an action the model does not judge, whatever its answer
+// (otherActionInstances).
 func peek(x *Exchange) (ids []string, changes bool) {
 	r, err := httpRequest(x)
 	if err != nil {
 		return nil, false
 	}
 	req := tcapi.Decode(r, x.Body, nil, tcapi.DefaultLimits())
+	if !contains(judgedActions, req.Action) || serviceOf(req.Host, r.Header.Get("Authorization")) != "" {
+		ids := otherActionInstances(x)
+		return ids, len(ids) > 0
+	}
 	if req.Action != model.ActionStop && req.Action != model.ActionStart {
 		return nil, false
 	}
