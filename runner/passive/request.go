@@ -44,8 +44,8 @@ type reading struct {
 // listed as not judged, never as findings (issue 11).
 var judgedActions = []string{model.ActionStop, model.ActionStart, model.ActionDescribe}
 
-// readExchange decodes x. scrubbed says its recording may have lost its
-// authentication headers (Recording.Scrubbed).
+// readExchange decodes x. scrubbed says its recording may have lost what
+// carries credentials or the time (Recording.Scrubbed).
 func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
 	var rd reading
 	r, err := httpRequest(x)

@@ -135,3 +135,17 @@ func TestScrubbedRecordingsStillShowWhatTheyShow(t *testing.T) {
 		require.Contains(t, res.Findings[0].Actual, "InvalidInstanceId.NotFound", f.name)
 	}
 }
+
+// The SDK does not sign X-TC-Token (facts §2: SignedHeaders
+// content-type;host), so a scrubbed recording whose signature verifies may
+// still have carried a token, right or wrong: with the key given, a
+// TokenFailure answer to a request whose recording has no X-TC-Token is
+// accepted, not judged as a refusal of an authenticated request.
+func TestScrubbedTokenMayHaveBeenSent(t *testing.T) {
+	t.Parallel()
+	rs, keys := recordStyledCycle(t, 45, nil)
+	require.Equal(t, "DescribeInstances", action(rs[0]))
+	rs[0].resp = []byte(`{"Response":{"Error":{"Code":"AuthFailure.TokenFailure","Message":"token invalid"},"RequestId":"00000000-0000-4000-8000-000000000001"}}`)
+	res := judge(t, "token.yaml", vcrpyCassette(rs, false), passive.Config{Keys: keys})
+	require.Empty(t, res.Findings, findingLines(res))
+}
