@@ -16,6 +16,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmconform/cvmconform/fixtures"
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/passive"
@@ -216,4 +217,42 @@ func TestJudgeCommandRefuses(t *testing.T) {
 	code, _, stderr := invokeJudge(t, nil, "-h")
 	require.Equal(t, exitOK, code)
 	require.Contains(t, stderr, "Usage: cvmconform judge")
+}
+
+// Recordings as people make them (fixtures/recordings): cassettes with
+// Authorization and X-TC-Timestamp scrubbed and other actions between the
+// stops draw no finding; the copy with one listing tampered (STOPPING
+// shown RUNNING right after a successful stop) draws exactly that one.
+func TestJudgeHandWrittenRecordings(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var clean []string
+	tampered := ""
+	for _, name := range fixtures.RecordingNames() {
+		b, err := fixtures.Recording(name)
+		require.NoError(t, err)
+		path := filepath.Join(dir, filepath.FromSlash(name)+".yaml")
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+		if strings.HasPrefix(name, "tampered/") {
+			require.Empty(t, tampered, "one tampered copy")
+			tampered = path
+			continue
+		}
+		clean = append(clean, path)
+	}
+	require.Len(t, clean, 3)
+	require.NotEmpty(t, tampered)
+
+	code, stdout, stderr := invokeJudge(t, nil, clean...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	require.Contains(t, stdout, "\n3 files: 3 pass, 0 fail, 0 skip, 0 error")
+	require.True(t, strings.HasSuffix(stdout, "\nCONFORMANT\n"), stdout)
+
+	code, stdout, stderr = invokeJudge(t, nil, tampered)
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	findings := regexp.MustCompile(`(?m)^\s+`+regexp.QuoteMeta(tampered)+` #\d+: .*$`).FindAllString(stdout, -1)
+	require.Len(t, findings, 1, stdout)
+	require.Equal(t, tampered+" #9: OBSERVED-STATE", strings.TrimSpace(findings[0]))
+	require.Contains(t, stdout, "got ins-00lycyy6 RUNNING (StopInstances OPERATING")
 }

@@ -3,7 +3,8 @@
 // transcript of a run) and, live, the exchanges a reverse proxy forwards.
 // Every StopInstances, StartInstances and DescribeInstances exchange is
 // replayed through a model.Observer, as a run judges its own; requests of
-// other actions are listed as not judged.
+// other actions are listed as not judged, and the instances they name
+// forgotten.
 //
 // The files, one concern each:
 //
@@ -33,12 +34,20 @@
 //     observation;
 //   - a signature cannot be verified without the secret key, so unless the
 //     key is given the authentication rules accept whatever the target
-//     answered (see [Config.Keys]); recorders also scrub Authorization
-//     headers, so in a cassette or HAR file a missing one proves nothing;
+//     answered (see [Config.Keys]);
+//   - recorders scrub what carries credentials or the time (TC3's
+//     Authorization, X-TC-Timestamp, X-TC-Token and X-TC-RequestClient;
+//     v1's Signature, Timestamp, Nonce and SecretId), so in a cassette or
+//     HAR file what is absent is unknown, never missing: the request may
+//     have carried it, fresh or expired, right or wrong, and the rules that
+//     need it accept whatever the target answered;
 //   - the rate limit is judged from the timeline only (model.CheckRate),
 //     only when the recording has times, and only for being too loose (a
 //     recording may lack the account's other clients' requests, so it
 //     cannot show a refusal premature);
+//   - an action the model does not judge may have changed every instance
+//     its request names (any state, or gone): the judge forgets them, and
+//     meets them again as if for the first time;
 //   - exchanges that overlap in time may have been served in either order:
 //     a finding that depends on their order is withheld, and the instances
 //     concerned are forgotten until they are seen again.

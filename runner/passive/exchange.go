@@ -110,9 +110,10 @@ type Recording struct {
 	Format    Format
 	Exchanges []*Exchange
 	// Scrubbed says the recorder may have removed or replaced the
-	// authentication headers and parameters, as cassette and HAR
-	// recorders are commonly told to: a missing or garbled Authorization
-	// then proves nothing.
+	// headers and parameters that carry credentials or the time, as
+	// cassette and HAR recorders are commonly told to: a missing or
+	// garbled Authorization, a missing timestamp, token or nonce then
+	// proves nothing (see unknownOf).
 	Scrubbed bool
 
 	_ struct{}

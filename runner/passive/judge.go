@@ -224,6 +224,13 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 	j.remember(e)
 	if !rd.judged {
 		j.res.NotJudged = append(j.res.NotJudged, Skipped{Index: x.Index, What: rd.why})
+		// An action the model does not judge (TerminateInstances,
+		// RebootInstances, ResetInstance, a tag…) may have changed every
+		// instance it names, or destroyed it: the judge forgets them, and
+		// meets them again as if for the first time.
+		e.ids = otherActionInstances(x)
+		e.changes = len(e.ids) > 0
+		j.forget(e.ids)
 		return nil
 	}
 	e.judged = true
@@ -249,8 +256,8 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 			}
 		}
 	}
-	if !rd.authKnown {
-		req.Auth = j.resolveAuth(obs, req, env, rd.out, rd.account)
+	if !rd.unknown.known() {
+		req = j.resolve(obs, req, rd.unknown, env, rd.out, rd.account)
 	}
 	// The observer's account, whatever the authentication, as
 	// Observer.Exchange would take it: an unauthenticated request is
@@ -440,34 +447,72 @@ func (j *Judge) explained(obs *model.Observer, account string, req model.Request
 var authFacts = []model.AuthFact{model.AuthOK, model.AuthBadSignature, model.AuthUnknownSecretID,
 	model.AuthBadToken, model.AuthMalformed, model.AuthMissing}
 
-// resolveAuth decides the authentication of a request the judge cannot
-// verify: the first fact, authenticated first, under which the model
-// accepts the answer. When none does, the request is judged as
-// authenticated, unless the answer is the code of an authentication rule
-// some fact breaks: a failed authentication then, judged for what else it
-// got wrong (a strict target must check the protocol first).
-func (j *Judge) resolveAuth(obs *model.Observer, req model.Request, env model.Env, out model.Outcome, account string) model.AuthFact {
+// resolve decides what the recording leaves unknown of a request (u):
+// the first of the requests it may have been, in the order candidates
+// gives them (authenticated, fresh and complete first), under which the
+// model accepts the answer. When none is, the request is judged as the
+// first, unless the answer is the code of an authentication rule another
+// breaks: a failed authentication then, judged for what else it got
+// wrong (a strict target must check the protocol first).
+func (j *Judge) resolve(obs *model.Observer, req model.Request, u unknowns, env model.Env, out model.Outcome, account string) model.Request {
+	cs := candidates(req, u, env, account)
 	if out.Unknown {
-		return model.AuthOK
+		return cs[0]
 	}
-	with := func(f model.AuthFact) model.Request {
-		r := req
-		r.Auth, r.Account = f, account
-		return r
-	}
-	for _, f := range authFacts {
-		if model.Judge(obs, with(f), env).Accepts(out.Code, j.strictness) {
-			return f
+	for _, c := range cs {
+		if model.Judge(obs, c, env).Accepts(out.Code, j.strictness) {
+			return c
 		}
 	}
-	for _, f := range authFacts[1:] {
-		for _, v := range model.Judge(obs, with(f), env).Violations {
+	for _, c := range cs[1:] {
+		for _, v := range model.Judge(obs, c, env).Violations {
 			if r := v.Rule.Rank(); r >= model.RuleAuthMissing.Rank() && r < model.RuleRateLimit.Rank() && v.Lenient.Has(out.Code) {
-				return f
+				return c
 			}
 		}
 	}
-	return model.AuthOK
+	return cs[0]
+}
+
+// candidates are the requests req may have been, given what the
+// recording leaves unknown of it (u), authenticated as account, in the
+// order the judge tries them: each authentication fact (u.auth, or the
+// decoded one), with a timestamp the target's clock finds fresh, one it
+// finds expired and none (when u.timestamp), with a nonce and without
+// (when u.nonce). Without the target's clock the timestamp window is not
+// judged (model.Env.Now), so a timestamp then only needs to be there.
+func candidates(req model.Request, u unknowns, env model.Env, account string) []model.Request {
+	auths := u.auth
+	if auths == nil {
+		auths = []model.AuthFact{req.Auth}
+	}
+	stamps := []time.Time{req.Timestamp}
+	if u.timestamp {
+		fresh := env.Now
+		if fresh.IsZero() {
+			fresh = time.Unix(0, 0)
+		}
+		stamps = []time.Time{fresh}
+		if !env.Now.IsZero() {
+			stamps = append(stamps, env.Now.Add(-2*model.TimestampWindow))
+		}
+		stamps = append(stamps, time.Time{})
+	}
+	nonces := []bool{req.NonceMissing}
+	if u.nonce {
+		nonces = []bool{false, true}
+	}
+	var out []model.Request
+	for _, a := range auths {
+		for _, ts := range stamps {
+			for _, nm := range nonces {
+				c := req
+				c.Auth, c.Account, c.Timestamp, c.NonceMissing = a, account, ts, nm
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 // learn gives the instances met before they were seen the zone, charge
@@ -532,10 +577,7 @@ func (j *Judge) interference(x *Exchange, concurrent []*Exchange) []string {
 			continue
 		}
 		if e, ok := j.entries[y]; ok {
-			if !e.judged {
-				continue
-			}
-			if e.changes || e.action == model.ActionDescribe {
+			if e.changes || (e.judged && e.action == model.ActionDescribe) {
 				out = append(out, e.ids...)
 			}
 			continue

@@ -24,10 +24,9 @@ import (
 // reading is what the judge makes of one exchange before judging it.
 type reading struct {
 	req model.Request
-	// authKnown: req.Auth is a fact (verified with a key, recorded by the
-	// sender, or plain on the wire); otherwise the judge resolves it from
-	// the answer.
-	authKnown bool
+	// unknown is what the recording leaves unknown of req's credentials
+	// and time; the judge resolves it from the answer.
+	unknown unknowns
 	// account labels the credentials: the masked SecretId, "" when the
 	// request names none.
 	account string
@@ -45,8 +44,8 @@ type reading struct {
 // listed as not judged, never as findings (issue 11).
 var judgedActions = []string{model.ActionStop, model.ActionStart, model.ActionDescribe}
 
-// readExchange decodes x. scrubbed says its recording may have lost its
-// authentication headers (Recording.Scrubbed).
+// readExchange decodes x. scrubbed says its recording may have lost what
+// carries credentials or the time (Recording.Scrubbed).
 func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
 	var rd reading
 	r, err := httpRequest(x)
@@ -69,18 +68,13 @@ func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
 		return rd
 	}
 	rd.judged = true
-	switch {
-	case x.Auth != nil:
-		rd.req.Auth, rd.authKnown = *x.Auth, true
+	if x.Auth != nil {
+		rd.req.Auth = *x.Auth
 		if *x.Auth == model.AuthOK {
 			rd.req.Account = rd.account
 		}
-	case rd.req.Auth == model.AuthUnknownSecretID:
-		// The target may know the key; we do not.
-	case scrubbed && (rd.req.Auth == model.AuthMissing || rd.req.Auth == model.AuthMalformed):
-		// The recorder may have removed or replaced it.
-	default:
-		rd.authKnown = true
+	} else {
+		rd.unknown = unknownOf(rd.req, r, x.Body, scrubbed)
 	}
 	if !x.Answered {
 		rd.out = model.Outcome{Unknown: true}
@@ -96,6 +90,87 @@ func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
 		rd.out.Code = rd.resp.Error.Code
 	}
 	return rd
+}
+
+// unknowns are what a recording leaves unknown of a request: the
+// authentication facts it may have had, and whether it may have carried a
+// timestamp and (v1) a nonce that the recording lacks. The zero value
+// knows everything.
+type unknowns struct {
+	// auth lists the facts the request may have had, the decoded one
+	// among them; nil when the decoded one is a fact.
+	auth []model.AuthFact
+	// timestamp: the recording has no timestamp, and the request may
+	// have had one, fresh or not.
+	timestamp bool
+	// nonce: the v1 request's recording has no Nonce, and the request
+	// may have had one.
+	nonce bool
+}
+
+func (u unknowns) known() bool { return u.auth == nil && !u.timestamp && !u.nonce }
+
+// Scrubbing. Recorders are commonly told to drop what carries credentials
+// or the time (vcrpy's filter_headers, filter_query_parameters and
+// filter_post_data_parameters; go-vcr's hooks): TC3's Authorization,
+// X-TC-Timestamp, X-TC-Token and X-TC-RequestClient headers, v1's
+// Signature, Timestamp, Nonce and SecretId parameters (facts §1). In a
+// recording that may have been scrubbed (Recording.Scrubbed), what is
+// absent is unknown, never missing: the rules that need it accept
+// whatever the target answered (Judge.resolve). X-TC-RequestClient is no
+// rule's (facts §1: not in the doc tables), so its absence changes
+// nothing.
+
+// unknownOf is what recording r (with body) leaves unknown of req,
+// decoded from it. The SecretId may name a key the judge was not given.
+// In a scrubbed recording: a missing timestamp or nonce may have been
+// sent; a missing or unreadable signature or SecretId may have been
+// anything, and so may a signature computed over what is missing (TC3
+// signs the timestamp, v1 every parameter, Token included: facts §2,
+// §3); a TC3 session token, which the SDK does not sign, may have been
+// sent, right or wrong.
+func unknownOf(req model.Request, r *http.Request, body []byte, scrubbed bool) unknowns {
+	var u unknowns
+	if scrubbed {
+		u.timestamp = req.Timestamp.IsZero()
+		u.nonce = req.NonceMissing
+	}
+	v1 := req.Transport.Signature != model.SigTC3
+	token := tokenSent(v1, r, body)
+	switch {
+	case req.Auth == model.AuthUnknownSecretID:
+		// The target may know the key; we do not.
+		u.auth = authFacts
+	case !scrubbed:
+	case req.Auth == model.AuthMissing || req.Auth == model.AuthMalformed,
+		u.timestamp || u.nonce || (v1 && !token):
+		u.auth = authFacts
+	case !token && (req.Auth == model.AuthOK || req.Auth == model.AuthBadToken):
+		u.auth = []model.AuthFact{req.Auth, otherOf(req.Auth, model.AuthOK, model.AuthBadToken)}
+	}
+	return u
+}
+
+// tokenSent reports whether the request carries a session token: the
+// X-TC-Token header (TC3) or the Token parameter (v1).
+func tokenSent(v1 bool, r *http.Request, body []byte) bool {
+	if !v1 {
+		return r.Header.Get("X-TC-Token") != ""
+	}
+	raw := r.URL.RawQuery
+	if r.Method == http.MethodPost {
+		raw = string(body)
+	}
+	vs, _ := url.ParseQuery(raw)
+	return vs.Get("Token") != ""
+}
+
+// otherOf returns whichever of a and b is not f.
+func otherOf(f, a, b model.AuthFact) model.AuthFact {
+	if f == a {
+		return b
+	}
+	return a
 }
 
 // httpRequest rebuilds the request as the server received it.
@@ -182,15 +257,50 @@ func instanceIDsNamed(req model.Request) []string {
 	return out
 }
 
+// instanceIDText finds what looks like an instance ID (facts §11) in
+// text; otherActionInstances checks that it stands alone.
+var instanceIDText = regexp.MustCompile(`ins-[a-z0-9]{8}`)
+
+// otherActionInstances lists the instances the request of an action the
+// model does not judge names, wherever it names them: the model does not
+// know the action's parameters (InstanceIds.N, InstanceId, a tag's
+// Resource "qcs::cvm:…:instance/ins-…", a metric's dimension), so every
+// instance ID in its URL or body counts, as written or URL-decoded.
+func otherActionInstances(x *Exchange) []string {
+	texts := []string{x.URL, string(x.Body)}
+	for _, t := range texts[:2] {
+		if u, err := url.QueryUnescape(t); err == nil && u != t {
+			texts = append(texts, u)
+		}
+	}
+	alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	var out []string
+	for _, t := range texts {
+		for _, m := range instanceIDText.FindAllStringIndex(t, -1) {
+			if (m[0] > 0 && alnum(t[m[0]-1])) || (m[1] < len(t) && alnum(t[m[1]])) {
+				continue // part of a longer name: lhins-…, or more than 8 characters
+			}
+			out = append(out, t[m[0]:m[1]])
+		}
+	}
+	return dedupe(out)
+}
+
 // peek reads just enough of an exchange the judge has not judged (one in
-// flight, or later in a file) to know whether it may change instances:
-// a stop or start that succeeded, or whose answer is unknown; and which.
+// flight, or later in a file) to know whether it may change instances,
+// and which: a stop or start that succeeded, or whose answer is unknown;
+// a request of an action the model does not judge, whatever its answer
+// (otherActionInstances).
 func peek(x *Exchange) (ids []string, changes bool) {
 	r, err := httpRequest(x)
 	if err != nil {
 		return nil, false
 	}
 	req := tcapi.Decode(r, x.Body, nil, tcapi.DefaultLimits())
+	if !contains(judgedActions, req.Action) || serviceOf(req.Host, r.Header.Get("Authorization")) != "" {
+		ids := otherActionInstances(x)
+		return ids, len(ids) > 0
+	}
 	if req.Action != model.ActionStop && req.Action != model.ActionStart {
 		return nil, false
 	}
