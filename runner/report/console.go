@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,8 +33,9 @@ type ConsoleOptions struct {
 //     its ID, title, clause, severity, reason, counterexample transcript
 //     (indented) and, on its own line, "replay: " and the replay command;
 //  3. a table of every check in the run's (catalog) order: ID, title,
-//     result and time, with the reason under the title of every check
-//     that has one — so each skip is listed with why;
+//     result and time, with the reason under the title of every skipped
+//     check — so each skip is listed with why (a failure's or an error's
+//     reason is in its block, and printed only there);
 //  4. a summary line: counts by status, requests, duration and rate — for
 //     judged traffic, checks are counted as files (of recordings),
 //     requests as exchanges, the duration is the span of their times, and
@@ -43,7 +45,11 @@ type ConsoleOptions struct {
 //     or "INCOMPLETE: …".
 //
 // Text from the run is shown with control characters and invalid UTF-8
-// escaped (\x1b, \u009b), so a target cannot inject terminal sequences.
+// escaped (\x1b, \u009b), so a target cannot inject terminal sequences,
+// and fitted to the screen: no line is longer than 120 characters but a
+// replay command, long values (an ID list, a body) are cut with "…" and
+// how much was cut, e.g. "…(+9,812 bytes)", and long lines are wrapped.
+// The JSON report keeps every value whole.
 // The layout and wording are for people and may change; use [JSON] for
 // anything a program reads. Console writes once, at the end. It writes
 // nothing and returns an error if the run's Kind is not one of the three;
@@ -144,16 +150,20 @@ func consoleHeader(b *strings.Builder, r Run, t kindText) {
 		{"started", r.Started.UTC().Format(time.RFC3339)},
 	}...)
 	for _, kv := range fields {
-		fmt.Fprintf(b, "  %-12s%s\n", kv[0]+":", kv[1])
+		b.WriteString(fit(fmt.Sprintf("  %-12s%s", kv[0]+":", kv[1]), strings.Repeat(" ", 14)) + "\n")
 	}
 }
 
-// consoleBlock writes one failed or errored check in full.
+// consoleBlock writes one failed or errored check in full, each line
+// fitted to the screen (see [fit]); the replay command is left whole, to
+// be copied.
 func consoleBlock(b *strings.Builder, c Check, color bool) {
-	fmt.Fprintf(b, "%s  %s  %s\n", paint(color, statusColor[c.Status], label(c.Status)), clean(c.ID, false), clean(c.Title, false))
+	status := label(c.Status)
+	head := fit(fmt.Sprintf("%s  %s  %s", status, clean(c.ID, false), clean(c.Title, false)), "      ")
+	b.WriteString(paint(color, statusColor[c.Status], status) + strings.TrimPrefix(head, status) + "\n")
 	field := func(name, value string) {
 		if value != "" {
-			fmt.Fprintf(b, "  %-10s%s\n", name+":", clean(value, false))
+			b.WriteString(fit(fmt.Sprintf("  %-10s%s", name+":", clean(value, false)), strings.Repeat(" ", 12)) + "\n")
 		}
 	}
 	field("clause", c.Spec)
@@ -162,13 +172,20 @@ func consoleBlock(b *strings.Builder, c Check, color bool) {
 	if ce := strings.TrimRight(clean(c.Counterexample, true), "\n"); ce != "" {
 		b.WriteString("  counterexample:\n")
 		for _, line := range strings.Split(ce, "\n") {
-			b.WriteString(strings.TrimRight("    "+line, " ") + "\n")
+			line = strings.TrimRight("    "+line, " ")
+			b.WriteString(fit(line, strings.Repeat(" ", utf8.RuneCountInString(stepMarker.FindString(line)))) + "\n")
 		}
 	}
 	if c.Replay != "" {
 		b.WriteString("  replay: " + clean(c.Replay, false) + "\n")
 	}
 }
+
+// stepMarker is how a line of a transcript starts: its indent, and the
+// step's number and its marker (a request, an answer, the model's
+// expectation, a finding, a note); a long line continues under the text
+// that follows it.
+var stepMarker = regexp.MustCompile(`^ *(\d+\. +)?(> |< |model: |✗ |# )?`)
 
 // titleWidth is the width at which the console table wraps titles (and
 // the reasons written under them).
@@ -181,8 +198,10 @@ func consoleTable(b *strings.Builder, checks []Check, color bool) {
 	t := &table{header: []string{"ID", "TITLE", "RESULT", "TIME"}, widths: []int{0, titleWidth, 0, 0}}
 	for _, c := range checks {
 		title := clean(c.Title, false)
-		if c.Reason != "" {
-			title += "\n↳ " + clean(c.Reason, false)
+		// A failure's or an error's reason is in its block above: each
+		// reason is printed once.
+		if c.Reason != "" && c.Status != Fail && c.Status != Error {
+			title += "\n↳ " + cutValues(clean(c.Reason, false), titleWidth)
 		}
 		t.add(clean(c.ID, false), title, label(c.Status), seconds(c.Duration))
 	}
