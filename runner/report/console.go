@@ -173,7 +173,11 @@ func consoleBlock(b *strings.Builder, c Check, color bool) {
 		b.WriteString("  counterexample:\n")
 		for _, line := range strings.Split(ce, "\n") {
 			line = strings.TrimRight("    "+line, " ")
-			b.WriteString(fit(line, strings.Repeat(" ", utf8.RuneCountInString(stepMarker.FindString(line)))) + "\n")
+			hang := stepMarker.FindString(line)
+			if strings.TrimSpace(hang) == "" {
+				hang += "  "
+			}
+			b.WriteString(fit(line, strings.Repeat(" ", utf8.RuneCountInString(hang))) + "\n")
 		}
 	}
 	if c.Replay != "" {
@@ -184,7 +188,7 @@ func consoleBlock(b *strings.Builder, c Check, color bool) {
 // stepMarker is how a line of a transcript starts: its indent, and the
 // step's number and its marker (a request, an answer, the model's
 // expectation, a finding, a note); a long line continues under the text
-// that follows it.
+// that follows it, or two columns in if it has no marker.
 var stepMarker = regexp.MustCompile(`^ *(\d+\. +)?(> |< |model: |✗ |# )?`)
 
 // titleWidth is the width at which the console table wraps titles (and
