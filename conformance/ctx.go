@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -419,8 +418,7 @@ func (c *Ctx) Observe(ids ...string) error {
 
 // transcript renders a counterexample: the failure's summary, the
 // check's first n steps as [Ctx.shown] selects them, and the failure's
-// detail. A finding the reason already states is marked where it was
-// found, not written again.
+// detail.
 func (c *Ctx) transcript(f *failure, n int) string {
 	var b strings.Builder
 	if f != nil {
@@ -430,14 +428,6 @@ func (c *Ctx) transcript(f *failure, n int) string {
 		}
 	}
 	for _, s := range c.shown(n) {
-		if f != nil {
-			s = foundAbove.ReplaceAllStringFunc(s, func(m string) string {
-				if said := strings.TrimPrefix(m, "✗ "); strings.Contains(f.reason, said) {
-					return "✗ the reason above"
-				}
-				return m
-			})
-		}
 		b.WriteString(s)
 		b.WriteString("\n")
 	}
@@ -448,9 +438,6 @@ func (c *Ctx) transcript(f *failure, n int) string {
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
-
-// foundAbove is a finding's line in a step: "✗ " and the finding.
-var foundAbove = regexp.MustCompile(`✗ [^\n]+`)
 
 // shown is the check's first n steps as a counterexample shows them: all
 // of them, or, when the check is made of parts and some failed, the steps

@@ -31,7 +31,9 @@ type ConsoleOptions struct {
 //     upstream, instances), and there is no seed;
 //  2. each failed check, then each errored check, in the run's order, with
 //     its ID, title, clause, severity, reason, counterexample transcript
-//     (indented) and, on its own line, "replay: " and the replay command;
+//     (indented; a finding line, "✗ …", that the reason states reads "✗
+//     the reason above") and, on its own line, "replay: " and the replay
+//     command;
 //  3. a table of every check in the run's (catalog) order: ID, title,
 //     result and time, with the reason under the title of every skipped
 //     check — so each skip is listed with why (a failure's or an error's
@@ -171,8 +173,14 @@ func consoleBlock(b *strings.Builder, c Check, color bool) {
 	field("reason", c.Reason)
 	if ce := strings.TrimRight(clean(c.Counterexample, true), "\n"); ce != "" {
 		b.WriteString("  counterexample:\n")
+		reason := clean(c.Reason, false)
 		for _, line := range strings.Split(ce, "\n") {
 			line = strings.TrimRight("    "+line, " ")
+			if m := finding.FindStringSubmatch(line); m != nil && strings.Contains(reason, m[2]) {
+				// The reason is printed once: where it was found, the
+				// counterexample points to it.
+				line = m[1] + "the reason above"
+			}
 			hang := stepMarker.FindString(line)
 			if strings.TrimSpace(hang) == "" {
 				hang += "  "
@@ -189,7 +197,11 @@ func consoleBlock(b *strings.Builder, c Check, color bool) {
 // step's number and its marker (a request, an answer, the model's
 // expectation, a finding, a note); a long line continues under the text
 // that follows it, or two columns in if it has no marker.
-var stepMarker = regexp.MustCompile(`^ *(\d+\. +)?(> |< |model: |✗ |# )?`)
+var stepMarker = regexp.MustCompile(`^ *(\d+\. +|#\d+ +)?(> |< |model: |✗ |# )?`)
+
+// finding is a counterexample's line that states a finding: its indent
+// and marker, and the finding.
+var finding = regexp.MustCompile(`^( *✗ )(.+)$`)
 
 // titleWidth is the width at which the console table wraps titles (and
 // the reasons written under them).

@@ -150,4 +150,12 @@ func TestConsoleReasonOnce(t *testing.T) {
 		}
 	}
 	require.Contains(t, screen, "no PENDING instance in the fleet", "a skip's reason is in the table")
+
+	// A counterexample's finding that the reason states points to it.
+	r = longRun()
+	b.Reset()
+	require.NoError(t, Console(&b, r, ConsoleOptions{}))
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	require.Equal(t, 1, strings.Count(words(b.String()), words(r.Checks[0].Reason)), "%s", b.String())
+	require.Contains(t, b.String(), "\n        ✗ the reason above\n")
 }
