@@ -72,6 +72,7 @@ func hostileGroup(c *Ctx, g string) error {
 	for i, hc := range cases {
 		c.Part("case " + hc.Name)
 		err := hostileCase(c, hc, ids[0])
+		what := "case " + hc.Name + " could not be carried out"
 		var f *failure
 		if err != nil && errors.As(err, &f) {
 			c.FailPart("to put " + ids[0] + " back to RUNNING")
@@ -79,12 +80,13 @@ func hostileGroup(c *Ctx, g string) error {
 			// The next case must name a RUNNING instance again, whatever
 			// this one did to it.
 			err = afterMishandled(c, hc, ids[0])
+			what = ids[0] + " could not be put back to RUNNING after case " + hc.Name
 		}
 		if err != nil {
 			if len(bad.lines) == 0 {
 				return err
 			}
-			bad.stop(hc, err, len(cases)-i-1)
+			bad.stopped = fmt.Sprintf("%s (%v), so the %d case(s) after it were not sent", what, err, len(cases)-i-1)
 			break
 		}
 	}
@@ -121,12 +123,6 @@ func briefExpected(s string) string {
 		s = strings.TrimSuffix(s, tail)
 	}
 	return strings.TrimSuffix(s, " (or rate-limited, with no effect)")
-}
-
-// stop records that case hc could not be carried out after mishandled
-// cases, and that the rest cases after it were not sent.
-func (m *mishandled) stop(hc hostile.Case, err error, rest int) {
-	m.stopped = fmt.Sprintf("case %s could not be carried out (%v), so the %d case(s) after it were not sent", hc.Name, err, rest)
 }
 
 // failure is the group's one failure: the reason counts and names the
