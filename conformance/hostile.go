@@ -75,7 +75,7 @@ func hostileGroup(c *Ctx, g string) error {
 		what := "case " + hc.Name + " could not be carried out"
 		var f *failure
 		if err != nil && errors.As(err, &f) {
-			c.FailPart("to put " + ids[0] + " back to RUNNING")
+			c.FailPart("to see " + ids[0] + " and put it back to RUNNING if it moved")
 			bad.add(hc, f)
 			// The next case must name a RUNNING instance again, whatever
 			// this one did to it.
