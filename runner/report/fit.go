@@ -105,3 +105,11 @@ func fit(line, hang string) string {
 	}
 	return strings.Join(append(lines, cur), "\n")
 }
+
+// Fit is how every console report fits a line of text from a run to the
+// screen, for a command that writes its own lines: control characters
+// and invalid UTF-8 escaped, values longer than 80 characters cut with
+// how much was cut ("…(+9,812 bytes)"), and the line wrapped at spaces
+// to 120 columns, each continuation line starting with hang. The result
+// has no final newline. Its layout is for people and may change.
+func Fit(line, hang string) string { return fit(clean(line, false), hang) }
