@@ -48,10 +48,11 @@ type ConsoleOptions struct {
 //
 // Text from the run is shown with control characters and invalid UTF-8
 // escaped (\x1b, \u009b), so a target cannot inject terminal sequences,
-// and fitted to the screen: no line is longer than 120 characters but a
-// replay command, long values (an ID list, a body) are cut with "…" and
-// how much was cut, e.g. "…(+9,812 bytes)", and long lines are wrapped.
-// The JSON report keeps every value whole.
+// and fitted to the screen (see [Fit]): long values (an ID list, a body)
+// are cut with "…" and how much was cut, e.g. "…(+9,812 bytes)", and no
+// line is longer than 120 characters but two kept whole, a replay command
+// (to be copied) and the verdict line (the last line says it all). The
+// JSON report keeps every value whole.
 // The layout and wording are for people and may change; use [JSON] for
 // anything a program reads. Console writes once, at the end. It writes
 // nothing and returns an error if the run's Kind is not one of the three;
