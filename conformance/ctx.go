@@ -30,6 +30,21 @@ type Ctx struct {
 	// shard and shards: which part of the state machine's sequences this
 	// check runs (0 of 1 for every other check).
 	shard, shards int
+	// parts divide steps into the independent trials a check is made of,
+	// if it is (see Part).
+	parts []part
+}
+
+// part is a stretch of a check's transcript that stands on its own: one
+// of the independent trials a check is made of (a hostile case).
+type part struct {
+	from int // its first step
+	name string
+	// failed: the part failed at step until; what follows it in the part
+	// is after, e.g. "to put the instance back".
+	failed bool
+	until  int
+	after  string
 }
 
 func (s *runState) newCtx(ctx context.Context, c *Check) *Ctx {
@@ -39,9 +54,16 @@ func (s *runState) newCtx(ctx context.Context, c *Check) *Ctx {
 
 // failure is a departure from the specification.
 type failure struct {
-	reason  string
-	detail  string
-	rapidSd uint64 // the state machine's failing seed, when it has one
+	reason string
+	// summary, when not empty, is shown first in the counterexample: a
+	// failure made of several findings lists them there, a short line
+	// each.
+	summary []string
+	// expected and got are the model's finding's, when the failure is
+	// one.
+	expected, got string
+	detail        string
+	rapidSd       uint64 // the state machine's failing seed, when it has one
 }
 
 func (f *failure) Error() string { return f.reason }
@@ -70,7 +92,7 @@ func (c *Ctx) Failf(format string, args ...any) error {
 
 // Fail fails the check with the model's finding.
 func (c *Ctx) Fail(f *model.Finding) error {
-	return &failure{reason: oneLine(f), detail: f.Detail}
+	return &failure{reason: oneLine(f), detail: f.Detail, expected: f.Expected, got: f.Actual}
 }
 
 // Skipf skips the check: the target lacks what it needs.
@@ -196,6 +218,24 @@ func (c *Ctx) Probe(s runner.Send, need string) (*runner.Exchange, error) {
 		return x, c.Skipf("the check needs %s, and the target refused it (%s)", need, x.Outcome.Code)
 	}
 	return x, nil
+}
+
+// Part starts a new part of the check's transcript, named name: the next
+// of the independent trials the check is made of (a hostile case). Once
+// a part has failed (FailPart), the counterexample shows only the parts
+// that failed and counts the others' exchanges, rather than every trial
+// that passed on the way.
+func (c *Ctx) Part(name string) {
+	c.parts = append(c.parts, part{from: len(c.steps), name: name})
+}
+
+// FailPart marks the current part as one the counterexample shows, up
+// to here; the exchanges the part goes on to send are counted, as done
+// after (e.g. "to put the instance back").
+func (c *Ctx) FailPart(after string) {
+	if n := len(c.parts); n > 0 {
+		c.parts[n-1].failed, c.parts[n-1].until, c.parts[n-1].after = true, len(c.steps), after
+	}
 }
 
 // Note adds a line to the check's transcript.
@@ -376,10 +416,18 @@ func (c *Ctx) Observe(ids ...string) error {
 		Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(ids...)}}}})
 }
 
-// transcript renders the check's first n steps and the failure's detail.
+// transcript renders a counterexample: the failure's summary, the
+// check's first n steps as [Ctx.shown] selects them, and the failure's
+// detail.
 func (c *Ctx) transcript(f *failure, n int) string {
 	var b strings.Builder
-	for _, s := range c.steps[:min(n, len(c.steps))] {
+	if f != nil {
+		for _, l := range f.summary {
+			b.WriteString(l)
+			b.WriteString("\n")
+		}
+	}
+	for _, s := range c.shown(n) {
 		b.WriteString(s)
 		b.WriteString("\n")
 	}
@@ -389,6 +437,64 @@ func (c *Ctx) transcript(f *failure, n int) string {
 		b.WriteString("\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// shown is the check's first n steps as a counterexample shows them: all
+// of them, or, when the check is made of parts and some failed, the steps
+// before its first part and those of the parts that failed up to their
+// failure, each run of passing parts in between counted in one line
+// ("… 12 exchanges passed: case a … case d (4 in all)"), and so what a
+// failed part sent after its failure ("… 3 exchanges to put the instance
+// back").
+func (c *Ctx) shown(n int) []string {
+	steps := c.steps[:min(n, len(c.steps))]
+	if !slices.ContainsFunc(c.parts, func(p part) bool { return p.failed }) {
+		return steps
+	}
+	out := slices.Clone(steps[:min(c.parts[0].from, len(steps))])
+	var passed []string
+	exchanges := 0
+	flush := func() {
+		switch {
+		case len(passed) == 0:
+			return
+		case len(passed) <= 2:
+			out = append(out, fmt.Sprintf("    … %s passed: %s", pluralOf(exchanges, "exchange"), strings.Join(passed, ", ")))
+		default:
+			out = append(out, fmt.Sprintf("    … %s passed: %s … %s (%d in all)", pluralOf(exchanges, "exchange"), passed[0], passed[len(passed)-1], len(passed)))
+		}
+		passed, exchanges = nil, 0
+	}
+	for i, p := range c.parts {
+		end := len(steps)
+		if i+1 < len(c.parts) {
+			end = min(c.parts[i+1].from, len(steps))
+		}
+		if p.from >= end {
+			continue
+		}
+		if p.failed {
+			flush()
+			until := min(max(p.until, p.from), end)
+			out = append(out, steps[p.from:until]...)
+			if n := countSteps(strings.Join(steps[until:end], "\n")); n > 0 {
+				out = append(out, fmt.Sprintf("    … %s %s", pluralOf(n, "exchange"), p.after))
+			}
+			continue
+		}
+		passed = append(passed, p.name)
+		exchanges += countSteps(strings.Join(steps[p.from:end], "\n"))
+	}
+	flush()
+	return out
+}
+
+// pluralOf is "1 exchange", "2 exchanges".
+func pluralOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // renderStep renders one exchange for a transcript:

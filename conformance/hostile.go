@@ -56,7 +56,9 @@ func hostileChecks() []*Check {
 }
 
 // hostileGroup sends every case of group g, naming one RUNNING instance,
-// and fails at the first case the target mishandles, naming it.
+// and fails with every case the target mishandles: the reason names them,
+// the counterexample lists them a line each and shows their exchanges
+// (see mishandled).
 func hostileGroup(c *Ctx, g string) error {
 	ids, err := c.Running(1)
 	if err != nil {
@@ -66,13 +68,89 @@ func hostileGroup(c *Ctx, g string) error {
 	if len(cases) == 0 {
 		return fmt.Errorf("the hostile corpus has no group %s", g)
 	}
-	for _, hc := range cases {
-		if err := hostileCase(c, hc, ids[0]); err != nil {
-			return err
+	var bad mishandled
+	for i, hc := range cases {
+		c.Part("case " + hc.Name)
+		err := hostileCase(c, hc, ids[0])
+		what := "case " + hc.Name + " could not be carried out"
+		var f *failure
+		if err != nil && errors.As(err, &f) {
+			c.FailPart("to see " + ids[0] + " and put it back to RUNNING if it moved")
+			bad.add(hc, f)
+			// The next case must name a RUNNING instance again, whatever
+			// this one did to it.
+			err = afterMishandled(c, hc, ids[0])
+			what = ids[0] + " could not be put back to RUNNING after case " + hc.Name
 		}
+		if err != nil {
+			if len(bad.lines) == 0 {
+				return err
+			}
+			bad.stopped = fmt.Sprintf("%s (%v), so the %d case(s) after it were not sent", what, err, len(cases)-i-1)
+			break
+		}
+	}
+	if len(bad.lines) > 0 {
+		return bad.failure(len(cases))
 	}
 	c.Note("%d hostile requests, all answered as the model accepts", len(cases))
 	return nil
+}
+
+// mishandled gathers the cases of a group the target mishandled.
+type mishandled struct {
+	names, lines []string
+	stopped      string // why the cases after the last were not sent
+}
+
+// add records case hc's failure f as one short line: the case, what it
+// sent (its corpus entry in brief), what the model expected and what the
+// target did.
+func (m *mishandled) add(hc hostile.Case, f *failure) {
+	what := strings.TrimPrefix(f.reason, "case "+hc.Name+": ")
+	if f.expected != "" {
+		what = "expected " + briefExpected(f.expected) + " — got " + f.got
+	}
+	m.names = append(m.names, hc.Name)
+	m.lines = append(m.lines, fmt.Sprintf("  %s: sent %s — %s", hc.Name, hc.Brief(), what))
+}
+
+// briefExpected is the model's expectation without what it adds to every
+// one (a paced request may be rate-limited; the strictness), which the
+// case's exchange below states in full.
+func briefExpected(s string) string {
+	for _, tail := range []string{" (lenient)", " (strict)"} {
+		s = strings.TrimSuffix(s, tail)
+	}
+	return strings.TrimSuffix(s, " (or rate-limited, with no effect)")
+}
+
+// failure is the group's one failure: the reason counts and names the
+// cases (the first three), the summary lists each.
+func (m *mishandled) failure(total int) *failure {
+	names := strings.Join(m.names[:min(len(m.names), 3)], ", ")
+	if len(m.names) > 3 {
+		names += fmt.Sprintf(" and %d more", len(m.names)-3)
+	}
+	f := &failure{reason: fmt.Sprintf("%d of %d cases mishandled: %s", len(m.names), total, names)}
+	f.summary = append([]string{fmt.Sprintf("mishandled (%d of %d cases):", len(m.names), total)}, m.lines...)
+	if m.stopped != "" {
+		f.reason += "; then " + m.stopped
+		f.summary = append(f.summary, "then "+m.stopped)
+	}
+	return f
+}
+
+// afterMishandled brings the instance back to RUNNING after a case the
+// target mishandled, which may have stopped it while the model expected
+// no change: it looks at the instance (the observer then believes what it
+// sees; a finding there is an echo of the case's, not a new one) and
+// starts it again if it was stopped.
+func afterMishandled(c *Ctx, hc hostile.Case, id string) error {
+	if err := c.Observe(id); err != nil && !isFailure(err) {
+		return err
+	}
+	return backToRunning(c, hc, id)
 }
 
 // hostileCase sends one case and checks the answer and the instance.

@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
@@ -49,16 +51,17 @@ func (x *Exchange) Duration() time.Duration { return x.Received.Sub(x.Sent) }
 // parameters, e.g.
 //
 //	StopInstances {"InstanceIds":["ins-r8hr2upy"],"StopType":"HARD"} (TC3JSON)
+//
+// or, for a call whose body was given as bytes (a body that is not JSON),
+// the body as sent, control characters and invalid UTF-8 escaped:
+//
+//	StopInstances body {"InstanceIds":["ins-r8hr2upy" (TC3JSON)
 func (x *Exchange) Summary() string {
-	var params []string
-	for _, p := range x.Call.Params {
-		params = append(params, fmt.Sprintf("%q:%s", p.Name, p.Value))
-	}
 	action := x.Call.Action
 	if action == "" {
 		action = "(no Action)"
 	}
-	s := fmt.Sprintf("%s {%s} (%s", action, strings.Join(params, ","), x.Call.Style)
+	s := action + " " + x.params() + " (" + x.Call.Style.String()
 	if x.Call.Style == tcapi.StyleV1Get || x.Call.Style == tcapi.StyleV1PostForm {
 		s += " " + orDefault(x.Call.V1Method, tcapi.HmacSHA1)
 	}
@@ -72,6 +75,43 @@ func (x *Exchange) Summary() string {
 		s += ", " + authWords[x.Request.Auth]
 	}
 	return s + ")"
+}
+
+// params renders the request's parameters: the call's, or the body as
+// sent when the call gave one.
+func (x *Exchange) params() string {
+	if x.Call.Body != nil {
+		if x.Body == "" {
+			return "body (empty)"
+		}
+		return "body " + escapeBody(x.Body)
+	}
+	var params []string
+	for _, p := range x.Call.Params {
+		params = append(params, fmt.Sprintf("%q:%s", p.Name, p.Value))
+	}
+	return "{" + strings.Join(params, ",") + "}"
+}
+
+// escapeBody writes control characters, invalid UTF-8 and spaces other
+// than ' ' as Go escapes (\t, \x00, \xff), and keeps everything else,
+// quotes included, so that a JSON body reads as JSON.
+func escapeBody(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
 }
 
 var authWords = map[model.AuthFact]string{

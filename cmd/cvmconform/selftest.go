@@ -10,6 +10,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/conformance"
 	"github.com/cvmconform/cvmconform/runner/emulator"
+	"github.com/cvmconform/cvmconform/runner/report"
 )
 
 const selftestUsage = `Usage: cvmconform selftest [flags]
@@ -108,7 +109,7 @@ func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Durati
 				fmt.Fprintf(w, "  the run could not be made: %v\n", p.Err)
 			}
 			for _, f := range p.Failures() {
-				fmt.Fprintf(w, "  %s %s: %s\n", strings.ToUpper(string(f.Status)), f.ID, f.Reason)
+				fmt.Fprintln(w, report.Fit(fmt.Sprintf("  %s %s: %s", strings.ToUpper(string(f.Status)), f.ID, f.Reason), "    "))
 			}
 			fmt.Fprintf(w, "  variants: %s\n  replay:   %s\n", p.Variants.Changed(), p.Replay)
 		}

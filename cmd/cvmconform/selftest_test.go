@@ -65,3 +65,21 @@ func TestSelftestUsageErrors(t *testing.T) {
 	_, _, stderr := invoke(t, nil, "selftest", "-h")
 	require.Contains(t, stderr, "precision: N/N variant targets pass")
 }
+
+// A failure's reason in the self-test's table fits the screen like the
+// run's report: wrapped, its long values cut.
+func TestSelftestTableFitsTheScreen(t *testing.T) {
+	t.Parallel()
+	reason := "ID-MALFORMED: expected InvalidInstanceId.Malformed (lenient); got InvalidInstanceId.NotFound for ins-" +
+		strings.Repeat("a", 10000) + " [seed §6 InvalidInstanceId.Malformed: \"ins-1122 has an invalid ID length\"; facts §11]"
+	res := conformance.SelftestResult{Seed: 9,
+		Precision: []conformance.PrecisionRun{{Seed: 4, Variants: emulator.Choices{"op-state": "lag"},
+			Result: report.Run{Checks: []report.Check{{ID: "SI-ID-04", Status: report.Fail, Reason: reason}}},
+			Replay: "cvmconform run --variant random:4 --seed 4"}}}
+	var b strings.Builder
+	writeSelftest(&b, res, 0)
+	for _, l := range strings.Split(b.String(), "\n") {
+		require.LessOrEqual(t, len([]rune(l)), 200, "%.300q", l)
+	}
+	require.Contains(t, b.String(), "facts §11]", "the reason is wrapped, not cut at its end")
+}

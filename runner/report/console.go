@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,10 +31,13 @@ type ConsoleOptions struct {
 //     upstream, instances), and there is no seed;
 //  2. each failed check, then each errored check, in the run's order, with
 //     its ID, title, clause, severity, reason, counterexample transcript
-//     (indented) and, on its own line, "replay: " and the replay command;
+//     (indented; a finding line, "✗ …", that the reason states reads "✗
+//     the reason above") and, on its own line, "replay: " and the replay
+//     command;
 //  3. a table of every check in the run's (catalog) order: ID, title,
-//     result and time, with the reason under the title of every check
-//     that has one — so each skip is listed with why;
+//     result and time, with the reason under the title of every skipped
+//     check — so each skip is listed with why (a failure's or an error's
+//     reason is in its block, and printed only there);
 //  4. a summary line: counts by status, requests, duration and rate — for
 //     judged traffic, checks are counted as files (of recordings),
 //     requests as exchanges, the duration is the span of their times, and
@@ -43,7 +47,12 @@ type ConsoleOptions struct {
 //     or "INCOMPLETE: …".
 //
 // Text from the run is shown with control characters and invalid UTF-8
-// escaped (\x1b, \u009b), so a target cannot inject terminal sequences.
+// escaped (\x1b, \u009b), so a target cannot inject terminal sequences,
+// and fitted to the screen (see [Fit]): long values (an ID list, a body)
+// are cut with "…" and how much was cut, e.g. "…(+9,812 bytes)", and no
+// line is longer than 120 characters but two kept whole, a replay command
+// (to be copied) and the verdict line (the last line says it all). The
+// JSON report keeps every value whole.
 // The layout and wording are for people and may change; use [JSON] for
 // anything a program reads. Console writes once, at the end. It writes
 // nothing and returns an error if the run's Kind is not one of the three;
@@ -144,16 +153,20 @@ func consoleHeader(b *strings.Builder, r Run, t kindText) {
 		{"started", r.Started.UTC().Format(time.RFC3339)},
 	}...)
 	for _, kv := range fields {
-		fmt.Fprintf(b, "  %-12s%s\n", kv[0]+":", kv[1])
+		b.WriteString(fit(fmt.Sprintf("  %-12s%s", kv[0]+":", kv[1]), strings.Repeat(" ", 14)) + "\n")
 	}
 }
 
-// consoleBlock writes one failed or errored check in full.
+// consoleBlock writes one failed or errored check in full, each line
+// fitted to the screen (see [fit]); the replay command is left whole, to
+// be copied.
 func consoleBlock(b *strings.Builder, c Check, color bool) {
-	fmt.Fprintf(b, "%s  %s  %s\n", paint(color, statusColor[c.Status], label(c.Status)), clean(c.ID, false), clean(c.Title, false))
+	status := label(c.Status)
+	head := fit(fmt.Sprintf("%s  %s  %s", status, clean(c.ID, false), clean(c.Title, false)), "      ")
+	b.WriteString(paint(color, statusColor[c.Status], status) + strings.TrimPrefix(head, status) + "\n")
 	field := func(name, value string) {
 		if value != "" {
-			fmt.Fprintf(b, "  %-10s%s\n", name+":", clean(value, false))
+			b.WriteString(fit(fmt.Sprintf("  %-10s%s", name+":", clean(value, false)), strings.Repeat(" ", 12)) + "\n")
 		}
 	}
 	field("clause", c.Spec)
@@ -161,14 +174,35 @@ func consoleBlock(b *strings.Builder, c Check, color bool) {
 	field("reason", c.Reason)
 	if ce := strings.TrimRight(clean(c.Counterexample, true), "\n"); ce != "" {
 		b.WriteString("  counterexample:\n")
+		reason := clean(c.Reason, false)
 		for _, line := range strings.Split(ce, "\n") {
-			b.WriteString(strings.TrimRight("    "+line, " ") + "\n")
+			line = strings.TrimRight("    "+line, " ")
+			if m := finding.FindStringSubmatch(line); m != nil && strings.Contains(reason, m[2]) {
+				// The reason is printed once: where it was found, the
+				// counterexample points to it.
+				line = m[1] + "the reason above"
+			}
+			hang := stepMarker.FindString(line)
+			if strings.TrimSpace(hang) == "" {
+				hang += "  "
+			}
+			b.WriteString(fit(line, strings.Repeat(" ", utf8.RuneCountInString(hang))) + "\n")
 		}
 	}
 	if c.Replay != "" {
 		b.WriteString("  replay: " + clean(c.Replay, false) + "\n")
 	}
 }
+
+// stepMarker is how a line of a transcript starts: its indent, and the
+// step's number and its marker (a request, an answer, the model's
+// expectation, a finding, a note); a long line continues under the text
+// that follows it, or two columns in if it has no marker.
+var stepMarker = regexp.MustCompile(`^ *(\d+\. +|#\d+ +)?(> |< |model: |✗ |# )?`)
+
+// finding is a counterexample's line that states a finding: its indent
+// and marker, and the finding.
+var finding = regexp.MustCompile(`^( *✗ )(.+)$`)
 
 // titleWidth is the width at which the console table wraps titles (and
 // the reasons written under them).
@@ -181,8 +215,10 @@ func consoleTable(b *strings.Builder, checks []Check, color bool) {
 	t := &table{header: []string{"ID", "TITLE", "RESULT", "TIME"}, widths: []int{0, titleWidth, 0, 0}}
 	for _, c := range checks {
 		title := clean(c.Title, false)
-		if c.Reason != "" {
-			title += "\n↳ " + clean(c.Reason, false)
+		// A failure's or an error's reason is in its block above: each
+		// reason is printed once.
+		if c.Reason != "" && c.Status != Fail && c.Status != Error {
+			title += "\n↳ " + cutValues(clean(c.Reason, false), titleWidth)
 		}
 		t.add(clean(c.ID, false), title, label(c.Status), seconds(c.Duration))
 	}

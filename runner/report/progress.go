@@ -20,8 +20,9 @@ import (
 // standard-width terminal (a wrapped line cannot be rewritten).
 //
 // Not live (for CI logs and pipes): one plain line per finished check
-// ("pass  SI-BATCH-02  title  (0.21s)"; a check with a reason adds
-// " — reason"), no escape sequences, nothing rewritten.
+// ("pass  SI-BATCH-02  title  (0.21s)"; a skip adds " — reason"; a
+// failure's or an error's reason is in the report), no escape sequences,
+// nothing rewritten.
 //
 // In both modes [Progress.Note] writes a message on a line of its own.
 // Output is for people and may change. Write errors are not reported:
@@ -152,7 +153,11 @@ func (p *Progress) Note(format string, args ...any) {
 	if p.closed {
 		return
 	}
-	msg := clean(strings.TrimRight(fmt.Sprintf(format, args...), "\n"), true) + "\n"
+	lines := strings.Split(clean(strings.TrimRight(fmt.Sprintf(format, args...), "\n"), true), "\n")
+	for i, l := range lines {
+		lines[i] = fit(l, "  ")
+	}
+	msg := strings.Join(lines, "\n") + "\n"
 	if !p.live {
 		p.write(msg)
 		return
@@ -215,11 +220,13 @@ func (p *Progress) write(s string) {
 }
 
 // progressLine is a finished check's line: "pass  SI-BATCH-02  title
-// (0.21s)", and " — reason" when it has one.
+// (0.21s)", and " — reason" when a skip has one (a failure's or an
+// error's reason is printed once, in the report), fitted to the screen
+// (see [fit]).
 func progressLine(c Check) string {
 	line := fmt.Sprintf("%s  %s  %s  (%s)", label(c.Status), clean(c.ID, false), clean(c.Title, false), seconds(c.Duration))
-	if c.Reason != "" {
+	if c.Reason != "" && c.Status != Fail && c.Status != Error {
 		line += " — " + clean(c.Reason, false)
 	}
-	return line
+	return fit(line, "      ")
 }

@@ -95,12 +95,12 @@ func TestProgress(t *testing.T) {
 				erase + "[2/5] SI-BATCH-02 Batch of 101 IDs is refused  3.1s" +
 				erase + "target slow: retrying\n" +
 				erase + "[2/5] SI-BATCH-02 Batch of 101 IDs is refused  3.1s" +
-				erase + "FAIL  SI-BATCH-02  Batch of 101 IDs is refused  (3.1s) — the target stopped 101 instances\n" +
+				erase + "FAIL  SI-BATCH-02  Batch of 101 IDs is refused  (3.1s)\n" +
 				erase + "[3/5] SI-STATE-04 PENDING is refused  0.00s" +
 				erase +
 				erase + `[4/5] SI-RATE-01 Throttled \x1b[2J  0.00s` +
 				erase,
-			reason: "one rewritten status line; permanent lines only for the failure and the notes; erased at Close",
+			reason: "one rewritten status line; permanent lines only for the failure (its reason is the report's) and the notes; erased at Close",
 		},
 		{
 			name: "not live",
@@ -108,9 +108,9 @@ func TestProgress(t *testing.T) {
 			want: "pass  SI-PROTO-01  Every response carries a RequestId  (0.21s)\n" +
 				"settling 40 instances…\n" +
 				"target slow: retrying\n" +
-				"FAIL  SI-BATCH-02  Batch of 101 IDs is refused  (3.1s) — the target stopped 101 instances\n" +
+				"FAIL  SI-BATCH-02  Batch of 101 IDs is refused  (3.1s)\n" +
 				"skip  SI-STATE-04  PENDING is refused  (0.00s) — no PENDING instance\n",
-			reason: "one plain line per finished check, and the notes; no escape sequences",
+			reason: "one plain line per finished check, a skip with its reason (a failure's is the report's), and the notes; no escape sequences",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
