@@ -1,11 +1,20 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
 // lastLine is the console report's verdict line.
@@ -108,4 +117,50 @@ func TestRunRefusedCredentialsNameTheVariable(t *testing.T) {
 	code, stdout, stderr = invoke(t, env, "run", "--endpoint", e.URL, "--all-instances", "--only", "SI-ID-01")
 	require.Equal(t, exitUsage, code)
 	requireOneSentence(t, stdout, stderr, "check TENCENTCLOUD_SECRET_KEY")
+}
+
+// `judge` of recordings that hold nothing to judge (a HAR with no
+// entries) exits 2: nothing was judged.
+func TestJudgeNothingJudged(t *testing.T) {
+	t.Parallel()
+	har := filepath.Join(t.TempDir(), "empty.har")
+	require.NoError(t, os.WriteFile(har, []byte(`{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":[]}}`), 0o600))
+	code, stdout, stderr := invokeJudge(t, nil, har)
+	require.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	require.True(t, strings.HasPrefix(lastLine(stdout), "INCOMPLETE: nothing was judged"), lastLine(stdout))
+}
+
+// `proxy` in front of an upstream that never answers (its clients get the
+// proxy's own 502) judged nothing: the exchange is an error of its run,
+// and the verdict is INCOMPLETE, exit 2, never CONFORMANT.
+func TestProxyDeadUpstreamIsNotJudged(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := "http://" + l.Addr().String()
+	require.NoError(t, l.Close()) // nothing listens there now: connections are refused
+
+	reportPath := filepath.Join(t.TempDir(), "report.json")
+	p := startProxyCmd(t, nil, "--upstream", dead, "--report", reportPath)
+	cred := tcapi.Credential{SecretID: "AKIDproxyTestDeadUpstream0000000", SecretKey: "k"}
+	req, err := tcapi.NewRequest(context.Background(), p.url, tcapi.Call{Action: model.ActionDescribe, Version: model.APIVersion,
+		Region: "ap-guangzhou", Timestamp: time.Now()}, cred)
+	require.NoError(t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusBadGateway, res.StatusCode, "the proxy's own answer")
+
+	require.Equal(t, exitUsage, p.stop())
+	last := lastLine(p.stdout())
+	require.True(t, strings.HasPrefix(last, "INCOMPLETE: 1 of 1 exchanges got no answer from the upstream"), last)
+	b, err := os.ReadFile(reportPath)
+	require.NoError(t, err)
+	var rep struct {
+		Complete bool `json:"complete"`
+		Summary  struct{ Pass int }
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	require.False(t, rep.Complete)
+	require.Zero(t, rep.Summary.Pass, "an exchange never answered is not a pass")
 }
