@@ -404,7 +404,25 @@ func carryOut(ctx context.Context, cfg Config, checks []*Check, lanes []*runStat
 	for _, c := range checks {
 		out.Checks = append(out.Checks, mergeShards(byID[c.ID]))
 	}
+	if _, ok := byID[stuckCheckID]; !ok && shared.stuckOp() != nil {
+		// A stuck operation is reported under the rule it breaks, also
+		// when the selection left that check out: otherwise it would be
+		// reported nowhere, and every check that met it skipped.
+		if c := catalogCheck(stuckCheckID); c != nil {
+			out.Checks = append(out.Checks, main.runUnit(ctx, unit{check: c, shards: 1}))
+		}
+	}
 	shared.lookAgain(ctx, out)
+}
+
+// catalogCheck is the catalog's check id, or nil.
+func catalogCheck(id string) *Check {
+	for _, c := range Catalog() {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
 }
 
 // Schedule discovers the target's fleet on every lane (DescribeInstances
