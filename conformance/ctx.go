@@ -361,6 +361,9 @@ func (c *Ctx) settleWith(obs *model.Observer, ids []string) (runner.Settled, err
 	began := time.Now()
 	res, err := c.run.target.Settle(c, c.check.ID, obs, ids, c.run.settle)
 	if err != nil || len(res.Unsettled) == 0 {
+		if err == nil {
+			c.run.noteEnded(len(ids))
+		}
 		return res, err
 	}
 	st := c.run.markStuck(c.check.ID, res, began)

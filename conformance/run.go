@@ -98,6 +98,7 @@ type runShared struct {
 
 	mu     sync.Mutex
 	stuck  *stuckOp // the first operation seen in flight past the settle bound
+	ended  int      // instances seen settling within the bound (stuck.go)
 	failed string   // the first check that failed, with FailFast
 	// secondRefused says why the second account's credentials cannot be
 	// used (the target refused them at discovery); its checks skip with
@@ -274,7 +275,7 @@ func open(ctx context.Context, cfg Config, checks []*Check) ([]*runState, *runSh
 		}
 	}
 	if len(missing) > 0 {
-		return nil, nil, fmt.Errorf("%w: --instances names %s, which no account of the target lists in %s: nothing could be judged on it",
+		return nil, nil, fmt.Errorf("%w: --instances names %s, which no account of the target lists in %s: nothing was judged",
 			ErrCannotRun, strings.Join(missing, ", "), cfg.Target.Region)
 	}
 	return lanes, shared, nil

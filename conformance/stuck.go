@@ -60,6 +60,21 @@ func (s *runState) markStuck(check string, res runner.Settled, began time.Time) 
 	return s.stuck
 }
 
+// noteEnded counts instances a settle saw end their operations within the
+// bound: stuckCheckID passes on them without moving an instance itself.
+func (s *runShared) noteEnded(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended += n
+}
+
+// endedOps is how many instances the run has seen settle within the bound.
+func (s *runShared) endedOps() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
 func (s *runShared) stuckOp() *stuckOp {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -164,3 +164,17 @@ func TestProxyDeadUpstreamIsNotJudged(t *testing.T) {
 	require.False(t, rep.Complete)
 	require.Zero(t, rep.Summary.Pass, "an exchange never answered is not a pass")
 }
+
+// A run stopped by --fail-fast did not reach its end either: its failure
+// stands (exit 1), and the reports say the rest was not run.
+func TestRunFailFastIsIncomplete(t *testing.T) {
+	t.Parallel()
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, _ := invoke(t, nil, "run", "--fault", "malformed-id-not-found", "--fail-fast", "--only", "SI-ID,SI-PARAM", "--seed", "1",
+		"--lanes-per-account", "1", "--json", jsonPath)
+	require.Equal(t, exitFailed, code)
+	require.Regexp(t, `^NOT CONFORMANT: .*; the run did not reach its end: --fail-fast: SI-ID-0[0-9] failed$`, lastLine(stdout))
+	_, raw := readJSONReport(t, jsonPath)
+	require.Equal(t, false, raw["complete"])
+	require.Contains(t, raw["incomplete_reason"], "--fail-fast")
+}
