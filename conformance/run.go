@@ -488,7 +488,10 @@ func (s *runState) fleetLine() string {
 	}
 	line := fmt.Sprintf("%d instances in %s (%s); %d may be stopped and started", len(s.views), s.cfg.Target.Region,
 		strings.Join(parts, ", "), allowed)
-	if s.target.HasSecondAccount() {
+	switch {
+	case s.secondRefused != "":
+		line += "; a second account is configured, but the target refused its credentials"
+	case s.target.HasSecondAccount():
 		line += "; a second account is configured"
 	}
 	return line

@@ -97,7 +97,8 @@ func TestRunRefusedCredentialsNameTheVariable(t *testing.T) {
 	require.Equal(t, exitOK, code, "the target is not to blame\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 	require.NotRegexp(t, `(?m)^FAIL|  FAIL  `, stdout)
 	require.Equal(t, "CONFORMANT on 1 of 4 checks (3 skipped: SI-ACCT-01, SI-ACCT-02, SI-ACCT-03)", lastLine(stdout))
-	r, _ := readJSONReport(t, jsonPath)
+	r, raw := readJSONReport(t, jsonPath)
+	require.Contains(t, raw["fleet"], "the target refused its credentials", "the header says so too")
 	for _, c := range r.Checks {
 		if strings.HasPrefix(*c.ID, "SI-ACCT") {
 			require.Equal(t, "skip", *c.Status)
