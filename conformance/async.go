@@ -86,6 +86,30 @@ func asyncChecks() []*Check {
 				}
 				return c.lastState(ids[0], model.Stopped)
 			}},
+		// An operation must end (seed §1: STOPPING, then STOPPED "when
+		// the instance is successfully shut down"; facts §8). The API
+		// gives no bound, so the bound is the user's (--settle-timeout).
+		// This check is where an operation seen in flight past it is
+		// reported, once, whichever check met it (see stuck.go). With
+		// none met, the operations the run waited for prove it; in a run
+		// that waited for none, it stops an instance itself.
+		{ID: stuckCheckID, Title: "Every operation ends: no instance stays in flight past --settle-timeout",
+			Clause: "seed §1 STOPPING then STOPPED; facts §8", Severity: MUST, Final: true,
+			Run: func(c *Ctx) error {
+				if st := c.run.stuckOp(); st != nil {
+					c.Note("%s met it on lane %s: %s in flight past the settle bound %s", st.check, st.at.name(), st.instances(), brief(st.bound))
+					return c.Failf("ASYNC: %s %s", st.verdict(), stuckClause)
+				}
+				if n := c.run.endedOps(); n > 0 {
+					c.Note("the run waited for %d instance(s) to end their operations, each within %s", n, brief(c.run.settle))
+					return nil
+				}
+				ids, _, err := stopOne(c, "StopType", model.Str("HARD"))
+				if err != nil {
+					return err
+				}
+				return c.Settle(ids...)
+			}},
 	}
 }
 

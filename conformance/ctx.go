@@ -362,10 +362,11 @@ func (c *Ctx) use(ids []string) {
 	}
 }
 
-// Settle waits until the instances are stable, judging every observation,
-// and fails the check if one stays in flight past the settle bound. Once
-// an operation has been shown stuck, Settle does not wait again: it skips
-// the check at once, naming the check that showed it (see runState.stuck).
+// Settle waits until the instances are stable, judging every observation.
+// An instance in flight past the settle bound is the run's stuck
+// operation, reported once under stuckCheckID: this check skips, naming
+// it (see stuck.go). Once one has been met, Settle does not wait again: it
+// skips the check at once.
 func (c *Ctx) Settle(ids ...string) error {
 	if len(ids) == 0 {
 		return nil
@@ -390,8 +391,9 @@ func (c *Ctx) Settle(ids ...string) error {
 }
 
 // settleWith waits, judging with obs, until the instances are stable. An
-// instance still in flight at the bound is a failure, recorded as the
-// run's stuck operation; with one recorded, it skips at once.
+// instance still in flight at the bound is recorded as the run's stuck
+// operation, which fails stuckCheckID alone: any other check skips; with
+// one recorded, it skips at once.
 func (c *Ctx) settleWith(obs *model.Observer, ids []string) (runner.Settled, error) {
 	if st := c.run.stuckOp(); st != nil {
 		return runner.Settled{}, c.Skipf("not waited for: %s", st.cause())
@@ -399,15 +401,21 @@ func (c *Ctx) settleWith(obs *model.Observer, ids []string) (runner.Settled, err
 	began := time.Now()
 	res, err := c.run.target.Settle(c, c.check.ID, obs, ids, c.run.settle)
 	if err != nil || len(res.Unsettled) == 0 {
+		if err == nil {
+			c.run.noteEnded(len(ids))
+		}
 		return res, err
 	}
 	st := c.run.markStuck(c.check.ID, res, began)
-	if st.check != c.check.ID {
+	switch {
+	case st.check != c.check.ID:
 		// Another lane found it first, while this one was waiting too:
 		// the verdict is reported once.
 		return res, c.Skipf("%s was in flight past the settle bound too; %s", strings.Join(res.Unsettled, ", "), st.cause())
+	case c.check.ID != stuckCheckID:
+		return res, c.Skipf("not waited for: %s", st.cause())
 	}
-	return res, c.Failf("ASYNC: %s (seed §1: \"STOPPED when the instance is successfully shut down\"; facts §8)", st.verdict())
+	return res, c.Failf("ASYNC: %s %s", st.verdict(), stuckClause)
 }
 
 // Observe describes the instances and judges what the target shows.

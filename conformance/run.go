@@ -60,6 +60,11 @@ type Config struct {
 	// instances and the checks' needs allow, at most MaxLanesPerAccount;
 	// 1 runs one check at a time per account.
 	LanesPerAccount int
+	// Instances are the instance IDs the allow-list names (--instances):
+	// each must be listed by one of the target's accounts, or the run
+	// cannot be made (a typo would otherwise leave every check that
+	// moves an instance skipped, and the verdict green).
+	Instances []string
 
 	_ struct{}
 }
@@ -93,7 +98,12 @@ type runShared struct {
 
 	mu     sync.Mutex
 	stuck  *stuckOp // the first operation seen in flight past the settle bound
+	ended  int      // instances seen settling within the bound (stuck.go)
 	failed string   // the first check that failed, with FailFast
+	// secondRefused says why the second account's credentials cannot be
+	// used (the target refused them at discovery); its checks skip with
+	// it. "" when they were proven, or none were given.
+	secondRefused string
 	// shardFailed names, for a check split into shards, the shard that
 	// failed first: it shrinks its counterexample, which is the check's,
 	// and the others stop rather than find (and shrink) another.
@@ -211,15 +221,24 @@ func open(ctx context.Context, cfg Config, checks []*Check) ([]*runState, *runSh
 		names = append(names, fmt.Sprintf("lane-%d", i+1))
 	}
 	var lanes []*runState
+	discovered := map[string]bool{}
 	for i, tc := range tcs {
 		tc.Transcript, tc.Lane = shared.log, names[i]
 		t, err := runner.NewTarget(tc)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrCannotRun, err)
 		}
-		views, err := discover(ctx, t, names[i])
+		views, err := discover(ctx, t, names[i], credVars(i))
 		if err != nil {
 			return nil, shared, err
+		}
+		if i == 0 && t.HasSecondAccount() {
+			if shared.secondRefused, err = proveSecond(ctx, t); err != nil {
+				return nil, shared, err
+			}
+		}
+		for _, v := range views {
+			discovered[v.ID] = true
 		}
 		shares := shareOut(movable(views, t, model.Running), movable(views, t, model.Stopped), needsOf(checks), cfg.LanesPerAccount)
 		byID := map[string]model.View{}
@@ -249,7 +268,63 @@ func open(ctx context.Context, cfg Config, checks []*Check) ([]*runState, *runSh
 			lanes = append(lanes, s)
 		}
 	}
+	var missing []string
+	for _, id := range cfg.Instances {
+		if !discovered[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, nil, fmt.Errorf("%w: --instances names %s, which no account of the target lists in %s: nothing was judged",
+			ErrCannotRun, strings.Join(missing, ", "), cfg.Target.Region)
+	}
 	return lanes, shared, nil
+}
+
+// credVars names the environment variables that hold the credentials of
+// the i-th account of a run (0 the main, then the lanes' _3, _4, …), for
+// an error that says what to fix.
+func credVars(i int) [2]string {
+	if i == 0 {
+		return [2]string{"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"}
+	}
+	return [2]string{fmt.Sprintf("TENCENTCLOUD_SECRET_ID_%d", i+2), fmt.Sprintf("TENCENTCLOUD_SECRET_KEY_%d", i+2)}
+}
+
+// refusedCredentials words a target's refusal of an account's credentials
+// as our configuration error, naming the variable to fix: the SecretId
+// when the target does not know it, the key when the signature does not
+// verify, both otherwise.
+func refusedCredentials(account string, vars [2]string, code, message string) string {
+	name := vars[0] + " / " + vars[1]
+	switch code {
+	case "AuthFailure.SecretIdNotFound":
+		name = vars[0]
+	case "AuthFailure.SignatureFailure":
+		name = vars[1]
+	}
+	return fmt.Sprintf("the target refused the credentials of %s (%s: %s): check %s", account, code, message, name)
+}
+
+// proveSecond proves the second account's credentials with one signed
+// DescribeInstances. A refusal is the configuration's fault, not the
+// target's: it returns the reason the second account's checks skip with,
+// and the run goes on. An error means the target could not be asked.
+func proveSecond(ctx context.Context, t *runner.Target) (string, error) {
+	s := describeWith(func(*tcapi.Call) {})
+	s.Check, s.Second = "discovery", true
+	x, err := t.Do(ctx, s)
+	if err != nil {
+		return "", fmt.Errorf("%w: cannot prove the second account's credentials with DescribeInstances: %v", ErrCannotRun, err)
+	}
+	if code := x.Outcome.Code; strings.HasPrefix(code, "AuthFailure") {
+		msg := ""
+		if x.Response.Error != nil {
+			msg = x.Response.Error.Message
+		}
+		return "not run: " + refusedCredentials(runner.AccountSecond, [2]string{"TENCENTCLOUD_SECRET_ID_2", "TENCENTCLOUD_SECRET_KEY_2"}, code, msg), nil
+	}
+	return "", nil
 }
 
 // Run discovers the target's fleet on every lane, schedules the selected
@@ -281,10 +356,28 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	}
 	out.Duration = time.Since(shared.started)
 	out.Requests = shared.log.Len()
+	out.Incomplete = incomplete(ctx, shared, out.Checks)
 	if ctx.Err() != nil {
 		return out, fmt.Errorf("%w: %s", ErrCannotRun, stopCause(ctx))
 	}
 	return out, nil
+}
+
+// incomplete says why a run did not reach its end, or "": its context
+// ended (a signal, the --timeout), or --fail-fast left checks not run.
+// The report's verdict is then never CONFORMANT (DESIGN "A verdict is
+// never greener than what ran").
+func incomplete(ctx context.Context, shared *runShared, checks []report.Check) string {
+	why := shared.stopReason(ctx)
+	if why == "" {
+		return ""
+	}
+	if ctx.Err() == nil && !slices.ContainsFunc(checks, func(c report.Check) bool {
+		return c.Status == report.Skip && strings.HasPrefix(c.Reason, "not run: "+why)
+	}) {
+		return "" // --fail-fast, after every check had started
+	}
+	return "the run did not reach its end: " + why
 }
 
 // carryOut schedules the checks over the lanes, runs them, and fills in
@@ -312,7 +405,25 @@ func carryOut(ctx context.Context, cfg Config, checks []*Check, lanes []*runStat
 	for _, c := range checks {
 		out.Checks = append(out.Checks, mergeShards(byID[c.ID]))
 	}
+	if _, ok := byID[stuckCheckID]; !ok && shared.stuckOp() != nil {
+		// A stuck operation is reported under the rule it breaks, also
+		// when the selection left that check out: otherwise it would be
+		// reported nowhere, and every check that met it skipped.
+		if c := catalogCheck(stuckCheckID); c != nil {
+			out.Checks = append(out.Checks, main.runUnit(ctx, unit{check: c, shards: 1}))
+		}
+	}
 	shared.lookAgain(ctx, out)
+}
+
+// catalogCheck is the catalog's check id, or nil.
+func catalogCheck(id string) *Check {
+	for _, c := range Catalog() {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
 }
 
 // Schedule discovers the target's fleet on every lane (DescribeInstances
@@ -339,13 +450,13 @@ func accountOf(lane string) string {
 
 // discover lists an account's fleet, and refuses to go on when the target
 // cannot be reached or refuses the credentials.
-func discover(ctx context.Context, t *runner.Target, account string) ([]model.View, error) {
+func discover(ctx context.Context, t *runner.Target, account string, vars [2]string) ([]model.View, error) {
 	views, err := t.Discover(ctx, "discovery")
 	if err != nil {
 		if xs := t.Transcript().Since(0); len(xs) > 0 && xs[len(xs)-1].Outcome.Code != "" {
 			x := xs[len(xs)-1]
 			if strings.HasPrefix(x.Outcome.Code, "AuthFailure") {
-				return nil, fmt.Errorf("%w: the target refused the credentials of %s (%s: %s)", ErrCannotRun, account, x.Outcome.Code, x.Response.Error.Message)
+				return nil, fmt.Errorf("%w: %s", ErrCannotRun, refusedCredentials(account, vars, x.Outcome.Code, x.Response.Error.Message))
 			}
 		}
 		return nil, fmt.Errorf("%w: cannot list the fleet of %s with DescribeInstances: %v", ErrCannotRun, account, err)
@@ -377,7 +488,10 @@ func (s *runState) fleetLine() string {
 	}
 	line := fmt.Sprintf("%d instances in %s (%s); %d may be stopped and started", len(s.views), s.cfg.Target.Region,
 		strings.Join(parts, ", "), allowed)
-	if s.target.HasSecondAccount() {
+	switch {
+	case s.secondRefused != "":
+		line += "; a second account is configured, but the target refused its credentials"
+	case s.target.HasSecondAccount():
 		line += "; a second account is configured"
 	}
 	return line
@@ -465,6 +579,9 @@ func (s *runState) protect(c *Check, x *Ctx) (err error) {
 func (s *runState) lacks(n Needs) string {
 	if n.SecondAccount && !s.target.HasSecondAccount() {
 		return "needs a second account: set TENCENTCLOUD_SECRET_ID_2 and TENCENTCLOUD_SECRET_KEY_2"
+	}
+	if n.SecondAccount && s.secondRefused != "" {
+		return s.secondRefused
 	}
 	if n.Running+n.Stopped > 0 {
 		running := len(s.allowedIn(model.Running))

@@ -15,13 +15,22 @@ import (
 // not the API's rule: the seed gives none, and the real cloud's stops take
 // tens of seconds (facts §16). A target whose operations never end must
 // still get its verdict quickly, so the first operation shown in flight
-// past the bound is reported once, as that check's failure, and every
-// later check that needs an instance to change state is skipped at once
-// with a reason naming that check, instead of waiting out the bound again
+// past the bound is reported once, under the rule it breaks (an operation
+// must end: stuckCheckID, run after every other check, and added to the
+// report when the selection left it out), and the check that met it, like
+// every later check that needs an instance to change state, is skipped at
+// once with a reason naming it, instead of waiting out the bound again
 // (DESIGN "Verdicts one can trust"). At the end of the run the stuck
 // instances are looked at once more, so the report tells a slow target
 // (the operation ended, later than the bound) from a stuck one (it never
 // ended).
+
+// stuckCheckID is the check under which a stuck operation is reported.
+const stuckCheckID = "SI-ASYNC-07"
+
+// stuckClause is the clause a stuck operation breaks, as its failure
+// cites it.
+const stuckClause = "(seed §1: \"STOPPED when the instance is successfully shut down\"; facts §8)"
 
 // stuckOp is the first operation a run saw still in flight at the bound.
 type stuckOp struct {
@@ -49,6 +58,21 @@ func (s *runState) markStuck(check string, res runner.Settled, began time.Time) 
 		s.stuck = st
 	}
 	return s.stuck
+}
+
+// noteEnded counts instances a settle saw end their operations within the
+// bound: stuckCheckID passes on them without moving an instance itself.
+func (s *runShared) noteEnded(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended += n
+}
+
+// endedOps is how many instances the run has seen settle within the bound.
+func (s *runShared) endedOps() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
 }
 
 func (s *runShared) stuckOp() *stuckOp {
@@ -88,16 +112,18 @@ func brief(d time.Duration) time.Duration {
 	return d.Round(time.Second)
 }
 
-// cause is the reason a later check gives for not waiting.
+// cause is the reason a check gives for not waiting: the check that met
+// the operation, and where it is reported.
 func (st *stuckOp) cause() string {
-	return fmt.Sprintf("%s showed an operation in flight past the settle bound (%s still in flight after %s); every later transition would wait as long",
-		st.check, st.instances(), brief(st.bound))
+	return fmt.Sprintf("%s met an operation in flight past the settle bound (%s still in flight after %s), reported under %s (an operation must end); every later transition would wait as long",
+		st.check, st.instances(), brief(st.bound), stuckCheckID)
 }
 
 // lookAgain looks at the stuck operation's instances once more, after the
 // run, until twice the bound has passed since the wait began (the rest of
-// the run counts towards it), and words the failure of the check that
-// found it: slow if the operation has ended since, stuck if it has not.
+// the run counts towards it), and words the failure reported under
+// stuckCheckID: slow if the operation has ended since, stuck if it has
+// not.
 func (s *runShared) lookAgain(ctx context.Context, out *report.Run) {
 	st := s.stuckOp()
 	if st == nil {
@@ -114,8 +140,8 @@ func (s *runShared) lookAgain(ctx context.Context, out *report.Run) {
 	}
 	st.checked, st.ended = time.Now(), len(res.Unsettled) == 0 && len(res.Last) == len(ids)
 	for i := range out.Checks {
-		if c := &out.Checks[i]; c.ID == st.check && c.Status == report.Fail && strings.HasPrefix(c.Reason, "ASYNC: ") {
-			c.Reason = "ASYNC: " + st.verdict() + " (seed §1: \"STOPPED when the instance is successfully shut down\"; facts §8)"
+		if c := &out.Checks[i]; c.ID == stuckCheckID && c.Status == report.Fail && strings.HasPrefix(c.Reason, "ASYNC: ") {
+			c.Reason = "ASYNC: " + st.verdict() + " " + stuckClause
 		}
 	}
 }

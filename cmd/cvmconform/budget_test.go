@@ -61,8 +61,12 @@ func TestRunKilledBySIGTERMReportsTrueCounts(t *testing.T) {
 	}
 	require.Positive(t, notRun, "checks not started are listed as not run")
 	require.Less(t, notRun, all)
-	require.Equal(t, all, readJUnit(t, junitPath).Tests)
-	require.Contains(t, stdout.String(), "interrupted by SIGTERM")
+	ju := readJUnit(t, junitPath)
+	require.Equal(t, all+1, ju.Tests, "every check, and the run's own verdict")
+	require.Equal(t, 1, ju.Errors, "an interrupted run is red in CI")
+	require.Equal(t, false, raw["complete"])
+	require.Equal(t, "the run did not reach its end: interrupted by SIGTERM", raw["incomplete_reason"])
+	require.True(t, strings.HasPrefix(lastLine(stdout.String()), "INCOMPLETE: the run did not reach its end: interrupted by SIGTERM"), stdout.String())
 }
 
 // --plan sends no mutating call; --skip and --fail-fast and --timeout are

@@ -38,8 +38,9 @@ when the recording has times; a finding that depends on the order of
 exchanges that overlapped in time is withheld. Secrets are never printed
 or written.
 
-Exit status: 0 no finding, 1 a finding, 2 a file could not be read (or
-the flags are wrong).
+Exit status: 0 no finding, 1 a finding, 2 a file could not be read, the
+flags are wrong, or nothing was judged (no exchange of an action the
+model judges, e.g. a HAR with no entries).
 
 Flags:
 `
@@ -153,7 +154,9 @@ func (c cli) passiveKeys() (tcapi.KeyMap, error) {
 }
 
 // finishPassive prints the console report, writes the JSON and JUnit
-// reports, and returns the exit status: 1 with a finding, else 0.
+// reports, and returns the exit status of its verdict (verdictExit): 1
+// with a finding, 2 when nothing was judged or the traffic could not all
+// be judged (the proxy's upstream never answered), else 0.
 func (c cli) finishPassive(cmd string, run report.Run, jsonPath, junitPath string) int {
 	_, noColor := c.env("NO_COLOR")
 	if err := report.Console(c.stdout, run, report.ConsoleOptions{Color: report.IsTerminal(c.stdout) && !noColor}); err != nil {
@@ -169,10 +172,7 @@ func (c cli) finishPassive(cmd string, run report.Run, jsonPath, junitPath strin
 			return exitUsage
 		}
 	}
-	if run.Summary().Fail > 0 {
-		return exitFailed
-	}
-	return exitOK
+	return verdictExit(run, nil)
 }
 
 // printable escapes the control characters of a line from the target, so

@@ -13,7 +13,8 @@
 //	cvmconform proxy [flags]      judge live traffic between any client and a target
 //
 // Exit status: 0 conformant, 1 at least one check failed, 2 the run could
-// not be made (usage, configuration, target unreachable, credentials).
+// not be made (usage, configuration, target unreachable, credentials) or
+// its verdict is INCOMPLETE (cut short, nothing judged; see run -h).
 package main
 
 import (
@@ -50,7 +51,8 @@ Commands:
   proxy     a reverse proxy that judges live traffic between any client and a target
 
 Run 'cvmconform <command> -h' for a command's flags.
-Exit status: 0 conformant, 1 a check failed, 2 the run could not be made.
+Exit status: 0 conformant, 1 a check failed, 2 the run could not be made
+or its verdict is INCOMPLETE (cut short, nothing judged).
 `
 
 // environment reads a variable; main passes os.LookupEnv, tests a map.

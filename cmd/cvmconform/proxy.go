@@ -39,7 +39,12 @@ forwarded as it came, for the target to refuse. The same keys, when set,
 let the judge verify signatures. Secrets are never printed or written:
 --transcript redacts them.
 
-Exit status: 0 no finding, 1 a finding, 2 the proxy could not be started.
+An exchange the upstream never answered (a refused connection, a
+timeout: the client gets the proxy's own 502) is not judged: the report
+says INCOMPLETE, with how many.
+
+Exit status: 0 no finding, 1 a finding, 2 the proxy could not be
+started, nothing was judged, or the upstream left exchanges unanswered.
 
 Flags:
 `

@@ -37,8 +37,11 @@ TENCENTCLOUD_SESSION_TOKEN); the region defaults to TENCENTCLOUD_REGION. A
 second pair, TENCENTCLOUD_SECRET_ID_2 / TENCENTCLOUD_SECRET_KEY_2, enables the
 account-isolation checks. Secrets are never printed or written.
 
-Exit status: 0 conformant, 1 a check failed, 2 the run could not be made
-(or a check could not be carried out).
+Exit status: 0 conformant, 1 a check failed, 2 the run could not be made,
+or its verdict is INCOMPLETE: it did not reach its end (a signal,
+--timeout; --fail-fast exits 1, after the failure that stopped it), a
+check could not be carried out, nothing passed, or --require-all and a
+check was skipped.
 
 Flags:
 `
@@ -60,6 +63,7 @@ func (c cli) run(args []string) int {
 	timeout := fs.Duration("timeout", 0, "the whole run's budget `D` (e.g. 5m): when it runs out, running checks are cut short and the rest reported as not run")
 	transcriptPath := fs.String("transcript", "", "also write every exchange of the run, secrets redacted, to `FILE` (JSON lines; 'cvmconform judge' reads it, so a run can be judged again after a model change)")
 	perAccount := fs.Int("lanes-per-account", 0, "share each account's allow-listed instances out among at most `N` lanes that run checks side by side under the account's one pacer (0: as many as its instances allow, at most 4; 1: one check at a time per account)")
+	requireAll := fs.Bool("require-all", false, "fail the gate (exit 2, verdict INCOMPLETE) when any check is skipped: the run must judge every check it selected")
 	planOnly := fs.Bool("plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
 	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
@@ -91,13 +95,16 @@ func (c cli) run(args []string) int {
 		*seed = rand.Uint64() >> 1
 	}
 	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only),
-		Skip: splitList(*skip), FailFast: *failFast, LanesPerAccount: *perAccount}
+		Skip: splitList(*skip), FailFast: *failFast, LanesPerAccount: *perAccount, Instances: splitList(*tf.instances)}
 	selected, err := conformance.Select(conformance.Catalog(), cfg.Only)
 	if err == nil {
 		selected, err = conformance.Exclude(selected, cfg.Skip)
 	}
 	if err != nil {
 		return fail("%v", err)
+	}
+	if len(selected) == 0 {
+		return fail("nothing was judged: --only and --skip leave no check to run")
 	}
 	t, err := c.resolve(tf, "the suite")
 	if err != nil {
@@ -140,6 +147,7 @@ func (c cli) run(args []string) int {
 	cfg.Progress = progress
 	progress.Note("cvmconform: checking %s (%s)", cfg.TargetName, cfg.Target.Region)
 	result, err := conformance.Run(ctx, cfg)
+	result.RequireAll = *requireAll
 	progress.Close()
 	if err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform run: %v\n", err)
@@ -164,10 +172,22 @@ func (c cli) run(args []string) int {
 			return fail("%v", err)
 		}
 	}
-	switch s := result.Summary(); {
-	case s.Fail > 0:
+	return verdictExit(result, err)
+}
+
+// verdictExit is the exit status of a report's verdict: 1 when a check
+// failed (also in a run cut short: the failure stands), 2 when nothing
+// failed but the verdict is not CONFORMANT (the run did not reach its
+// end, a check could not be carried out, nothing passed, or a skip under
+// --require-all) or the run ended in an error, 0 otherwise.
+func verdictExit(r report.Run, err error) int {
+	switch r.Verdict() {
+	case report.NotConformant:
 		return exitFailed
-	case s.Error > 0 || err != nil:
+	case report.Incomplete:
+		return exitUsage
+	}
+	if err != nil {
 		return exitUsage
 	}
 	return exitOK

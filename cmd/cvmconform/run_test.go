@@ -283,6 +283,7 @@ type junitReport struct {
 	XMLName xml.Name `xml:"testsuites"`
 	Tests   int      `xml:"tests,attr"`
 	Fails   int      `xml:"failures,attr"`
+	Errors  int      `xml:"errors,attr"`
 	Suites  []struct {
 		Cases []struct {
 			Name    string    `xml:"name,attr"`

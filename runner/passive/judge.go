@@ -97,6 +97,13 @@ type Result struct {
 	Instances int // instances named or listed
 	// First and Last bound the recording's times; zero without times.
 	First, Last time.Time
+	// Unanswered counts the exchanges the proxy forwarded that its
+	// upstream never answered (a refused connection, a timeout: the 502
+	// is the proxy's own), and UnansweredWhy is the first one's error.
+	// They are errors of the proxy's run, not judged exchanges: they are
+	// not in Judged, and the report is incomplete.
+	Unanswered    int
+	UnansweredWhy string
 
 	_ struct{}
 }

@@ -62,6 +62,11 @@ type Proxy struct {
 	seq      int
 	tw       *transcriptWriter
 	twErr    error
+	// unanswered counts the exchanges upstream never answered, judged
+	// the ones the judge counted as judged, and unansweredWhy is the
+	// first one's error (see Result.Unanswered).
+	unanswered, unansweredJudged int
+	unansweredWhy                string
 }
 
 // NewProxy returns a proxy for cfg. It fails when Upstream is not an
@@ -94,7 +99,10 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 func (p *Proxy) Result() *Result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.judge.Result()
+	r := p.judge.Result()
+	r.Judged -= p.unansweredJudged
+	r.Unanswered, r.UnansweredWhy = p.unanswered, p.unansweredWhy
+	return r
 }
 
 // TranscriptErr is the first error writing the transcript, if any.
@@ -228,7 +236,18 @@ func (p *Proxy) judgeOne(x *Exchange) {
 		}
 	}
 	p.done = append(kept, x)
-	for _, f := range p.judge.Add(x, concurrent) {
+	judged := p.judge.res.Judged
+	findings := p.judge.Add(x, concurrent)
+	if !x.Answered {
+		// The model still learns that the request may have happened; the
+		// exchange is not counted as judged.
+		p.unanswered++
+		p.unansweredJudged += p.judge.res.Judged - judged
+		if p.unansweredWhy == "" {
+			p.unansweredWhy = x.Err
+		}
+	}
+	for _, f := range findings {
 		if p.cfg.OnFinding != nil {
 			p.cfg.OnFinding(f)
 		}

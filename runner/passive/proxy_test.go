@@ -17,6 +17,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/passive"
+	"github.com/cvmconform/cvmconform/runner/report"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -192,6 +193,12 @@ func TestProxyUpstreamUnreachable(t *testing.T) {
 	r := lp.proxy.Result()
 	require.Equal(t, 1, r.Exchanges)
 	require.Empty(t, r.Findings, "no answer is no finding")
+	require.Equal(t, 1, r.Unanswered, "an error of the proxy's run")
+	require.Contains(t, r.UnansweredWhy, "refused")
+	require.Zero(t, r.Judged, "nor a judged exchange")
+	run := passive.Report(passive.ReportInfo{}, r)
+	require.Contains(t, run.Incomplete, "1 of 1 exchanges got no answer from the upstream")
+	require.NotEqual(t, report.Conformant, run.Verdict())
 }
 
 func TestProxyRefusesConnect(t *testing.T) {

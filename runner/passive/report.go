@@ -47,7 +47,9 @@ const passiveSpec = "the model's rules, transitions and rate limit (DESIGN \"The
 // The counterexample also lists the exchanges not judged, and the
 // findings withheld because concurrent exchanges left their order open.
 // Started and Duration span the recordings' times; Requests counts every
-// exchange read.
+// exchange read. Exchanges the proxy's upstream never answered
+// (Result.Unanswered) make the report incomplete (report.Run.Incomplete):
+// they are errors of the proxy's run, not judged exchanges.
 func Report(info ReportInfo, results ...*Result) report.Run {
 	run := report.Run{Kind: report.KindRecorded, Strict: info.Strict, Started: info.Started}
 	if len(results) > 0 && results[0].Format == FormatLive {
@@ -71,12 +73,29 @@ func Report(info ReportInfo, results ...*Result) report.Run {
 			last = r.Last
 		}
 	}
+	if unanswered, why := unansweredOf(results); unanswered > 0 {
+		run.Incomplete = fmt.Sprintf("%d of %d exchanges got no answer from the upstream (the proxy answered 502; the first: %s): they were not judged",
+			unanswered, run.Requests, why)
+	}
 	run.Region = strings.Join(slices.Sorted(maps.Keys(regions)), ", ")
 	run.Fleet = fmt.Sprintf("%d named or listed", instances)
 	if !first.IsZero() {
 		run.Started, run.Duration = first, last.Sub(first)
 	}
 	return run
+}
+
+// unansweredOf counts the exchanges upstream never answered, with the
+// first one's error.
+func unansweredOf(results []*Result) (int, string) {
+	n, why := 0, ""
+	for _, r := range results {
+		n += r.Unanswered
+		if why == "" {
+			why = r.UnansweredWhy
+		}
+	}
+	return n, why
 }
 
 // judgedNames names what was judged: the recordings, at most three and
@@ -107,6 +126,9 @@ func check(r *Result) report.Check {
 	tally := fmt.Sprintf("%d judged, %d not judged%s; %s", r.Judged, len(r.NotJudged), notJudgedSummary(r.NotJudged), r.Rate)
 	if len(r.Withheld) > 0 {
 		tally += fmt.Sprintf("; %d findings withheld (concurrent exchanges)", len(r.Withheld))
+	}
+	if r.Unanswered > 0 {
+		tally += fmt.Sprintf("; %d got no answer from the upstream", r.Unanswered)
 	}
 	switch {
 	case len(r.Findings) > 0:

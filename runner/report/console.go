@@ -42,9 +42,10 @@ type ConsoleOptions struct {
 //     judged traffic, checks are counted as files (of recordings),
 //     requests as exchanges, the duration is the span of their times, and
 //     there is no rate (the clients' is not the suite's);
-//  5. the verdict line, starting with the [Verdict] of [Run.Summary]:
-//     "CONFORMANT", "CONFORMANT (n checks skipped)", "NOT CONFORMANT: …"
-//     or "INCOMPLETE: …".
+//  5. the verdict line, starting with [Run.Verdict]: "CONFORMANT",
+//     "CONFORMANT on 30 of 86 checks (56 skipped: …)", "NOT CONFORMANT: …"
+//     or "INCOMPLETE: …" (never CONFORMANT for a run that did not reach
+//     its end: it says why).
 //
 // Text from the run is shown with control characters and invalid UTF-8
 // escaped (\x1b, \u009b), so a target cannot inject terminal sequences,
@@ -125,7 +126,7 @@ func console(r Run, t kindText, opts ConsoleOptions) string {
 	b.WriteString("\nResults\n\n")
 	consoleTable(&b, r.Checks, opts.Color)
 	b.WriteString("\n" + summaryLine(r, t) + "\n")
-	v := r.Summary().Verdict()
+	v := r.Verdict()
 	line := verdictLine(r, t)
 	b.WriteString(paint(opts.Color, verdictColor[v], string(v)) + strings.TrimPrefix(line, string(v)) + "\n")
 	return b.String()
@@ -298,26 +299,43 @@ func summaryLine(r Run, t kindText) string {
 }
 
 // verdictLine is the last line of the console report; it starts with the
-// verdict.
+// run's [Run.Verdict] and says what the verdict rests on: how many checks
+// were judged when some were skipped, and why a run that did not reach
+// its end is incomplete.
 func verdictLine(r Run, t kindText) string {
 	s := r.Summary()
-	v := s.Verdict()
+	v := r.Verdict()
 	switch {
 	case v == NotConformant:
 		line := fmt.Sprintf("%s: %s failed (%s)", v, plural(s.Fail, t.item), idList(r, Fail))
 		if s.Error > 0 {
 			line += fmt.Sprintf("; %s could not be carried out (%s)", plural(s.Error, t.item), idList(r, Error))
 		}
+		if r.Incomplete != "" {
+			line += "; " + clean(r.Incomplete, false)
+		}
 		return line
+	case r.Incomplete != "":
+		line := fmt.Sprintf("%s: %s; %d of %s passed", v, clean(r.Incomplete, false), s.Pass, plural(len(r.Checks), t.item))
+		if s.Skip > 0 {
+			line += fmt.Sprintf(", %d skipped or not run", s.Skip)
+		}
+		if s.Error > 0 {
+			line += fmt.Sprintf(", %d could not be carried out (%s)", s.Error, idList(r, Error))
+		}
+		return line + ", none failed"
 	case s.Error > 0:
 		return fmt.Sprintf("%s: %s could not be carried out (%s); no %s failed, but conformance is undecided",
 			v, plural(s.Error, t.item), idList(r, Error), t.item)
 	case len(r.Checks) == 0:
-		return fmt.Sprintf("%s: %s", v, t.none)
+		return fmt.Sprintf("%s: nothing was judged (%s)", v, t.none)
+	case s.Pass == 0:
+		return fmt.Sprintf("%s: nothing was judged (no %s passed, %s skipped)", v, t.item, plural(s.Skip, t.item))
 	case v == Incomplete:
-		return fmt.Sprintf("%s: no %s passed (%s skipped)", v, t.item, plural(s.Skip, t.item))
+		return fmt.Sprintf("%s: %d of %s skipped (%s), and every %s was required (--require-all)",
+			v, s.Skip, plural(len(r.Checks), t.item), idList(r, Skip), t.item)
 	case s.Skip > 0:
-		return fmt.Sprintf("%s (%s skipped)", v, plural(s.Skip, t.item))
+		return fmt.Sprintf("%s on %d of %s (%d skipped: %s)", v, s.Pass, plural(len(r.Checks), t.item), s.Skip, idList(r, Skip))
 	}
 	return string(v)
 }

@@ -88,15 +88,15 @@ func TestVerdict(t *testing.T) {
 			run:         run(2*time.Second, 3, check("SI-A-01", Pass), check("SI-A-02", Skip), check("SI-A-03", Skip)),
 			wantVerdict: Conformant,
 			wantSummary: "3 checks: 1 pass, 0 fail, 2 skip, 0 error — 3 requests in 2.0s (1.5 req/s)",
-			wantLine:    "CONFORMANT (2 checks skipped)",
-			reason:      "a skip is not a failure, but not a pass either: the verdict says how many",
+			wantLine:    "CONFORMANT on 1 of 3 checks (2 skipped: SI-A-02, SI-A-03)",
+			reason:      "a skip is not a failure, but not a pass either: the verdict says on how many checks it rests",
 		},
 		{
 			name:        "one skipped",
 			run:         run(time.Second, 1, check("SI-A-01", Pass), check("SI-A-02", Skip)),
 			wantVerdict: Conformant,
 			wantSummary: "2 checks: 1 pass, 0 fail, 1 skip, 0 error — 1 request in 1.0s (1.0 req/s)",
-			wantLine:    "CONFORMANT (1 check skipped)",
+			wantLine:    "CONFORMANT on 1 of 2 checks (1 skipped: SI-A-02)",
 			reason:      "singular nouns for one",
 		},
 		{
@@ -129,20 +129,56 @@ func TestVerdict(t *testing.T) {
 			run:         run(0, 0, check("SI-A-01", Skip)),
 			wantVerdict: Incomplete,
 			wantSummary: "1 check: 0 pass, 0 fail, 1 skip, 0 error — 0 requests in 0.00s",
-			wantLine:    "INCOMPLETE: no check passed (1 check skipped)",
+			wantLine:    "INCOMPLETE: nothing was judged (no check passed, 1 check skipped)",
 			reason:      "nothing was verified, so the run cannot be called conformant; no duration means no rate",
+		},
+		{
+			name: "skipped under --require-all",
+			run: func() Run {
+				r := run(time.Second, 1, check("SI-A-01", Pass), check("SI-A-02", Skip))
+				r.RequireAll = true
+				return r
+			}(),
+			wantVerdict: Incomplete,
+			wantSummary: "2 checks: 1 pass, 0 fail, 1 skip, 0 error — 1 request in 1.0s (1.0 req/s)",
+			wantLine:    "INCOMPLETE: 1 of 2 checks skipped (SI-A-02), and every check was required (--require-all)",
+			reason:      "--require-all: any skip fails the gate",
+		},
+		{
+			name: "cut short",
+			run: func() Run {
+				r := run(4*time.Second, 9, check("SI-A-01", Pass), check("SI-A-02", Skip))
+				r.Incomplete = "the run did not reach its end: interrupted by SIGINT"
+				return r
+			}(),
+			wantVerdict: Incomplete,
+			wantSummary: "2 checks: 1 pass, 0 fail, 1 skip, 0 error — 9 requests in 4.0s (2.2 req/s)",
+			wantLine:    "INCOMPLETE: the run did not reach its end: interrupted by SIGINT; 1 of 2 checks passed, 1 skipped or not run, none failed",
+			reason:      "a run cut short is never conformant, whatever passed before the cut",
+		},
+		{
+			name: "cut short after a failure",
+			run: func() Run {
+				r := run(time.Second, 9, check("SI-A-01", Fail), check("SI-A-02", Skip))
+				r.Incomplete = "the run did not reach its end: --fail-fast: SI-A-01 failed"
+				return r
+			}(),
+			wantVerdict: NotConformant,
+			wantSummary: "2 checks: 0 pass, 1 fail, 1 skip, 0 error — 9 requests in 1.0s (9.0 req/s)",
+			wantLine:    "NOT CONFORMANT: 1 check failed (SI-A-01); the run did not reach its end: --fail-fast: SI-A-01 failed",
+			reason:      "a failure found before the cut stands, and the line says the run was cut",
 		},
 		{
 			name:        "no checks",
 			run:         run(0, 0),
 			wantVerdict: Incomplete,
 			wantSummary: "0 checks: 0 pass, 0 fail, 0 skip, 0 error — 0 requests in 0.00s",
-			wantLine:    "INCOMPLETE: no checks were run",
+			wantLine:    "INCOMPLETE: nothing was judged (no checks were run)",
 			reason:      "an empty selection verifies nothing",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.wantVerdict, tc.run.Summary().Verdict(), tc.reason)
+			require.Equal(t, tc.wantVerdict, tc.run.Verdict(), tc.reason)
 			require.Equal(t, tc.wantSummary, summaryLine(tc.run, kinds[KindRun]), tc.reason)
 			require.Equal(t, tc.wantLine, verdictLine(tc.run, kinds[KindRun]), tc.reason)
 			var b bytes.Buffer

@@ -33,7 +33,10 @@ import (
 //	    "duration_ms", "requests": number
 //	  }],
 //	  "summary": {"pass", "fail", "skip", "error": number},
-//	  "kind": "run" | "recorded" | "proxy"
+//	  "kind": "run" | "recorded" | "proxy",
+//	  "complete": bool,          // false: the run did not reach its end
+//	  "incomplete_reason": string, // why not ([Run.Incomplete]); "" when complete
+//	  "require_all": bool        // any skip makes the verdict INCOMPLETE
 //	}
 //
 // The keys of DESIGN are target, seed, started, duration_ms, requests,
@@ -82,6 +85,9 @@ type jsonRun struct {
 	Checks     []jsonCheck `json:"checks"`
 	Summary    jsonSummary `json:"summary"`
 	Kind       Kind        `json:"kind"`
+	Complete   bool        `json:"complete"`
+	Why        string      `json:"incomplete_reason"`
+	RequireAll bool        `json:"require_all"`
 }
 
 type jsonCheck struct {
@@ -128,6 +134,9 @@ func encodeJSON(w io.Writer, r Run) error {
 		Checks:     make([]jsonCheck, 0, len(r.Checks)),
 		Summary:    jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
 		Kind:       t.kind,
+		Complete:   r.Incomplete == "",
+		Why:        r.Incomplete,
+		RequireAll: r.RequireAll,
 	}
 	switch {
 	case !t.run:

@@ -58,6 +58,7 @@ var (
 		"requests": "number", "checks": "array", "summary": "object",
 		"region": "string", "seed_text": "string", "strict": "bool", "fleet": "string",
 		"lanes": "number", "longest_lane_ms": "number", "kind": "string",
+		"complete": "bool", "incomplete_reason": "string", "require_all": "bool",
 	}
 	checkKeys = map[string]string{
 		"id": "string", "title": "string", "spec": "string", "status": "string", "reason": "string", "counterexample": "string",

@@ -29,6 +29,13 @@ import (
 // skipped one holds <skipped message="<reason>"/>. Times are seconds with
 // three decimals; timestamp is RFC 3339 in UTC.
 //
+// A run whose verdict is not green for a reason no check carries — it did
+// not reach its end ([Run.Incomplete]), it judged nothing, or it skipped
+// a check under [Run.RequireAll] — gets one more testcase, classname
+// "cvmconform.run", name "verdict", holding <error type="INCOMPLETE">
+// with the console's verdict line: CI reporters show the suite red, not a
+// green list of passes and skips.
+//
 // The XML is well-formed whatever the run holds: text is escaped, the
 // characters XML 1.0 forbids or a viewer would interpret (control
 // characters, invalid UTF-8) are written as visible escapes such as
@@ -137,6 +144,16 @@ func encodeJUnit(w io.Writer, r Run) error {
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
+	if reason, ok := suiteError(r, t); ok {
+		suite.Cases = append(suite.Cases, junitCase{
+			Classname: "cvmconform.run",
+			Name:      "verdict",
+			Time:      junitTime(0),
+			Error:     &junitProblem{Message: reason, Type: string(Incomplete), Text: reason + "\n"},
+		})
+		suite.Tests++
+		suite.Errors++
+	}
 	out := junitSuites{
 		Name:     suite.Name,
 		Tests:    suite.Tests,
@@ -156,6 +173,17 @@ func encodeJUnit(w io.Writer, r Run) error {
 	}
 	_, err = io.WriteString(w, "\n")
 	return err
+}
+
+// suiteError is the verdict line of a run that is [Incomplete] for a
+// reason no testcase shows as an error: it did not reach its end, judged
+// nothing, or skipped under RequireAll.
+func suiteError(r Run, t kindText) (string, bool) {
+	s := r.Summary()
+	if r.Incomplete == "" && (r.Verdict() != Incomplete || s.Error > 0) {
+		return "", false
+	}
+	return verdictLine(r, t), true
 }
 
 // problemText is a failure's or error's text: the counterexample, then

@@ -161,9 +161,9 @@ func TestKindJudgedSummary(t *testing.T) {
 	r.Duration = 0
 	require.Equal(t, "3 files: 1 pass, 1 fail, 1 skip, 0 error — 212 exchanges", summaryLine(r, tx), "recordings without times have no span")
 	r.Checks = nil
-	require.Equal(t, "INCOMPLETE: no recordings were judged", verdictLine(r, tx))
+	require.Equal(t, "INCOMPLETE: nothing was judged (no recordings were judged)", verdictLine(r, tx))
 	r.Checks = []Check{{Status: Skip}}
-	require.Equal(t, "INCOMPLETE: no file passed (1 file skipped)", verdictLine(r, tx))
+	require.Equal(t, "INCOMPLETE: nothing was judged (no file passed, 1 file skipped)", verdictLine(r, tx))
 }
 
 func TestKindUnknown(t *testing.T) {

@@ -38,6 +38,15 @@ type Run struct {
 	Lanes       int
 	LongestLane time.Duration
 	Checks      []Check
+	// Incomplete says why the run did not reach its end (a signal, the
+	// --timeout, --fail-fast), or why judged traffic could not all be
+	// judged (an upstream that never answered); "" when it did. A run
+	// with a reason here is never [Conformant] (DESIGN "A verdict is
+	// never greener than what ran").
+	Incomplete string
+	// RequireAll makes any skipped check leave the verdict [Incomplete]
+	// (run --require-all): the gate passes only on every check judged.
+	RequireAll bool
 
 	_ struct{}
 }

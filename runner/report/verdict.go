@@ -12,9 +12,25 @@ const (
 	NotConformant Verdict = "NOT CONFORMANT"
 	// Incomplete: no check failed, but conformance is undecided — a
 	// check errored (could not be carried out), or no check passed
-	// (none ran, or every one was skipped).
+	// (none ran, or every one was skipped), or the run did not reach its
+	// end, or it skipped a check and was asked to judge them all.
 	Incomplete Verdict = "INCOMPLETE"
 )
+
+// Verdict decides the run's outcome: any failure makes it
+// [NotConformant]; otherwise a run that did not reach its end
+// ([Run.Incomplete]), or that skipped a check under [Run.RequireAll], is
+// [Incomplete]; otherwise its [Summary] decides.
+func (r Run) Verdict() Verdict {
+	s := r.Summary()
+	switch {
+	case s.Fail > 0:
+		return NotConformant
+	case r.Incomplete != "" || (r.RequireAll && s.Skip > 0):
+		return Incomplete
+	}
+	return s.Verdict()
+}
 
 // Verdict decides the run's outcome, in this order of precedence: any
 // failure makes it [NotConformant]; otherwise any error, or no pass at
