@@ -113,6 +113,7 @@ func console(r Run, t kindText, opts ConsoleOptions) string {
 			consoleBlock(&b, c, opts.Color)
 		}
 	}
+	consoleLeftChanged(&b, r.LeftChanged)
 	b.WriteString("\nResults\n\n")
 	consoleTable(&b, r.Checks, opts.Color)
 	b.WriteString("\n" + summaryLine(r, t) + "\n")
@@ -145,6 +146,18 @@ func consoleHeader(b *strings.Builder, r Run, t kindText) {
 	}...)
 	for _, kv := range fields {
 		fmt.Fprintf(b, "  %-12s%s\n", kv[0]+":", kv[1])
+	}
+}
+
+// consoleLeftChanged lists the instances the run left in another state
+// than it found it in; nothing when there are none.
+func consoleLeftChanged(b *strings.Builder, left []LeftInstance) {
+	if len(left) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nLeft changed (%d): not in the state the run found them in\n\n", len(left))
+	for _, l := range left {
+		b.WriteString("  " + clean(l.String(), false) + "\n")
 	}
 }
 

@@ -33,7 +33,8 @@ import (
 //	    "duration_ms", "requests": number
 //	  }],
 //	  "summary": {"pass", "fail", "skip", "error": number},
-//	  "kind": "run" | "recorded" | "proxy"
+//	  "kind": "run" | "recorded" | "proxy",
+//	  "left_changed": [{"account", "region", "instance", "found", "left": string}]
 //	}
 //
 // The keys of DESIGN are target, seed, started, duration_ms, requests,
@@ -47,6 +48,10 @@ import (
 // through `cvmconform proxy` (target is the upstream). A judged report
 // has no seed and no lanes, but keeps every key: seed and lanes and
 // longest_lane_ms are 0, seed_text is "".
+//
+// "left_changed" lists each instance the run left in another state than it
+// found it in (found, and left: the state it was last seen in, or
+// "unknown"); it is empty after a clean run, and for judged traffic.
 //
 // The seed is a uint64 written as an exact JSON number. Values above 2^53
 // do not survive a parser that reads numbers as IEEE doubles (JavaScript's
@@ -68,20 +73,29 @@ func JSON(w io.Writer, r Run) error {
 }
 
 type jsonRun struct {
-	Target     string      `json:"target"`
-	Region     string      `json:"region"`
-	Seed       uint64      `json:"seed"`
-	SeedText   string      `json:"seed_text"`
-	Strict     bool        `json:"strict"`
-	Fleet      string      `json:"fleet"`
-	Started    string      `json:"started"`
-	DurationMS int64       `json:"duration_ms"`
-	Requests   int         `json:"requests"`
-	Lanes      int         `json:"lanes"`
-	LongestMS  int64       `json:"longest_lane_ms"`
-	Checks     []jsonCheck `json:"checks"`
-	Summary    jsonSummary `json:"summary"`
-	Kind       Kind        `json:"kind"`
+	Target      string      `json:"target"`
+	Region      string      `json:"region"`
+	Seed        uint64      `json:"seed"`
+	SeedText    string      `json:"seed_text"`
+	Strict      bool        `json:"strict"`
+	Fleet       string      `json:"fleet"`
+	Started     string      `json:"started"`
+	DurationMS  int64       `json:"duration_ms"`
+	Requests    int         `json:"requests"`
+	Lanes       int         `json:"lanes"`
+	LongestMS   int64       `json:"longest_lane_ms"`
+	Checks      []jsonCheck `json:"checks"`
+	Summary     jsonSummary `json:"summary"`
+	Kind        Kind        `json:"kind"`
+	LeftChanged []jsonLeft  `json:"left_changed"`
+}
+
+type jsonLeft struct {
+	Account  string `json:"account"`
+	Region   string `json:"region"`
+	Instance string `json:"instance"`
+	Found    string `json:"found"`
+	Left     string `json:"left"`
 }
 
 type jsonCheck struct {
@@ -114,20 +128,24 @@ func encodeJSON(w io.Writer, r Run) error {
 	}
 	s := r.Summary()
 	out := jsonRun{
-		Target:     r.Target,
-		Region:     r.Region,
-		Seed:       r.Seed,
-		SeedText:   strconv.FormatUint(r.Seed, 10),
-		Strict:     r.Strict,
-		Fleet:      r.Fleet,
-		Started:    r.Started.UTC().Format(time.RFC3339),
-		DurationMS: millis(r.Duration),
-		Requests:   r.Requests,
-		Lanes:      max(r.Lanes, 1),
-		LongestMS:  millis(r.LongestLane),
-		Checks:     make([]jsonCheck, 0, len(r.Checks)),
-		Summary:    jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
-		Kind:       t.kind,
+		Target:      r.Target,
+		Region:      r.Region,
+		Seed:        r.Seed,
+		SeedText:    strconv.FormatUint(r.Seed, 10),
+		Strict:      r.Strict,
+		Fleet:       r.Fleet,
+		Started:     r.Started.UTC().Format(time.RFC3339),
+		DurationMS:  millis(r.Duration),
+		Requests:    r.Requests,
+		Lanes:       max(r.Lanes, 1),
+		LongestMS:   millis(r.LongestLane),
+		Checks:      make([]jsonCheck, 0, len(r.Checks)),
+		Summary:     jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
+		Kind:        t.kind,
+		LeftChanged: make([]jsonLeft, 0, len(r.LeftChanged)),
+	}
+	for _, l := range r.LeftChanged {
+		out.LeftChanged = append(out.LeftChanged, jsonLeft(l))
 	}
 	switch {
 	case !t.run:
