@@ -60,23 +60,30 @@ type environment func(string) (string, bool)
 // below cmd prints or reads the environment; everything here does.
 type cli struct {
 	// ctx ends on SIGINT or SIGTERM.
-	ctx            context.Context
+	ctx context.Context
+	// halt ends on a second SIGINT or SIGTERM: a run then skips putting
+	// back the instances it moved. nil never ends.
+	halt           context.Context
 	stdout, stderr io.Writer
 	env            environment
 }
 
 func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	sigs := make(chan os.Signal, 1)
+	halt, cancelHalt := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		// The cause names the signal, so that a report cut short says why.
 		sig := <-sigs
 		cancel(fmt.Errorf("interrupted by %s", signalName(sig)))
+		sig = <-sigs
+		cancelHalt(fmt.Errorf("interrupted again by %s", signalName(sig)))
 	}()
-	code := cli{ctx: ctx, stdout: os.Stdout, stderr: os.Stderr, env: os.LookupEnv}.main(os.Args[1:])
+	code := cli{ctx: ctx, halt: halt, stdout: os.Stdout, stderr: os.Stderr, env: os.LookupEnv}.main(os.Args[1:])
 	signal.Stop(sigs)
 	cancel(nil)
+	cancelHalt(nil)
 	os.Exit(code)
 }
 
