@@ -55,7 +55,9 @@ func TestRunLeavesTheFleetAsFound(t *testing.T) {
 			reason: "the state machine is cut while it replays sequences"},
 		{name: "mid-restore", cutAt: nth(40, func(client, action string) bool {
 			return action == model.ActionStop && !strings.HasSuffix(client, " restore")
-		}), haltOn: func(line string) bool { return strings.Contains(line, "restore: StartInstances") || strings.Contains(line, "restore: StopInstances") },
+		}), haltOn: func(line string) bool {
+			return strings.Contains(line, "restore: StartInstances") || strings.Contains(line, "restore: StopInstances")
+		},
 			reason: "a second interrupt skips the rest of the restore: what is left is listed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
