@@ -71,11 +71,8 @@ func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *ru
 	defer cancel()
 	early := ctx.Err() != nil
 	start := time.Now()
-	switch {
-	case halt.Err() != nil:
-		cfg.Progress.Note("restore skipped (%v): the instances the run moved are left as they are", context.Cause(halt))
-	case early:
-		cfg.Progress.Note("restore: putting back the %d instances the run stopped or started, at most %s (interrupt again to skip)", total, bound)
+	if early && halt.Err() == nil {
+		cfg.Progress.Note("restore: looking at the %d instances the run stopped or started, to put back any not as found; at most %s (interrupt again to skip)", total, bound)
 	}
 	var wg sync.WaitGroup
 	for _, a := range accounts {
@@ -89,7 +86,11 @@ func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *ru
 	wg.Wait()
 	left := 0
 	for _, a := range accounts {
-		if a.err != nil && halt.Err() == nil {
+		switch {
+		case a.err == nil || halt.Err() != nil:
+		case rctx.Err() != nil:
+			cfg.Progress.Note("restore of %s ended early: %v", a.name, context.Cause(rctx))
+		default:
 			cfg.Progress.Note("restore of %s ended early: %v", a.name, a.err)
 		}
 		for _, l := range a.left {
@@ -103,6 +104,8 @@ func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *ru
 		}
 	}
 	switch {
+	case halt.Err() != nil && early:
+		cfg.Progress.Note("restore stopped (%v): %d instance(s) left in another state than found (listed in the report)", context.Cause(halt), left)
 	case left > 0:
 		cfg.Progress.Note("restore: %d instance(s) left in another state than found (listed in the report)", left)
 	case early:

@@ -85,6 +85,9 @@ func (t *Target) restore(ctx context.Context, r Restore, ids []string) error {
 	if note == nil {
 		note = func(string, ...any) {}
 	}
+	if err := t.waitForCutShort(ctx, ids); err != nil {
+		return err
+	}
 	for round := 1; len(ids) > 0; round++ {
 		res, err := t.Settle(ctx, r.Check, r.Obs, ids, r.Settle)
 		if err != nil {
@@ -164,8 +167,9 @@ func Moved(xs []*Exchange) map[string]bool {
 // known state in xs is not the one wanted. An instance's last known state
 // is the one the latest successful DescribeInstances listed it in, unless
 // a StopInstances or StartInstances that named it may have taken effect
-// after that listing began (it was answered after the listing was sent, or
-// never): then, like an instance never listed, its state is unknown.
+// after that listing began (it was answered, or given up on, after the
+// listing was sent): then, like an instance never listed, its state is
+// unknown.
 func LeftChanged(xs []*Exchange, want map[string]model.InstanceState) []Left {
 	type seen struct {
 		view model.View
@@ -176,10 +180,7 @@ func LeftChanged(xs []*Exchange, want map[string]model.InstanceState) []Left {
 	for _, x := range xs {
 		switch x.Call.Action {
 		case model.ActionStop, model.ActionStart:
-			at := x.Received
-			if x.Err != nil || x.Outcome.Unknown || at.IsZero() {
-				at = farFuture
-			}
+			at := effectBy(x)
 			for id := range Moved([]*Exchange{x}) {
 				if _, ok := want[id]; ok && at.After(moved[id]) {
 					moved[id] = at
@@ -215,5 +216,51 @@ func LeftChanged(xs []*Exchange, want map[string]model.InstanceState) []Left {
 	return out
 }
 
-// farFuture stands for the answer that never came to a request cut short.
+// effectBy is when a stop or start may last have taken effect: when it
+// was answered, or, for a request cut short or timed out, cutShortGrace
+// after the suite gave up on it.
+func effectBy(x *Exchange) time.Time {
+	switch {
+	case x.Received.IsZero():
+		return farFuture
+	case x.Err != nil || x.Outcome.Unknown:
+		return x.Received.Add(cutShortGrace)
+	}
+	return x.Received
+}
+
+// cutShortGrace is how long after the suite gave up on a stop or start
+// (a run cut short cancels the requests in flight) the target may still
+// act on it: a request already sent is handled when it arrives, which may
+// be after the client has stopped waiting for the answer. The restore
+// looks no sooner (Target.Restore), and a listing sent sooner says
+// nothing of it (LeftChanged).
+const cutShortGrace = 2 * time.Second
+
+// farFuture stands for a request with no time at all.
 var farFuture = time.Unix(1<<40, 0)
+
+// waitForCutShort waits until every stop or start of ids that was cut
+// short may have taken effect (effectBy), or ctx ends.
+func (t *Target) waitForCutShort(ctx context.Context, ids []string) error {
+	var until time.Time
+	for _, x := range t.log.Since(0) {
+		if x.Call.Action != model.ActionStop && x.Call.Action != model.ActionStart {
+			continue
+		}
+		if at := effectBy(x); at.After(until) && at.Before(farFuture) && namesAny(x, ids) {
+			until = at
+		}
+	}
+	return sleepCtx(ctx, time.Until(until))
+}
+
+func namesAny(x *Exchange, ids []string) bool {
+	moved := Moved([]*Exchange{x})
+	for _, id := range ids {
+		if moved[id] {
+			return true
+		}
+	}
+	return false
+}

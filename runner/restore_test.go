@@ -32,7 +32,7 @@ func TestLeftChanged(t *testing.T) {
 		x := &Exchange{Call: tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(ids...)}}},
 			Sent: at(sent), Received: at(answered)}
 		if answered < 0 {
-			x.Received, x.Err = time.Time{}, errors.New("cancelled")
+			x.Received, x.Err = at(-answered), errors.New("cancelled")
 		}
 		return x
 	}
@@ -52,8 +52,10 @@ func TestLeftChanged(t *testing.T) {
 			"the transcript is in the order answers came; the latest listing is the one sent last"},
 		{"stop answered after the listing", []*Exchange{list(3, "ins-a", "RUNNING"), stop(1, 4, "ins-a")}, []Left{{"ins-a", model.Running, ""}},
 			"the stop may have taken effect after the listing began"},
-		{"stop never answered", []*Exchange{stop(1, -1, "ins-a"), list(9, "ins-a", "RUNNING")}, []Left{{"ins-a", model.Running, ""}},
-			"a request cut short may take effect at any time"},
+		{"stop cut short, listed after", []*Exchange{stop(1, -2, "ins-a"), list(5, "ins-a", "RUNNING")}, nil,
+			"a request cut short took effect within cutShortGrace of the suite giving up on it, or never"},
+		{"stop cut short, listed soon after", []*Exchange{stop(1, -2, "ins-a"), list(3, "ins-a", "RUNNING")}, []Left{{"ins-a", model.Running, ""}},
+			"a request cut short may still arrive after the listing"},
 		{"never listed", []*Exchange{stop(1, 2, "ins-a")}, []Left{{"ins-a", model.Running, ""}},
 			"nothing says where it is"},
 		{"refused listing", []*Exchange{stop(1, 2, "ins-a"), list(3, "ins-a", "STOPPED"), refused(list(4, "ins-a", "RUNNING"))}, []Left{{"ins-a", model.Running, model.Stopped}},
