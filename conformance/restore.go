@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 // discovered in, with the mechanism snapshot uses (runner.Target.Restore),
 // under its own bound (Config.RestoreTimeout), and the report names each
 // instance it could not put back (report.Run.LeftChanged). After a clean
-// run it only looks: one DescribeInstances per account.
+// run the run's own last listings show every instance back, and the
+// restore sends nothing.
 
 // restoreBound is the default bound on the restore at a run's end: an
 // operation in flight may take the settle bound to end, and the start (or
@@ -32,7 +34,8 @@ func restoreBound(settle time.Duration) time.Duration { return 2 * settle }
 // the run's: when it has ended, the restore says so as it goes.
 func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *runShared, out *report.Run) {
 	out.LeftChanged = []report.LeftInstance{}
-	moved := runner.Moved(shared.log.Since(0))
+	xs := shared.log.Since(0)
+	moved := runner.Moved(xs)
 	type account struct {
 		name   string
 		target *runner.Target
@@ -41,7 +44,7 @@ func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *ru
 		err    error
 	}
 	var accounts []*account
-	total := 0
+	all := map[string]model.InstanceState{}
 	for _, s := range lanes {
 		if len(accounts) > 0 && accounts[len(accounts)-1].name == s.account {
 			continue // the account's other lanes share its fleet
@@ -51,17 +54,30 @@ func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *ru
 			// Only the instances the run may move, in the states it can
 			// put them back in: the allow-list guards the restore too.
 			if v, ok := s.views[id]; ok && s.target.Allowed(id) && (v.State == model.Running || v.State == model.Stopped) {
-				a.want[id] = v.State
+				a.want[id], all[id] = v.State, v.State
 			}
 		}
-		if len(a.want) > 0 {
-			accounts = append(accounts, a)
-			total += len(a.want)
-		}
+		accounts = append(accounts, a)
 	}
+	// What the run's own listings show back as found needs nothing more:
+	// after a clean run, that is every instance, and the restore sends
+	// nothing. The others' accounts are restored.
+	pending := map[string]bool{}
+	for _, l := range runner.LeftChanged(xs, all) {
+		pending[l.ID] = true
+	}
+	accounts = slices.DeleteFunc(accounts, func(a *account) bool {
+		for id := range a.want {
+			if pending[id] {
+				return false
+			}
+		}
+		return true
+	})
 	if len(accounts) == 0 {
 		return
 	}
+	total := len(pending)
 	halt := cfg.Halt
 	if halt == nil {
 		halt = context.Background()
@@ -72,7 +88,7 @@ func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *ru
 	early := ctx.Err() != nil
 	start := time.Now()
 	if early && halt.Err() == nil {
-		cfg.Progress.Note("restore: looking at the %d instances the run stopped or started, to put back any not as found; at most %s (interrupt again to skip)", total, bound)
+		cfg.Progress.Note("restore: %d instance(s) the run stopped or started are not known to be as found; putting them back, at most %s (interrupt again to skip)", total, bound)
 	}
 	var wg sync.WaitGroup
 	for _, a := range accounts {

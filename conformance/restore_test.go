@@ -37,24 +37,29 @@ func TestRunLeavesTheFleetAsFound(t *testing.T) {
 		fault string
 		only  []string
 		// cutAt cancels the run when it returns true for a request (its
-		// X-TC-RequestClient and action), in the order they arrive.
-		cutAt func(client, action string) bool
+		// X-TC-RequestClient and action), as it arrives and again once it
+		// is answered, in the order they come.
+		cutAt func(client, action string, answered bool) bool
 		// cutOn cancels the run when it returns true for a progress line.
 		cutOn func(line string) bool
 		// haltOn cancels the restore (a second SIGINT) on a progress line.
 		haltOn func(line string) bool
 		reason string
 	}{
-		{name: "discovery", cutAt: nth(3, func(client, _ string) bool { return strings.HasSuffix(client, " discovery") }),
+		{name: "discovery", cutAt: nth(3, func(client, _ string, answered bool) bool {
+			return !answered && strings.HasSuffix(client, " discovery")
+		}),
 			reason: "nothing was moved yet; the restore has nothing to do"},
-		{name: "mid-check", cutAt: nth(40, func(client, action string) bool {
-			return action == model.ActionStop && !strings.HasSuffix(client, " restore")
+		{name: "mid-check", cutAt: nth(40, func(client, action string, answered bool) bool {
+			return !answered && action == model.ActionStop && !strings.HasSuffix(client, " restore")
 		}), reason: "the lanes' checks are cut with instances stopped or stopping"},
 		{name: "mid-shrink", fault: emulator.FaultStopAnyState, only: []string{"SI-PROP-01"},
 			cutOn:  func(line string) bool { return strings.Contains(line, "shrinking it") },
 			reason: "the state machine is cut while it replays sequences"},
-		{name: "mid-restore", cutAt: nth(40, func(client, action string) bool {
-			return action == model.ActionStop && !strings.HasSuffix(client, " restore")
+		// Cut once the seed's example has stopped two RUNNING instances,
+		// before its reset: the restore has two to start again.
+		{name: "mid-restore", cutAt: nth(1, func(client, action string, answered bool) bool {
+			return answered && action == model.ActionStop && strings.HasSuffix(client, " SI-STATE-01")
 		}), haltOn: func(line string) bool {
 			return strings.Contains(line, "restore: StartInstances") || strings.Contains(line, "restore: StopInstances")
 		},
@@ -74,8 +79,8 @@ func TestRunLeavesTheFleetAsFound(t *testing.T) {
 			halt, stopRestore := context.WithCancelCause(context.Background())
 			defer stopRestore(nil)
 			if tc.cutAt != nil {
-				cfg.Endpoint = cutter(t, cfg.Endpoint, func(client, action string) {
-					if tc.cutAt(client, action) {
+				cfg.Endpoint = cutter(t, cfg.Endpoint, func(client, action string, answered bool) {
+					if tc.cutAt(client, action, answered) {
 						cancel(errTestCause("cut by the test"))
 					}
 				})
@@ -126,23 +131,27 @@ func selected(t *testing.T, only []string) []*Check {
 	return cs
 }
 
-// nth returns a predicate true on the nth request that match is true for.
-func nth(n int64, match func(client, action string) bool) func(client, action string) bool {
+// nth returns a predicate true the nth time match is.
+func nth(n int64, match func(client, action string, answered bool) bool) func(client, action string, answered bool) bool {
 	var seen atomic.Int64
-	return func(client, action string) bool { return match(client, action) && seen.Add(1) == n }
+	return func(client, action string, answered bool) bool {
+		return match(client, action, answered) && seen.Add(1) == n
+	}
 }
 
 // cutter starts a proxy to endpoint that tells seen of each request, by
-// its X-TC-RequestClient and action, before passing it on, and returns
-// the proxy's URL.
-func cutter(t *testing.T, endpoint string, seen func(client, action string)) string {
+// its X-TC-RequestClient and action, before passing it on and once it is
+// answered, and returns the proxy's URL.
+func cutter(t *testing.T, endpoint string, seen func(client, action string, answered bool)) string {
 	t.Helper()
 	u, err := url.Parse(endpoint)
 	require.NoError(t, err)
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen(r.Header.Get("X-TC-RequestClient"), r.Header.Get("X-TC-Action"))
+		client, action := r.Header.Get("X-TC-RequestClient"), r.Header.Get("X-TC-Action")
+		seen(client, action, false)
 		proxy.ServeHTTP(w, r)
+		seen(client, action, true)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL

@@ -48,7 +48,7 @@ func TestRunRestoresAfterSIGINT(t *testing.T) {
 			}
 			for lines.Scan() {
 				stderr.WriteString(lines.Text() + "\n")
-				if strings.HasPrefix(lines.Text(), "restore: looking at") {
+				if strings.HasPrefix(lines.Text(), "restore: ") && strings.Contains(lines.Text(), "putting them back") {
 					restoring = true
 					if twice {
 						require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
