@@ -60,12 +60,12 @@ type environment func(string) (string, bool)
 // below cmd prints or reads the environment; everything here does.
 type cli struct {
 	// ctx ends on SIGINT or SIGTERM.
-	ctx context.Context
-	// halt ends on a second SIGINT or SIGTERM: a run then skips putting
-	// back the instances it moved. nil never ends.
-	halt           context.Context
+	ctx            context.Context
 	stdout, stderr io.Writer
 	env            environment
+	// halt ends on a second SIGINT or SIGTERM: a run then skips putting
+	// back the instances it moved. nil never ends.
+	halt context.Context
 }
 
 func main() {

@@ -73,21 +73,21 @@ func JSON(w io.Writer, r Run) error {
 }
 
 type jsonRun struct {
-	Target      string      `json:"target"`
-	Region      string      `json:"region"`
-	Seed        uint64      `json:"seed"`
-	SeedText    string      `json:"seed_text"`
-	Strict      bool        `json:"strict"`
-	Fleet       string      `json:"fleet"`
-	Started     string      `json:"started"`
-	DurationMS  int64       `json:"duration_ms"`
-	Requests    int         `json:"requests"`
-	Lanes       int         `json:"lanes"`
-	LongestMS   int64       `json:"longest_lane_ms"`
-	Checks      []jsonCheck `json:"checks"`
-	Summary     jsonSummary `json:"summary"`
-	Kind        Kind        `json:"kind"`
-	LeftChanged []jsonLeft  `json:"left_changed"`
+	Target     string      `json:"target"`
+	Region     string      `json:"region"`
+	Seed       uint64      `json:"seed"`
+	SeedText   string      `json:"seed_text"`
+	Strict     bool        `json:"strict"`
+	Fleet      string      `json:"fleet"`
+	Started    string      `json:"started"`
+	DurationMS int64       `json:"duration_ms"`
+	Requests   int         `json:"requests"`
+	Lanes      int         `json:"lanes"`
+	LongestMS  int64       `json:"longest_lane_ms"`
+	Checks     []jsonCheck `json:"checks"`
+	Summary    jsonSummary `json:"summary"`
+	Kind       Kind        `json:"kind"`
+	Left       []jsonLeft  `json:"left_changed"`
 }
 
 type jsonLeft struct {
@@ -128,24 +128,24 @@ func encodeJSON(w io.Writer, r Run) error {
 	}
 	s := r.Summary()
 	out := jsonRun{
-		Target:      r.Target,
-		Region:      r.Region,
-		Seed:        r.Seed,
-		SeedText:    strconv.FormatUint(r.Seed, 10),
-		Strict:      r.Strict,
-		Fleet:       r.Fleet,
-		Started:     r.Started.UTC().Format(time.RFC3339),
-		DurationMS:  millis(r.Duration),
-		Requests:    r.Requests,
-		Lanes:       max(r.Lanes, 1),
-		LongestMS:   millis(r.LongestLane),
-		Checks:      make([]jsonCheck, 0, len(r.Checks)),
-		Summary:     jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
-		Kind:        t.kind,
-		LeftChanged: make([]jsonLeft, 0, len(r.LeftChanged)),
+		Target:     r.Target,
+		Region:     r.Region,
+		Seed:       r.Seed,
+		SeedText:   strconv.FormatUint(r.Seed, 10),
+		Strict:     r.Strict,
+		Fleet:      r.Fleet,
+		Started:    r.Started.UTC().Format(time.RFC3339),
+		DurationMS: millis(r.Duration),
+		Requests:   r.Requests,
+		Lanes:      max(r.Lanes, 1),
+		LongestMS:  millis(r.LongestLane),
+		Checks:     make([]jsonCheck, 0, len(r.Checks)),
+		Summary:    jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
+		Kind:       t.kind,
+		Left:       make([]jsonLeft, 0, len(r.LeftChanged)),
 	}
 	for _, l := range r.LeftChanged {
-		out.LeftChanged = append(out.LeftChanged, jsonLeft(l))
+		out.Left = append(out.Left, jsonLeft(l))
 	}
 	switch {
 	case !t.run:
