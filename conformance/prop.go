@@ -137,6 +137,7 @@ func stateMachine(c *Ctx) error {
 				if first == nil {
 					first = run
 					shrinkUntil = time.Now().Add(shrinkTime)
+					c.run.cfg.Progress.Note("%s: a sequence of %d step(s) failed; shrinking it, for %s at most", c.check.ID, len(run.steps), shrinkTime)
 				}
 				if shortest == nil || len(run.steps) < len(shortest.steps) {
 					shortest = run

@@ -65,6 +65,13 @@ type Config struct {
 	// cannot be made (a typo would otherwise leave every check that
 	// moves an instance skipped, and the verdict green).
 	Instances []string
+	// RestoreTimeout bounds the restore at the run's end, which puts back
+	// every instance the run stopped or started (see restore.go); 0 picks
+	// twice the settle bound.
+	RestoreTimeout time.Duration
+	// Halt, once ended, skips that restore, or cuts it short: the CLI ends
+	// it on a second SIGINT or SIGTERM. nil never ends.
+	Halt context.Context
 
 	_ struct{}
 }
@@ -191,6 +198,9 @@ func prepare(cfg Config) (Config, []*Check, error) {
 	}
 	if cfg.SettleTimeout == 0 {
 		cfg.SettleTimeout = runner.SettleTimeout(cfg.Target.Endpoint)
+	}
+	if cfg.RestoreTimeout == 0 {
+		cfg.RestoreTimeout = restoreBound(cfg.SettleTimeout)
 	}
 	if cfg.Seed == 0 {
 		var b [8]byte
@@ -329,7 +339,9 @@ func proveSecond(ctx context.Context, t *runner.Target) (string, error) {
 
 // Run discovers the target's fleet on every lane, schedules the selected
 // checks over the lanes (see schedule.go) and carries them out, each lane
-// resetting the instances a check moved before its next. It returns an
+// resetting the instances a check moved before its next, and at its end
+// puts back every instance the run moved (restoreFleet), listing in the
+// report any it could not. It returns an
 // error wrapping ErrCannotRun when the run cannot be made. When ctx ends
 // (a deadline, SIGINT, SIGTERM), the checks not started are reported as
 // not run, and the report is whole: every check, the requests sent, the
@@ -354,6 +366,7 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	} else {
 		carryOut(ctx, cfg, checks, lanes, shared, &out)
 	}
+	restoreFleet(ctx, cfg, lanes, shared, &out)
 	out.Duration = time.Since(shared.started)
 	out.Requests = shared.log.Len()
 	out.Incomplete = incomplete(ctx, shared, out.Checks)

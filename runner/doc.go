@@ -2,8 +2,9 @@
 // requests with runner/tcapi, paces them under the documented rate limits
 // ([Pacer]), records every exchange with secrets redacted ([Transcript]),
 // refuses to stop or start an instance outside the allow-list, discovers
-// the fleet by DescribeInstances paging, and waits for instances to
-// settle. [StartEmbedded] starts the reference emulator when no endpoint
+// the fleet by DescribeInstances paging, waits for instances to settle,
+// and puts back the instances a run or a snapshot moved ([Target.Restore],
+// [LeftChanged]). [StartEmbedded] starts the reference emulator when no endpoint
 // is given; [ResolveEndpoint] turns "tencentcloud" into the right host for
 // a region.
 //

@@ -148,7 +148,8 @@ type Settled struct {
 
 // Settle polls DescribeInstances, with backoff, until every instance in ids
 // is seen in a stable state (not transient, LatestOperationState not
-// OPERATING) or timeout passes. Every observation is judged by obs.
+// OPERATING) or timeout passes. Every observation is judged by obs,
+// unless obs is nil.
 func (t *Target) Settle(ctx context.Context, check string, obs *model.Observer, ids []string, timeout time.Duration) (Settled, error) {
 	out := Settled{Last: map[string]model.View{}}
 	deadline := time.Now().Add(timeout)
@@ -163,8 +164,10 @@ func (t *Target) Settle(ctx context.Context, check string, obs *model.Observer, 
 			if err != nil {
 				return out, err
 			}
-			j := model.Judge(obs, x.Request, model.Env{Now: x.Sent, Limited: model.Maybe})
-			out.Findings = append(out.Findings, obs.ObserveDescribe(j, x.Request, res)...)
+			if obs != nil {
+				j := model.Judge(obs, x.Request, model.Env{Now: x.Sent, Limited: model.Maybe})
+				out.Findings = append(out.Findings, obs.ObserveDescribe(j, x.Request, res)...)
+			}
 			for _, v := range res.Instances {
 				seen[v.ID] = v
 				out.Last[v.ID] = v

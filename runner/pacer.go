@@ -48,10 +48,13 @@ func (p *Pacer) Interval(action string) time.Duration {
 }
 
 // Wait blocks until the next request of action may leave, and reserves
-// that slot.
+// that slot. A caller whose ctx has ended reserves nothing, and one whose
+// ctx ends while it waits gives its slot back if no later one was taken:
+// a run cut short must not leave its restore queued behind the slots of
+// requests that were never sent.
 func (p *Pacer) Wait(ctx context.Context, action string) error {
 	gap := p.Interval(action)
-	if gap == 0 {
+	if gap == 0 || ctx.Err() != nil {
 		return ctx.Err()
 	}
 	p.mu.Lock()
@@ -62,7 +65,15 @@ func (p *Pacer) Wait(ctx context.Context, action string) error {
 	}
 	p.next[action] = at.Add(gap)
 	p.mu.Unlock()
-	return p.sleep(ctx, at.Sub(now))
+	err := p.sleep(ctx, at.Sub(now))
+	if err != nil {
+		p.mu.Lock()
+		if p.next[action].Equal(at.Add(gap)) {
+			p.next[action] = at
+		}
+		p.mu.Unlock()
+	}
+	return err
 }
 
 // Rest makes the next request of action wait a full second: after a

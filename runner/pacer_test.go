@@ -299,3 +299,37 @@ func TestPacerNeverExceedsTheLimit(t *testing.T) {
 		}
 	})
 }
+
+// A caller whose context has ended takes no slot, and one cut short while
+// waiting gives its slot back: however many requests a cancelled run
+// tried to send, the next caller (the restore at the run's end) waits no
+// longer than one interval.
+func TestPacerCancelledWaitsTakeNoSlot(t *testing.T) {
+	t.Parallel()
+	p, ft := fakePacer(10)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 100 {
+		if err := p.Wait(ctx, model.ActionDescribe); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Wait(cancelled) = %v; want context.Canceled", err)
+		}
+	}
+	// One caller waiting behind another, cut short while it waits (the
+	// fake sleep returns ctx.Err()): its slot is given back.
+	live := context.Background()
+	if err := p.Wait(live, model.ActionDescribe); err != nil {
+		t.Fatal(err)
+	}
+	p.sleep = func(context.Context, time.Duration) error { return context.Canceled }
+	if err := p.Wait(live, model.ActionDescribe); err == nil {
+		t.Fatal("Wait = nil; want the sleep's error")
+	}
+	p.sleep = ft.Sleep
+	if err := p.Wait(live, model.ActionDescribe); err != nil {
+		t.Fatal(err)
+	}
+	slept := ft.Slept()
+	if got, want := slept[len(slept)-1], interval(model.RateLimit(model.ActionDescribe)); got != want {
+		t.Errorf("the next caller waits %s; want one interval, %s", got, want)
+	}
+}

@@ -65,20 +65,27 @@ type cli struct {
 	ctx            context.Context
 	stdout, stderr io.Writer
 	env            environment
+	// halt ends on a second SIGINT or SIGTERM: a run then skips putting
+	// back the instances it moved. nil never ends.
+	halt context.Context
 }
 
 func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	sigs := make(chan os.Signal, 1)
+	halt, cancelHalt := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		// The cause names the signal, so that a report cut short says why.
 		sig := <-sigs
 		cancel(fmt.Errorf("interrupted by %s", signalName(sig)))
+		sig = <-sigs
+		cancelHalt(fmt.Errorf("interrupted again by %s", signalName(sig)))
 	}()
-	code := cli{ctx: ctx, stdout: os.Stdout, stderr: os.Stderr, env: os.LookupEnv}.main(os.Args[1:])
+	code := cli{ctx: ctx, halt: halt, stdout: os.Stdout, stderr: os.Stderr, env: os.LookupEnv}.main(os.Args[1:])
 	signal.Stop(sigs)
 	cancel(nil)
+	cancelHalt(nil)
 	os.Exit(code)
 }
 

@@ -64,6 +64,7 @@ func (c cli) run(args []string) int {
 	transcriptPath := fs.String("transcript", "", "also write every exchange of the run, secrets redacted, to `FILE` (JSON lines; 'cvmconform judge' reads it, so a run can be judged again after a model change)")
 	perAccount := fs.Int("lanes-per-account", 0, "share each account's allow-listed instances out among at most `N` lanes that run checks side by side under the account's one pacer (0: as many as its instances allow, at most 4; 1: one check at a time per account)")
 	requireAll := fs.Bool("require-all", false, "fail the gate (exit 2, verdict INCOMPLETE) when any check is skipped: the run must judge every check it selected")
+	restoreTimeout := fs.Duration("restore-timeout", 0, "the bound `D` on putting back, at the run's end, every instance it stopped or started (default twice --settle-timeout); a second SIGINT skips it")
 	planOnly := fs.Bool("plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
 	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
@@ -86,6 +87,9 @@ func (c cli) run(args []string) int {
 	if *timeout < 0 {
 		return fail("--timeout must not be negative")
 	}
+	if *restoreTimeout < 0 {
+		return fail("--restore-timeout must not be negative")
+	}
 	if *perAccount < 0 {
 		return fail("--lanes-per-account must not be negative")
 	}
@@ -95,7 +99,8 @@ func (c cli) run(args []string) int {
 		*seed = rand.Uint64() >> 1
 	}
 	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only),
-		Skip: splitList(*skip), FailFast: *failFast, LanesPerAccount: *perAccount, Instances: splitList(*tf.instances)}
+		Skip: splitList(*skip), FailFast: *failFast, LanesPerAccount: *perAccount, Instances: splitList(*tf.instances),
+		RestoreTimeout: *restoreTimeout, Halt: c.halt}
 	selected, err := conformance.Select(conformance.Catalog(), cfg.Only)
 	if err == nil {
 		selected, err = conformance.Exclude(selected, cfg.Skip)

@@ -123,6 +123,7 @@ func console(r Run, t kindText, opts ConsoleOptions) string {
 			consoleBlock(&b, c, opts.Color)
 		}
 	}
+	consoleLeftChanged(&b, r.LeftChanged)
 	b.WriteString("\nResults\n\n")
 	consoleTable(&b, r.Checks, opts.Color)
 	b.WriteString("\n" + summaryLine(r, t) + "\n")
@@ -155,6 +156,18 @@ func consoleHeader(b *strings.Builder, r Run, t kindText) {
 	}...)
 	for _, kv := range fields {
 		b.WriteString(fit(fmt.Sprintf("  %-12s%s", kv[0]+":", kv[1]), strings.Repeat(" ", 14)) + "\n")
+	}
+}
+
+// consoleLeftChanged lists the instances the run left in another state
+// than it found it in; nothing when there are none.
+func consoleLeftChanged(b *strings.Builder, left []LeftInstance) {
+	if len(left) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nLeft changed (%d): not in the state the run found them in\n\n", len(left))
+	for _, l := range left {
+		b.WriteString("  " + clean(l.String(), false) + "\n")
 	}
 }
 

@@ -37,6 +37,7 @@ import (
 //	  "complete": bool,          // false: the run did not reach its end
 //	  "incomplete_reason": string, // why not ([Run.Incomplete]); "" when complete
 //	  "require_all": bool        // any skip makes the verdict INCOMPLETE
+//	  "left_changed": [{"account", "region", "instance", "found", "left": string}]
 //	}
 //
 // The keys of DESIGN are target, seed, started, duration_ms, requests,
@@ -50,6 +51,10 @@ import (
 // through `cvmconform proxy` (target is the upstream). A judged report
 // has no seed and no lanes, but keeps every key: seed and lanes and
 // longest_lane_ms are 0, seed_text is "".
+//
+// "left_changed" lists each instance the run left in another state than it
+// found it in (found, and left: the state it was last seen in, or
+// "unknown"); it is empty after a clean run, and for judged traffic.
 //
 // The seed is a uint64 written as an exact JSON number. Values above 2^53
 // do not survive a parser that reads numbers as IEEE doubles (JavaScript's
@@ -88,6 +93,15 @@ type jsonRun struct {
 	Complete   bool        `json:"complete"`
 	Why        string      `json:"incomplete_reason"`
 	RequireAll bool        `json:"require_all"`
+	Left       []jsonLeft  `json:"left_changed"`
+}
+
+type jsonLeft struct {
+	Account  string `json:"account"`
+	Region   string `json:"region"`
+	Instance string `json:"instance"`
+	Found    string `json:"found"`
+	Left     string `json:"left"`
 }
 
 type jsonCheck struct {
@@ -137,6 +151,10 @@ func encodeJSON(w io.Writer, r Run) error {
 		Complete:   r.Incomplete == "",
 		Why:        r.Incomplete,
 		RequireAll: r.RequireAll,
+		Left:       make([]jsonLeft, 0, len(r.LeftChanged)),
+	}
+	for _, l := range r.LeftChanged {
+		out.Left = append(out.Left, jsonLeft(l))
 	}
 	switch {
 	case !t.run:

@@ -15,12 +15,15 @@ import (
 //
 //	<testsuites name="cvmconform" tests= failures= errors= skipped= time=>
 //	  <testsuite name="cvmconform" tests= failures= errors= skipped= time= timestamp=>
-//	    <properties> target, region, seed, strict, fleet, kind </properties>
+//	    <properties> target, region, seed, strict, fleet, kind, left_changed… </properties>
 //	    <testcase classname="cvmconform.<AREA>" name="<ID> <title>" time=>
 //
 // for a run. A report of judged traffic ([Kind]) is named for what it is
 // ("cvmconform judge", "cvmconform proxy"), and its properties are
 // files (or upstream), region, strict, instances and kind: no seed.
+// Each instance the run left in another state than it found it in is one
+// more property named left_changed ("main ap-guangzhou ins-… found
+// RUNNING, left STOPPED"); there is none after a clean run.
 //
 // one testcase per check, in the run's order, AREA being the middle part
 // of the ID (BATCH in SI-BATCH-02). A failed check holds
@@ -117,6 +120,9 @@ func encodeJUnit(w io.Writer, r Run) error {
 		junitProperty{"strict", strconv.FormatBool(r.Strict)},
 		junitProperty{t.fleet, line(r.Fleet)},
 		junitProperty{"kind", string(t.kind)})
+	for _, l := range r.LeftChanged {
+		props = append(props, junitProperty{"left_changed", line(l.String())})
+	}
 	suite := junitSuite{
 		Name:       t.suite,
 		Tests:      len(r.Checks),

@@ -68,7 +68,12 @@ func TestJUnitParses(t *testing.T) {
 	require.Equal(t, [4]int{5, 1, 1, 1}, [4]int{s.Tests, s.Failures, s.Errors, s.Skipped})
 	require.Equal(t, "2025-11-26T02:00:00Z", s.Timestamp)
 	props := map[string]string{}
+	var left []string
 	for _, p := range s.Properties {
+		if p.Name == "left_changed" {
+			left = append(left, p.Value)
+			continue
+		}
 		props[p.Name] = p.Value
 	}
 	require.Equal(t, map[string]string{
@@ -76,6 +81,8 @@ func TestJUnitParses(t *testing.T) {
 		"seed": "18446744073709551557", "strict": "false", "fleet": "40 instances in 2 accounts: 36 RUNNING, 4 STOPPED",
 		"kind": "run",
 	}, props)
+	require.Equal(t, []string{"main ap-guangzhou ins-r8hr2upy found RUNNING, left STOPPED",
+		"lane-2 ap-guangzhou ins-7xtoccnf found STOPPED, left unknown"}, left, "one property per instance left changed")
 	require.Len(t, s.Cases, 5)
 	var fails, errs, skips int
 	for _, c := range s.Cases {

@@ -82,6 +82,10 @@ func sampleRun() Run {
 				Duration: 95 * time.Second, Requests: 400,
 			},
 		},
+		LeftChanged: []LeftInstance{
+			{Account: "main", Region: "ap-guangzhou", Instance: "ins-r8hr2upy", Found: "RUNNING", Left: "STOPPED"},
+			{Account: "lane-2", Region: "ap-guangzhou", Instance: "ins-7xtoccnf", Found: "STOPPED", Left: "unknown"},
+		},
 	}
 }
 

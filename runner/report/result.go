@@ -47,8 +47,27 @@ type Run struct {
 	// RequireAll makes any skipped check leave the verdict [Incomplete]
 	// (run --require-all): the gate passes only on every check judged.
 	RequireAll bool
+	// LeftChanged lists each instance the run left in another state than
+	// it found it in, the restore at its end notwithstanding: empty after
+	// a clean run.
+	LeftChanged []LeftInstance
 
 	_ struct{}
+}
+
+// LeftInstance is an instance a run left in another state than it found
+// it in.
+type LeftInstance struct {
+	Account  string // the account's label: "main", "lane-1", …
+	Region   string
+	Instance string
+	Found    string // its state when the run discovered it
+	Left     string // its state when last seen, or "unknown" (see runner.LeftChanged)
+}
+
+// String reads "main ap-guangzhou ins-… found RUNNING, left STOPPED".
+func (l LeftInstance) String() string {
+	return l.Account + " " + l.Region + " " + l.Instance + " found " + l.Found + ", left " + l.Left
 }
 
 // Check is the result of one check.

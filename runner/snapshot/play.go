@@ -12,7 +12,6 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
-	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
 // Config says which target a Player records and how the record names it.
@@ -280,65 +279,30 @@ func (p *Player) settle(ctx context.Context, sc *Scenario, ids []string) error {
 }
 
 // reset brings every instance the scenario may have moved back to the
-// state it was bound in: it starts again those that were RUNNING and
-// stops again (StopType HARD) those that were STOPPED.
+// state it was bound in (runner.Target.Restore, the run's mechanism too):
+// it starts again those that were RUNNING and stops again (StopType HARD)
+// those that were STOPPED.
 func (p *Player) reset(ctx context.Context, sc *Scenario, b binding, touched map[string]bool) error {
 	if len(touched) == 0 {
 		return nil
 	}
-	ids := make([]string, 0, len(touched))
+	want := map[string]model.InstanceState{}
 	for id := range touched {
-		ids = append(ids, id)
+		want[id] = b.want[id]
 	}
-	slices.Sort(ids)
-	check := "snapshot/" + sc.Name + "/reset"
-	for attempt := 0; ; attempt++ {
-		if err := p.settle(ctx, sc, ids); err != nil {
-			return err
-		}
-		_, res, err := p.target.Describe(ctx, check, tcapi.Param{Name: "InstanceIds", Value: model.Strs(ids...)},
-			tcapi.Param{Name: "Limit", Value: model.Num(model.DescribeMaxLimit)})
-		if err != nil {
-			return err
-		}
-		var start, stop, wrong []string
-		for _, v := range res.Instances {
-			switch want := b.want[v.ID]; {
-			case v.State == want:
-			case want == model.Running && v.State == model.Stopped:
-				start = append(start, v.ID)
-			case want == model.Stopped && v.State == model.Running:
-				stop = append(stop, v.ID)
-			default:
-				wrong = append(wrong, fmt.Sprintf("%s is %s, not %s", v.ID, v.State, want))
-			}
-		}
-		switch {
-		case len(wrong) > 0:
-			return errors.New(strings.Join(wrong, "; "))
-		case len(start)+len(stop) == 0:
-			return nil
-		case attempt == 2:
-			return fmt.Errorf("%s did not come back to the state they were bound in", strings.Join(append(start, stop...), ", "))
-		}
-		for _, s := range []runner.Send{
-			{Check: check, Call: tcapi.Call{Action: model.ActionStart, Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(start...)}}}, ExactStyle: true},
-			{Check: check, Call: tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(stop...)},
-				{Name: "StopType", Value: model.Str("HARD")}}}, ExactStyle: true},
-		} {
-			if len(s.Call.Params[0].Value.Items) == 0 {
-				continue
-			}
-			x, err := p.target.Do(ctx, s)
-			if err != nil {
-				return err
-			}
-			p.observe(x)
-			if x.Outcome.Code != "" && !model.IsRateLimited(x.Outcome.Code) {
-				return fmt.Errorf("%s: %s", x.Summary(), x.Answer())
-			}
-		}
+	left, err := p.target.Restore(ctx, runner.Restore{Check: "snapshot/" + sc.Name + "/reset", Want: want,
+		Settle: p.cfg.SettleTimeout, Obs: p.obs})
+	if err != nil {
+		return err
 	}
+	if len(left) > 0 {
+		var parts []string
+		for _, l := range left {
+			parts = append(parts, l.String())
+		}
+		return fmt.Errorf("not back in the state they were bound in: %s", strings.Join(parts, "; "))
+	}
+	return nil
 }
 
 // canonical gives v the types a record read back from text has
