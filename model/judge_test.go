@@ -300,7 +300,9 @@ func TestJudgeForm(t *testing.T) {
 	runJudgeCases(t, fleet(), []judgeCase{
 		{"ForceStop=true", form(with(stop(seedA), "ForceStop", Str("true"))), env, Succeed(), Succeed(), "facts §1 flattening: bools as true/false"},
 		{"ForceStop=TRUE", form(with(stop(seedA), "ForceStop", Str("TRUE"))), env, typeErr.OrSucceed(), typeErr.OrSucceed(), "L-17"},
-		{"ForceStop=1", form(with(stop(seedA), "ForceStop", Str("1"))), env, typeErr, Fail(CodeInvalidParameter), "not a Boolean"},
+		{"ForceStop=1", form(with(stop(seedA), "ForceStop", Str("1"))), env, typeErr.OrSucceed(), typeErr.OrSucceed(), "L-17: strconv.ParseBool reads 1 as true, and no source says how a form spells a Boolean"},
+		{"ForceStop=F", form(with(stop(seedA), "ForceStop", Str("F"))), env, typeErr.OrSucceed(), typeErr.OrSucceed(), "L-17: strconv.ParseBool reads F as false"},
+		{"ForceStop=yes", form(with(stop(seedA), "ForceStop", Str("yes"))), env, typeErr, Fail(CodeInvalidParameter), "not a Boolean in any spelling, strconv.ParseBool's included"},
 		{"InstanceIds scalar", form(with(stop(), "InstanceIds", Str(seedA))), env, typeErr, Fail(CodeInvalidParameter), "InstanceIds.N is an array"},
 	})
 }

@@ -666,14 +666,19 @@ func TestDecodeParams(t *testing.T) {
 		checks: []check{hasEnc(model.EncForm), hasParams(map[string]model.Value{"ForceStop": model.Str("true"), "Limit": model.Str("20"), "Z": model.Str("null")})},
 		reason: "model.EncForm: every scalar arrives as a string",
 	}, {
+		name:   "JSON repeated key",
+		build:  plain(http.MethodPost, tcapi.ContentTypeJSON, "", ` {"S":"a\u00e9\ud83d\ude00\n","N":-1.50E+03,"I":0,"T":true,"F":false,"Z":null,"A":[1,"1",[]],"O":{"k":{"x":[null]}},"E":{},"S":"dup"} `, nil),
+		checks: []check{hasEnc(model.EncJSON), hasFault(model.DecodeMalformed)},
+		reason: "a repeated key: the zero Parsing refuses it (its readings are TestDecodeReadings')",
+	}, {
 		name:  "JSON kinds preserved",
-		build: plain(http.MethodPost, tcapi.ContentTypeJSON, "", ` {"S":"a\u00e9\ud83d\ude00\n","N":-1.50E+03,"I":0,"T":true,"F":false,"Z":null,"A":[1,"1",[]],"O":{"k":{"x":[null]}},"E":{},"S":"dup"} `, nil),
+		build: plain(http.MethodPost, tcapi.ContentTypeJSON, "", ` {"S":"dup","N":-1.50E+03,"I":0,"T":true,"F":false,"Z":null,"A":[1,"1",[]],"O":{"k":{"x":[null]}},"E":{}} `, nil),
 		checks: []check{hasEnc(model.EncJSON), hasFault(model.DecodeOK), hasParams(map[string]model.Value{
 			"S": model.Str("dup"), "N": num("-1.50E+03"), "I": num("0"), "T": model.Bool(true), "F": model.Bool(false),
 			"Z": model.Null(), "A": model.Arr(num("1"), model.Str("1"), model.Arr()),
 			"O": obj("k", obj("x", model.Arr(model.Null()))), "E": obj(),
 		})},
-		reason: "each key keeps its JSON kind and number text; a repeated key: the last wins",
+		reason: "each key keeps its JSON kind and number text",
 	}, {
 		name:   "JSON string escapes",
 		build:  plain(http.MethodPost, tcapi.ContentTypeJSON, "", `{"S":"\"\\\/\b\f\n\r\t\u672a\ud800x\udc00\ud83d\u0041"}`, nil),

@@ -121,12 +121,11 @@ func (n *formNode) value() model.Value {
 // a name without "=" has the value "", names and values unescaped with
 // url.QueryUnescape ('+' is a space). A pair with a bad escape or a ';' is
 // skipped and makes the fault DecodeMalformed, unless some name or value
-// is not UTF-8, which makes it DecodeNotUTF8.
-func parseForm(raw string) ([]pair, model.DecodeFault) {
-	var (
-		pairs     []pair
-		malformed bool
-	)
+// is not UTF-8, which makes it DecodeNotUTF8 under UTF8Refuse; under
+// UTF8Replace each invalid byte reads as U+FFFD. notUTF8 reports whether
+// some name or value was not UTF-8.
+func parseForm(raw string, u UTF8Reading) (pairs []pair, fault model.DecodeFault, notUTF8 bool) {
+	malformed := false
 	for raw != "" {
 		var kv string
 		kv, raw, _ = strings.Cut(raw, "&")
@@ -145,14 +144,18 @@ func parseForm(raw string) ([]pair, model.DecodeFault) {
 			continue
 		}
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return pairs, model.DecodeNotUTF8
+			notUTF8 = true
+			if u == UTF8Refuse {
+				return pairs, model.DecodeNotUTF8, true
+			}
+			k, v = string(replaceInvalid([]byte(k), u)), string(replaceInvalid([]byte(v), u))
 		}
 		pairs = append(pairs, pair{k, v})
 	}
 	if malformed {
-		return pairs, model.DecodeMalformed
+		return pairs, model.DecodeMalformed, notUTF8
 	}
-	return pairs, model.DecodeOK
+	return pairs, model.DecodeOK, notUTF8
 }
 
 // formIndex reports whether seg is an array index: 1 to 9 ASCII digits.
