@@ -72,6 +72,7 @@ const (
 	VariantDuplicateKey   = "duplicate-key"
 	VariantTrailingData   = "trailing-data"
 	VariantNameCase       = "name-case"
+	VariantSignatureForm  = "signature-form"
 )
 
 // The corners: every variant at its most permissive defensible choice,
@@ -170,6 +171,13 @@ var parsingVariants = []parsingVariant{
 		What:    "a JSON parameter name in another case (\"instanceIds\"): another, unknown parameter, or the parameter, as encoding/json fills a struct field",
 		Choices: []string{"exact", "fold"}, permissive: "fold"},
 		func(p *tcapi.Parsing, i int) { p.NameCase = []tcapi.NameCase{tcapi.NameExact, tcapi.NameFold}[i] }},
+	// Both choices refuse, so neither corner moves this one.
+	{Variant{Name: VariantSignatureForm, Ledger: "L-27, L-20, facts §2 step 5, §4",
+		What:    "a TC3 signature that is not 64 hex digits: compared as it stands (AuthFailure.SignatureFailure), or the header checked and found malformed (AuthFailure.InvalidAuthorization)",
+		Choices: []string{"compared", "checked"}},
+		func(p *tcapi.Parsing, i int) {
+			p.SignatureForm = []tcapi.SignatureForm{tcapi.SignatureCompared, tcapi.SignatureChecked}[i]
+		}},
 }
 
 // parsingOf is how the emulator's parser reads requests under c.

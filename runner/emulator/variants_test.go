@@ -236,6 +236,7 @@ func TestParsingOf(t *testing.T) {
 		TrailingData: tcapi.TrailingIgnore, NameCase: tcapi.NameFold}, parsingOf(lenient))
 	require.Equal(t, tcapi.PickLast, parsingOf(Choices{VariantRepeatedHeader: "last"}).RepeatedHeader)
 	require.Equal(t, tcapi.PickFirst, parsingOf(Choices{VariantDuplicateKey: "first"}).DuplicateKey)
+	require.Equal(t, tcapi.SignatureChecked, parsingOf(Choices{VariantSignatureForm: "checked"}).SignatureForm)
 }
 
 // An emulator reads a doubled Authorization and a JSON name twice as its

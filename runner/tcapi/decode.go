@@ -163,7 +163,8 @@ var v1Common = [...]string{
 //
 // Decode reads the request with the zero [Parsing], which refuses where a
 // parser may choose (invalid UTF-8, a header on two lines, a JSON name
-// twice, bytes after the JSON object), and puts in Readings every other request a server parsing
+// twice, bytes after the JSON object, a JSON name in another case; a TC3
+// signature not of 64 hex digits is compared as it stands), and puts in Readings every other request a server parsing
 // another defensible way reads from the same bytes ([DecodeAs] with each
 // other Parsing), once each: the model accepts an answer to any of them.
 func Decode(r *http.Request, body []byte, keys KeyStore, limits Limits) model.Request {
@@ -265,7 +266,7 @@ func (d *decoder) decode() model.Request {
 	var key Key
 	switch {
 	case tc3:
-		req.Auth, key = verifyTC3(r, d.body, d.keys)
+		req.Auth, key, d.play.signature = verifyTC3(r, d.body, d.keys, d.parsing.SignatureForm)
 	case v1:
 		req.Auth, key = verifyV1(r.Method, req.Host, requestPath(r), d.vs, d.keys)
 	case authz != "":

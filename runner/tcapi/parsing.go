@@ -27,7 +27,25 @@ type Parsing struct {
 	TrailingData Trailing
 	// NameCase is how a JSON body's parameter names are matched.
 	NameCase NameCase
+	// SignatureForm is how a TC3 signature that is not 64 hex digits is
+	// judged.
+	SignatureForm SignatureForm
 }
+
+// SignatureForm is how a parser judges a TC3 signature that is not 64
+// hex digits (facts §2 step 5).
+type SignatureForm uint8
+
+// The signature forms. Both refuse; they differ in the code (facts §4:
+// InvalidAuthorization is a malformed header, SignatureFailure a wrong
+// signature).
+const (
+	// SignatureCompared: the signature is compared as it stands, and
+	// differs (AuthBadSignature).
+	SignatureCompared SignatureForm = iota
+	// SignatureChecked: the header is malformed (AuthMalformed).
+	SignatureChecked
+)
 
 // NameCase is how a parser matches a JSON name to a parameter.
 type NameCase uint8
@@ -102,7 +120,9 @@ var parsings = func() []Parsing {
 			for _, k := range []Pick{PickRefuse, PickFirst, PickLast} {
 				for _, t := range []Trailing{TrailingRefuse, TrailingIgnore} {
 					for _, n := range []NameCase{NameExact, NameFold} {
-						out = append(out, Parsing{UTF8: u, RepeatedHeader: h, DuplicateKey: k, TrailingData: t, NameCase: n})
+						for _, f := range []SignatureForm{SignatureCompared, SignatureChecked} {
+							out = append(out, Parsing{UTF8: u, RepeatedHeader: h, DuplicateKey: k, TrailingData: t, NameCase: n, SignatureForm: f})
+						}
 					}
 				}
 			}
@@ -113,18 +133,33 @@ var parsings = func() []Parsing {
 
 // inPlay is which of a request's parsing choices change what it says:
 // a choice that meets no odd input reads the request as any other.
-type inPlay struct{ utf8, header, key, trailing, nameCase bool }
+type inPlay struct{ utf8, header, key, trailing, nameCase, signature bool }
 
 // matters reports whether p differs from the zero Parsing only in
 // choices that are in play.
 func (c inPlay) matters(p Parsing) bool {
 	return (c.utf8 || p.UTF8 == UTF8Refuse) && (c.header || p.RepeatedHeader == PickRefuse) &&
 		(c.key || p.DuplicateKey == PickRefuse) && (c.trailing || p.TrailingData == TrailingRefuse) &&
-		(c.nameCase || p.NameCase == NameExact)
+		(c.nameCase || p.NameCase == NameExact) && (c.signature || p.SignatureForm == SignatureCompared)
 }
 
 func (c inPlay) or(d inPlay) inPlay {
-	return inPlay{c.utf8 || d.utf8, c.header || d.header, c.key || d.key, c.trailing || d.trailing, c.nameCase || d.nameCase}
+	return inPlay{c.utf8 || d.utf8, c.header || d.header, c.key || d.key, c.trailing || d.trailing, c.nameCase || d.nameCase,
+		c.signature || d.signature}
+}
+
+// wellFormedSignature reports whether sig is 64 hex digits, as facts §2
+// step 5 writes a TC3 signature.
+func wellFormedSignature(sig string) bool {
+	if len(sig) != 64 {
+		return false
+	}
+	for i := 0; i < len(sig); i++ {
+		if c := sig[i] | 0x20; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // foldNames renames, in params, each name that is no parameter of action

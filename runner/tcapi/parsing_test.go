@@ -28,6 +28,11 @@ func TestDecodeReadings(t *testing.T) {
 		r.Header.Add("Authorization", "TC3-HMAC-SHA256 garbled")
 		return r, body
 	}
+	longSignature := func() (*http.Request, []byte) {
+		r, body := signed(`{"InstanceIds":["ins-r8hr2upy"]}`).request()
+		r.Header.Set("Authorization", r.Header.Get("Authorization")+"00")
+		return r, body
+	}
 	for _, tc := range []struct {
 		name   string
 		build  func() (*http.Request, []byte)
@@ -53,6 +58,8 @@ func TestDecodeReadings(t *testing.T) {
 			"joined, it does not parse; net/http's Header.Get reads the first line (both readings of a doubled line agree)"},
 		{"a second, garbled Authorization", wrongSecondAuth, hasAuth(model.AuthMalformed), []check{hasAuth(model.AuthOK)},
 			"the first line verifies; the last does not parse, as the lines joined do not: one reading besides the zero one"},
+		{"a signature of 66 hex digits", longSignature, hasAuth(model.AuthBadSignature), []check{hasAuth(model.AuthMalformed)},
+			"compared it differs; checked against facts §2 step 5 the header is malformed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
