@@ -268,4 +268,12 @@ func TestParserVariantsAnswer(t *testing.T) {
 	lenient := newHarness(t, Config{Variants: Choices{VariantRepeatedHeader: "first", VariantDuplicateKey: "last"}})
 	wantOK(t, stopDoubled(lenient, running[0]), "net/http's Header.Get reads the first line")
 	wantOK(t, stopTwice(lenient, `{"InstanceIds":["ins-zzzzzzzz"],"InstanceIds":["`+running[1]+`"]}`), "encoding/json keeps the last")
+
+	corner, _ := CornerChoices(CornerLenient)
+	gostd := newHarness(t, Config{Variants: corner})
+	wantCode(t, stopTwice(gostd, `{"InstanceIds":["`+running[0]+"\xff"+`"]}`), model.CodeMalformed)
+	wantCode(t, stopTwice(strict, `{"InstanceIds":["`+running[0]+"\xff"+`"]}`), model.CodeInvalidParameter)
+	wantOK(t, stopTwice(gostd, `{"InstanceIds":["`+running[0]+`"]}trailing`), "json.Decoder.Decode reads the first value")
+	wantOK(t, stopTwice(gostd, `{"instanceIds":["`+running[1]+`"]}`), "encoding/json folds the name's case")
+	wantCode(t, stopTwice(strict, `{"instanceIds":["`+running[1]+`"]}`), model.CodeMissingParameter)
 }
