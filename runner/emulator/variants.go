@@ -156,7 +156,7 @@ var parsingVariants = []parsingVariant{
 			p.RepeatedHeader = []tcapi.Pick{tcapi.PickRefuse, tcapi.PickFirst, tcapi.PickLast}[i]
 		}},
 	{Variant{Name: VariantDuplicateKey, Ledger: "L-27, RFC 8259 §4",
-		What:    "a JSON object holding a name twice: refused as malformed, or the first value read, or the last, as encoding/json",
+		What:    "a JSON object or a form holding a name twice: refused as malformed, or the first value read, as net/http's FormValue, or the last, as encoding/json",
 		Choices: []string{"refuse", "first", "last"}, permissive: "last"},
 		func(p *tcapi.Parsing, i int) {
 			p.DuplicateKey = []tcapi.Pick{tcapi.PickRefuse, tcapi.PickFirst, tcapi.PickLast}[i]

@@ -120,7 +120,8 @@ var v1Common = [...]string{
 // objects, so Filters.0.Name and Filters.0.Values.0 give
 // [{"Name":…,"Values":[…]}]; when one name is used both ways, an array
 // beats an object beats a scalar (InstanceIds=x&InstanceIds.0=y is ["y"]);
-// a repeated name: the last in wire order wins. For v1 and v1-guessed
+// a repeated name: as Parsing.DuplicateKey picks (in wire order; under
+// PickRefuse the form is malformed). For v1 and v1-guessed
 // requests the v1 common parameters (Action, Version, Region, Timestamp,
 // Nonce, SecretId, Signature, SignatureMethod, Token, Language,
 // RequestClient) are moved out of Params; for v3 requests nothing is
@@ -358,7 +359,11 @@ func (d *decoder) setParams(dropCommon bool) {
 	if dropCommon {
 		skip = isV1Common
 	}
-	d.req.Params = unflatten(d.pairs, skip)
+	var ok bool
+	d.req.Params, d.play.key, ok = unflatten(d.pairs, skip, d.parsing.DuplicateKey)
+	if !ok && d.req.Transport.Decode == model.DecodeOK {
+		d.req.Transport.Decode = model.DecodeMalformed
+	}
 }
 
 func isV1Common(name string) bool {

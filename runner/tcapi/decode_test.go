@@ -653,8 +653,8 @@ func TestDecodeParams(t *testing.T) {
 	}, {
 		name:   "repeated name",
 		build:  plain(http.MethodGet, "", "StopType=SOFT&StopType=HARD", "", nil),
-		checks: []check{hasParams(map[string]model.Value{"StopType": model.Str("HARD")})},
-		reason: "the last value wins, as for a repeated JSON key",
+		checks: []check{hasFault(model.DecodeMalformed), hasParams(map[string]model.Value{"StopType": model.Str("HARD")})},
+		reason: "the zero Parsing refuses a name twice, as a JSON key twice, and keeps the last (its readings are TestDecodeReadings')",
 	}, {
 		name:   "odd names",
 		build:  plain(http.MethodGet, "", "=v&A.=1&B.1234567890=2&C.01=x&C.1=y", "", nil),

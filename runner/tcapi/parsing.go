@@ -21,7 +21,8 @@ type Parsing struct {
 	UTF8 UTF8Reading
 	// RepeatedHeader is how a header sent on several lines is read.
 	RepeatedHeader Pick
-	// DuplicateKey is how a JSON object that holds a name twice is read.
+	// DuplicateKey is how a JSON object or a form that holds a name twice
+	// is read.
 	DuplicateKey Pick
 	// TrailingData is how bytes after a JSON body's first value are read.
 	TrailingData Trailing
@@ -99,11 +100,11 @@ type Pick uint8
 const (
 	// PickRefuse: none. Header lines are joined by ", " as RFC 9110 §5.3
 	// combines a repeated field, which no singleton field the API reads
-	// (Authorization, X-TC-*, Content-Type) parses as; a JSON object
-	// with a name twice is malformed (RFC 8259 §4: names SHOULD be
-	// unique).
+	// (Authorization, X-TC-*, Content-Type) parses as; a JSON object or
+	// a form with a name twice is malformed (RFC 8259 §4: names SHOULD
+	// be unique).
 	PickRefuse Pick = iota
-	// PickFirst: the first, as net/http's Header.Get.
+	// PickFirst: the first, as net/http's Header.Get and FormValue.
 	PickFirst
 	// PickLast: the last, as encoding/json's Unmarshal.
 	PickLast

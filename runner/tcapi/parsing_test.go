@@ -51,6 +51,11 @@ func TestDecodeReadings(t *testing.T) {
 		{"bytes after the object", signed(`{"InstanceIds":["ins-r8hr2upy"]}x`).request, hasFault(model.DecodeMalformed),
 			[]check{hasParam("InstanceIds", model.Strs("ins-r8hr2upy"))},
 			"json.Decoder.Decode reads the first value"},
+		{"a form name twice", func() (*http.Request, []byte) {
+			return plainRequest(http.MethodGet, "127.0.0.1:8080", "", "StopType=SOFT&StopType=HARD", nil), nil
+		}, hasFault(model.DecodeMalformed),
+			[]check{hasParam("StopType", model.Str("SOFT")), hasParam("StopType", model.Str("HARD"))},
+			"net/http's FormValue reads the first, a map the last"},
 		{"a name in another case", signed(`{"instanceIds":["ins-r8hr2upy"]}`).request, hasParam("instanceIds", model.Strs("ins-r8hr2upy")),
 			[]check{hasParam("InstanceIds", model.Strs("ins-r8hr2upy"))},
 			"encoding/json fills a struct field whatever the case"},
