@@ -67,8 +67,11 @@ func Judge(f Fleet, r Request, env Env) Judgement {
 
 // or joins the judgements of two readings of one request: the outcomes
 // either accepts, and every violation of either. What a success acts on
-// is j's where j may succeed, else k's: the readings a parser may choose
-// differ only where one is refused on every reading but its own.
+// is j's where j may succeed, else k's. Two readings that may both
+// succeed and act on different instances (a JSON name twice, each value
+// a well-formed ID) are not told apart: the observer follows the first,
+// and a target that served the other is believed to have served it. The
+// corpus sends no such request, and no client does.
 func (j Judgement) or(k Judgement) Judgement {
 	if !j.Abstain && !j.Lenient.Success && (k.Abstain || k.Lenient.Success) {
 		j.Action, j.Targets, j.Intent, j.Filters, j.Offset, j.Limit = k.Action, k.Targets, k.Intent, k.Filters, k.Offset, k.Limit
