@@ -68,7 +68,7 @@ func TestChecksCatchFaults(t *testing.T) {
 			// A fixed seed: the same requests every time, so that a
 			// fault is caught by design, not by luck.
 			units := &unitResults{}
-			res, err := Run(context.Background(), Config{Target: withFaults(t, c.Fault), Only: c.Only, Sequences: 20,
+			res, err := Run(context.Background(), Config{Target: withFaultsOn(t, c.Needs, c.Fault), Only: c.Only, Sequences: 20,
 				SettleTimeout: 2 * time.Second, Seed: 1, Progress: units})
 			require.NoError(t, err)
 			// A check split into shards is failed by the first shard that

@@ -12,6 +12,7 @@ import (
 	"github.com/gkampitakis/go-snaps/snaps"
 
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -97,10 +98,17 @@ func targetConfig(t testing.TB) runner.TargetConfig {
 // endpoint.
 func withFaults(t *testing.T, faults ...string) runner.TargetConfig {
 	t.Helper()
+	return withFaultsOn(t, nil, faults...)
+}
+
+// withFaultsOn is withFaults on an emulator with the variant choices
+// variants (a proof's Needs).
+func withFaultsOn(t *testing.T, variants emulator.Choices, faults ...string) runner.TargetConfig {
+	t.Helper()
 	if *flagEndpoint != "" {
 		t.Skip("fault self-tests run against the embedded emulator only")
 	}
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: testLatency, Faults: faults})
+	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: testLatency, Faults: faults, Variants: variants})
 	if err != nil {
 		t.Fatal(err)
 	}

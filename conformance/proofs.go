@@ -66,8 +66,15 @@ var FaultProofs = []FaultProof{
 	{Fault: emulator.FaultHmacSHA256Refused, Only: []string{"SI-PROTO-10", "SI-PROTO-11", "SI-PROTO-12"}, Catch: []string{"SI-PROTO-11"}},
 	{Fault: emulator.FaultMalformedRepaired, Only: []string{"SI-HOSTILE-0"}, Catch: []string{"SI-HOSTILE-01"}},
 	// Every hostile group is proven by a fault that accepts what it sends.
-	{Fault: emulator.FaultTypesUnchecked, Only: []string{"SI-HOSTILE-0"}, Catch: []string{"SI-HOSTILE-01", "SI-HOSTILE-02", "SI-HOSTILE-03"}},
+	// SI-HOSTILE-01's mistyped value is behind a JSON name twice, which
+	// a parser that reads the last (encoding/json) reaches (ledger L-27).
+	{Fault: emulator.FaultTypesUnchecked, Only: []string{"SI-HOSTILE-0"}, Catch: []string{"SI-HOSTILE-01", "SI-HOSTILE-02", "SI-HOSTILE-03"},
+		Needs: emulator.Choices{emulator.VariantDuplicateKey: "last"}},
 	{Fault: emulator.FaultExpiryUnchecked, Only: []string{"SI-HOSTILE-04"}, Catch: []string{"SI-HOSTILE-04"}},
 	{Fault: emulator.FaultMethodUnchecked, Only: []string{"SI-HOSTILE-05"}, Catch: []string{"SI-HOSTILE-05"}},
 	{Fault: emulator.FaultMalformedCrashes, Only: []string{"SI-HOSTILE-01", "SI-HOSTILE-06"}, Catch: []string{"SI-HOSTILE-06"}},
+	// Reading invalid UTF-8 as U+FFFD is defensible (ledger L-27);
+	// dropping it, which turns a malformed ID into a well-formed one, is
+	// not: the checks that allow the one still catch the other.
+	{Fault: emulator.FaultUTF8Dropped, Only: []string{"SI-HOSTILE-01"}, Catch: []string{"SI-HOSTILE-01"}},
 }

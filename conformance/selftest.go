@@ -31,7 +31,9 @@ import (
 // self-test.
 type SelftestConfig struct {
 	// Variants is how many random variant combinations the precision half
-	// runs the suite against; 20 if zero, none if negative.
+	// runs the suite against, besides the two corners (every variant at
+	// its most permissive choice, and at its most refusing: always run);
+	// 20 if zero, none if negative.
 	Variants int
 	// Seed makes the self-test reproducible; 0 picks one.
 	Seed uint64
@@ -59,7 +61,11 @@ type SelftestConfig struct {
 
 // PrecisionRun is one suite against one variant combination.
 type PrecisionRun struct {
-	Seed     uint64 // the suite's and the emulator's seed
+	Seed uint64 // the suite's and the emulator's seed
+	// Corner names the combination when it is a corner
+	// (emulator.CornerLenient, emulator.CornerStrict); "" for a random
+	// one, drawn from Seed.
+	Corner   string
 	Variants emulator.Choices
 	Settle   time.Duration
 	Result   report.Run
@@ -203,7 +209,8 @@ func Selftest(ctx context.Context, cfg SelftestConfig) (SelftestResult, error) {
 	if err != nil {
 		return SelftestResult{}, err
 	}
-	res := SelftestResult{Seed: cfg.Seed, Precision: make([]PrecisionRun, cfg.Variants), Recall: make([]RecallRun, len(proofs))}
+	corners := []string{emulator.CornerLenient, emulator.CornerStrict}
+	res := SelftestResult{Seed: cfg.Seed, Precision: make([]PrecisionRun, len(corners)+cfg.Variants), Recall: make([]RecallRun, len(proofs))}
 	seeds := rand.New(rand.NewPCG(cfg.Seed, 0x5e1f))
 	var jobs []func()
 	for i := range res.Precision {
@@ -211,15 +218,21 @@ func Selftest(ctx context.Context, cfg SelftestConfig) (SelftestResult, error) {
 		jobs = append(jobs, func() {
 			p := &res.Precision[i]
 			p.Seed, p.Variants = seed, emulator.RandomChoices(seed)
+			spec, name := fmt.Sprintf("random:%d", seed), fmt.Sprintf("variant %d", seed)
+			if i < len(corners) {
+				p.Corner = corners[i]
+				p.Variants, _ = emulator.CornerChoices(p.Corner)
+				spec, name = p.Corner, "corner "+p.Corner
+			}
 			var only []string
 			if cfg.Quick {
 				only = cfg.Only
 			}
 			p.Settle = settleFor(p.Variants)
 			p.Result, p.Err = selftestRun(ctx, p.Variants, nil, seed, p.Settle, only, false, cfg.Sequences, nil)
-			p.Replay = replay(seed, nil, nil, p.Settle, only)
+			p.Replay = replay(seed, spec, nil, nil, p.Settle, only)
 			s := p.Result.Summary()
-			cfg.note(fmt.Sprintf("precision variant %d: %s (%d pass, %d skip, %d fail, %d error in %.1f s)", seed,
+			cfg.note(fmt.Sprintf("precision %s: %s (%d pass, %d skip, %d fail, %d error in %.1f s)", name,
 				verdictWord(p.Passed(), "pass", "FAIL"), s.Pass, s.Skip, s.Fail, s.Error, p.Result.Duration.Seconds()))
 		})
 	}
@@ -238,7 +251,7 @@ func Selftest(ctx context.Context, cfg SelftestConfig) (SelftestResult, error) {
 			r.Result, r.Err = selftestRun(ctx, r.Variants, []string{proof.Fault}, seed, r.Settle, only, !cfg.Quick, cfg.Sequences, d)
 			r.First, r.Requests, r.Elapsed = d.first, d.requests, d.elapsed
 			r.Steps = countSteps(r.First.Counterexample)
-			r.Replay = replay(seed, proof.Needs, []string{proof.Fault}, r.Settle, only)
+			r.Replay = replay(seed, fmt.Sprintf("random:%d", seed), proof.Needs, []string{proof.Fault}, r.Settle, only)
 			word := "missed"
 			if r.Detected() {
 				word = fmt.Sprintf("detected by %s in %.1f s", r.First.ID, r.Elapsed.Seconds())
@@ -328,10 +341,11 @@ func selftestRun(ctx context.Context, variants emulator.Choices, faults []string
 	return out, nil
 }
 
-// replay is the command that runs one self-test suite again: the random
-// variants are those of the seed, with needs put over them.
-func replay(seed uint64, needs emulator.Choices, faults []string, settle time.Duration, only []string) string {
-	parts := []string{"cvmconform", "run", "--variant", fmt.Sprintf("random:%d", seed)}
+// replay is the command that runs one self-test suite again: the
+// variants variant names (random:SEED, or a corner), with needs put over
+// them.
+func replay(seed uint64, variant string, needs emulator.Choices, faults []string, settle time.Duration, only []string) string {
+	parts := []string{"cvmconform", "run", "--variant", variant}
 	if v := needs.String(); v != "" {
 		parts = append(parts, "--variant", v)
 	}

@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"time"
 )
 
@@ -52,7 +54,39 @@ type Judgement struct {
 // applicability) are judged for every state each named instance may be
 // in, and the rate limit for both answers when env.Limited is Maybe. See
 // combine for how the outcomes of several possible violations join.
+//
+// A request with other Readings (ledger L-27) is judged as each of them
+// too, and an answer any of them accepts is acceptable (Judgement.or).
 func Judge(f Fleet, r Request, env Env) Judgement {
+	j := judgeReading(f, r, env)
+	for _, alt := range r.Readings {
+		j = j.or(judgeReading(f, alt, env))
+	}
+	return j
+}
+
+// or joins the judgements of two readings of one request: the outcomes
+// either accepts, and every violation of either. What a success acts on
+// is j's where j may succeed, else k's. Two readings that may both
+// succeed and act on different instances (a JSON name twice, each value
+// a well-formed ID) are not told apart: the observer follows the first,
+// and a target that served the other is believed to have served it. The
+// corpus sends no such request, and no client does.
+func (j Judgement) or(k Judgement) Judgement {
+	if !j.Abstain && !j.Lenient.Success && (k.Abstain || k.Lenient.Success) {
+		j.Action, j.Targets, j.Intent, j.Filters, j.Offset, j.Limit = k.Action, k.Targets, k.Intent, k.Filters, k.Offset, k.Limit
+	}
+	j.Abstain = j.Abstain || k.Abstain
+	j.Lenient = j.Lenient.Union(k.Lenient)
+	j.Strict = j.Strict.Union(k.Strict)
+	vs := append(slices.Clone(j.Violations), k.Violations...)
+	sort.SliceStable(vs, func(a, b int) bool { return vs[a].rank() < vs[b].rank() })
+	j.Violations = dedupeViolations(vs)
+	return j
+}
+
+// judgeReading judges one reading of a request.
+func judgeReading(f Fleet, r Request, env Env) Judgement {
 	j := Judgement{Action: r.Action, Limit: DescribeDefaultLimit}
 	certain := protocolViolations(r, env)
 	certain = append(certain, authViolations(r, env)...)

@@ -300,7 +300,9 @@ func TestJudgeForm(t *testing.T) {
 	runJudgeCases(t, fleet(), []judgeCase{
 		{"ForceStop=true", form(with(stop(seedA), "ForceStop", Str("true"))), env, Succeed(), Succeed(), "facts §1 flattening: bools as true/false"},
 		{"ForceStop=TRUE", form(with(stop(seedA), "ForceStop", Str("TRUE"))), env, typeErr.OrSucceed(), typeErr.OrSucceed(), "L-17"},
-		{"ForceStop=1", form(with(stop(seedA), "ForceStop", Str("1"))), env, typeErr, Fail(CodeInvalidParameter), "not a Boolean"},
+		{"ForceStop=1", form(with(stop(seedA), "ForceStop", Str("1"))), env, typeErr.OrSucceed(), typeErr.OrSucceed(), "L-17: strconv.ParseBool reads 1 as true, and no source says how a form spells a Boolean"},
+		{"ForceStop=F", form(with(stop(seedA), "ForceStop", Str("F"))), env, typeErr.OrSucceed(), typeErr.OrSucceed(), "L-17: strconv.ParseBool reads F as false"},
+		{"ForceStop=yes", form(with(stop(seedA), "ForceStop", Str("yes"))), env, typeErr, Fail(CodeInvalidParameter), "not a Boolean in any spelling, strconv.ParseBool's included"},
 		{"InstanceIds scalar", form(with(stop(), "InstanceIds", Str(seedA))), env, typeErr, Fail(CodeInvalidParameter), "InstanceIds.N is an array"},
 	})
 }
@@ -385,5 +387,41 @@ func TestRegionNotServed(t *testing.T) {
 			require.Equal(t, c.lenient, j.Lenient, c.reason)
 			require.Equal(t, c.strc, j.Strict, c.reason)
 		})
+	}
+}
+
+// A request read several ways (ledger L-27) is acceptable answered as
+// any reading: the union of their outcomes, and a success acts on what
+// the serving reading names.
+func TestJudgeReadings(t *testing.T) {
+	t.Parallel()
+	refused := stop(seedA)
+	refused.Auth = AuthMalformed
+	served := stop(seedA)
+	r := refused
+	r.Readings = []Request{served}
+	j := Judge(fleet(), r, env)
+	require.False(t, Judge(fleet(), refused, env).Lenient.Success, "the refusing reading alone")
+	require.True(t, j.Lenient.Success && j.Strict.Success, "a target may serve it as the reading that verifies")
+	require.True(t, j.Accepts("AuthFailure.InvalidAuthorization", Strict), "or refuse it as the other")
+	require.Equal(t, []string{seedA}, j.Targets, "a success stops what the serving reading names")
+
+	malformed := stop(seedA + "\uFFFD")
+	bad := stop()
+	bad.Transport.Decode = DecodeNotUTF8
+	bad.Params = nil
+	bad.Readings = []Request{malformed}
+	j = Judge(fleet(), bad, env)
+	require.False(t, j.Lenient.Success, "refused on every reading")
+	require.True(t, j.Accepts(CodeMalformed, Strict), "a malformed ID, as encoding/json reads the byte")
+	require.True(t, j.Accepts(CodeInvalidParameter, Strict), "or unreadable")
+	require.Empty(t, j.Targets)
+
+	o := NewObserver(acct, region, Lenient)
+	o.Know(inst(seedA, Running))
+	_, f := o.Exchange(r, env, Outcome{RequestID: "r-1"})
+	require.Nil(t, f)
+	for _, p := range o.Possible(seedA) {
+		require.NotEqual(t, Running, p.State, "the served reading stopped %s", seedA)
 	}
 }

@@ -84,7 +84,7 @@ var Ledger = []LedgerEntry{
 		Decision: "lag or run ahead towards SUCCESS, never towards FAILED"},
 	{ID: "L-17", Topic: "JSON types: null, strings for booleans and integers, empty strings",
 		Sources: "the SDK never sends null or empty strings and sends booleans as JSON true/false (facts §1); the seed writes ForceStop values as TRUE/FALSE; the gateway's coercion rules are not documented",
-		Choice:  "null or \"\" for an optional parameter: treated as absent or refused; \"true\"/\"TRUE\" in JSON, \"TRUE\" in a form, digits in a JSON string: coerced or refused; anything else of the wrong type: refused",
+		Choice:  "null or \"\" for an optional parameter: treated as absent or refused; \"true\"/\"TRUE\" in JSON, \"TRUE\" or any other spelling strconv.ParseBool reads (1, 0, t, F, True…) in a form, digits in a JSON string: coerced or refused; anything else of the wrong type: refused",
 		Rules:   []*Rule{RuleParamNull, RuleParamEmptyString, RuleTypeCoercible}},
 	{ID: "L-18", Topic: "Upper-case letters in an instance ID",
 		Sources: "facts §11: x is a lower-case letter or digit; whether a target folds case is not said",
@@ -122,4 +122,8 @@ var Ledger = []LedgerEntry{
 		Sources: "facts §6: UnsupportedRegion, \"region unsupported by the API\"; facts §12: the SDK's region list, some perhaps retired (unverified); an emulator or a private deployment may serve one region only",
 		Choice:  "lenient: a listed region other than the run's own (--region) may be refused with UnsupportedRegion, or served; strict: served, as the real API serves every region it lists. A check that needs another region skips when it is refused",
 		Rules:   []*Rule{RuleRegionNotServed}},
+	{ID: "L-27", Topic: "How a server's parser reads odd bytes: invalid UTF-8, a header on two lines, a JSON name twice",
+		Sources:  "facts §1: requests are UTF-8, no code for one that is not; RFC 9110 §5.3 tells a sender not to repeat a field that is not a list (Authorization, X-TC-*), not what a recipient does with two lines; RFC 8259 §4: names SHOULD be unique, and a parser may report the last, report all or fail. Mainstream servers read each a way no source forbids: Go's encoding/json reads an invalid byte in a string as U+FFFD and keeps the last of two names, net/http's Header.Get and FormValue the first of two lines or form names",
+		Choice:   "each choice is a reading (tcapi.Parsing: refuse, or U+FFFD; refuse, the first or the last line; refuse, the first or the last name, in JSON or a form; refuse, or read the first JSON value of a body; a JSON name in another case, or not; a TC3 signature not of 64 hex digits compared, or called malformed), and the model accepts the answer to any reading of the bytes (Request.Readings): a refusal, or the answer to what that parser read. A request that some reading lets a target serve may be served; one refused on every reading must be refused",
+		Decision: "the union of the verdicts of every reading"},
 }

@@ -238,7 +238,7 @@ func (o *Observer) Exchange(r Request, env Env, out Outcome) (Judgement, *Findin
 	// observer does not know must stay unknown, not become an empty set).
 	if (out.Unknown || out.Code == "") && (j.Action == ActionStop || j.Action == ActionStart) {
 		for _, id := range j.Targets {
-			o.apply(r.Action, id, j.Intent, out)
+			o.apply(j.Action, id, j.Intent, out)
 		}
 	}
 	return j, f

@@ -100,6 +100,20 @@ var actionSpecs = map[string]*actionSpec{
 	}},
 }
 
+// ParamNames returns the names of action's parameters (seed §2), nil for
+// an action the model does not judge.
+func ParamNames(action string) []string {
+	spec := actionSpecs[action]
+	if spec == nil {
+		return nil
+	}
+	names := make([]string, len(spec.params))
+	for i, p := range spec.params {
+		names[i] = p.name
+	}
+	return names
+}
+
 // Modeled reports whether the model judges action in full.
 func Modeled(action string) bool { return actionSpecs[action] != nil }
 
@@ -290,15 +304,22 @@ func (p *parsed) checkFilters(v Value) bool {
 
 // checkBool reads a Boolean parameter. JSON must carry true/false; a form
 // carries "true"/"false". Other spellings of the two words are coercible
-// (ledger L-17): the seed itself writes TRUE/FALSE.
+// (ledger L-17): the seed itself writes TRUE/FALSE. So is, in a form,
+// every spelling Go's strconv.ParseBool reads (1, 0, t, F, True…): the
+// seed's Type column says Boolean, not how a form spells one, and a
+// server that reads a form with ParseBool breaks no source.
 func (p *parsed) checkBool(name string, v Value, enc Encoding) (string, bool) {
 	word := strings.ToLower(v.Text)
+	formBool, formErr := strconv.ParseBool(v.Text)
 	switch {
 	case enc == EncJSON && v.Kind == KindBool, enc == EncForm && v.Kind == KindString && (v.Text == "true" || v.Text == "false"):
 		return v.Text, true
 	case v.Kind == KindString && (word == "true" || word == "false"):
 		p.add(violate(RuleTypeCoercible, fmt.Sprintf("%s is the string %q, not a boolean", name, v.Text)))
 		return word, true
+	case enc == EncForm && v.Kind == KindString && formErr == nil:
+		p.add(violate(RuleTypeCoercible, fmt.Sprintf("%s is %q, a boolean only as strconv.ParseBool reads it", name, v.Text)))
+		return strconv.FormatBool(formBool), true
 	}
 	p.add(violate(RuleType, fmt.Sprintf("%s is %s, not a boolean", name, v)))
 	return "", false

@@ -229,6 +229,13 @@ type Request struct {
 	// missing parameter has no key; an unknown one is kept under its
 	// name.
 	Params map[string]Value
+
+	// Readings are the other requests a server may read from the same
+	// bytes where its parser has a defensible choice (invalid UTF-8, a
+	// header on two lines, a JSON name twice; ledger L-27): a target may
+	// answer as it would answer any of them. They have no Readings of
+	// their own.
+	Readings []Request
 }
 
 // Param returns a parameter and whether it was delivered.

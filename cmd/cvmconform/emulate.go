@@ -59,7 +59,7 @@ func (c cli) emulate(args []string) int {
 	lanes := fs.Int("lanes", emulator.DefaultLanes, "with the default fleet: how many lane accounts `N` to serve besides the main and the second, each a copy of the main fleet under its own IDs and credentials (a run spreads its checks over them)")
 	listVariants := fs.Bool("list-variants", false, "list the variants --variant can choose, each with the ledger entry it comes from and its choices (the first is the default), and exit")
 	var variants variantFlags
-	fs.Var(&variants, "variant", "answer another defensible way: `NAME=CHOICE,…` from --list-variants, or random[:SEED] (repeatable; later ones win)")
+	fs.Var(&variants, "variant", "answer another defensible way: `NAME=CHOICE,…` from --list-variants, random[:SEED], or a corner: lenient (every variant at its most permissive choice) or strict (its most refusing) (repeatable; later ones win)")
 	var faults faultFlags
 	fs.Var(&faults, "fault", "break one rule: a fault `NAME` from --list-faults (repeatable)")
 	fs.Usage = func() {

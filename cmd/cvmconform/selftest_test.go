@@ -20,8 +20,10 @@ func TestSelftestSmall(t *testing.T) {
 		"--faults", "malformed-id-not-found,instance-ids-optional", "--seed", "5")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	require.Regexp(t, regexp.MustCompile(`^precision: 2/2 variant targets pass; recall: 2/2 faults detected; median detection [0-9.]+ s$`), lines[len(lines)-1])
+	require.Regexp(t, regexp.MustCompile(`^precision: 4/4 variant targets pass; recall: 2/2 faults detected; median detection [0-9.]+ s$`), lines[len(lines)-1])
 	require.Contains(t, stdout, "malformed-id-not-found  SI-ID-01")
+	require.Contains(t, stdout, "lenient corner")
+	require.Contains(t, stdout, "strict corner")
 	require.Contains(t, stderr, "recall instance-ids-optional: detected by SI-PARAM-0")
 }
 
@@ -38,7 +40,7 @@ func TestSelftestTableShowsFailures(t *testing.T) {
 	writeSelftest(&b, res, 0)
 	out := b.String()
 	for _, want := range []string{
-		"✗ variant 4 failed:", "FAIL SI-ASYNC-01: OBSERVED-STATE", "variants: op-state=lag", "replay:   cvmconform run --variant random:4 --seed 4",
+		"✗ variants random:4 failed:", "FAIL SI-ASYNC-01: OBSERVED-STATE", "variants: op-state=lag", "replay:   cvmconform run --variant random:4 --seed 4",
 		"no-rate-limit  MISSED", "✗ fault no-rate-limit was not detected", "replay:   cvmconform run --variant random:6 --fault no-rate-limit",
 		"precision: 0/1 variant targets pass; recall: 0/1 faults detected",
 	} {

@@ -39,7 +39,7 @@ func addTargetFlags(fs *flag.FlagSet, actor string) *targetFlags {
 		settle: fs.Duration("settle-timeout", 0, "how long an operation (STOPPING, STARTING) may take before it counts as stuck, `D` (e.g. 5m); the API gives no bound. "+
 			"Default: 90s on this machine, 10m elsewhere. The first operation past it fails once; later checks that need a transition skip at once"),
 	}
-	fs.Var(&tf.variants, "variant", "embedded emulator only: answer another defensible way, `NAME=CHOICE,…` or random[:SEED] (see 'cvmconform emulate --list-variants'); how 'cvmconform selftest' replays")
+	fs.Var(&tf.variants, "variant", "embedded emulator only: answer another defensible way, `NAME=CHOICE,…`, random[:SEED], lenient or strict (see 'cvmconform emulate --list-variants'); how 'cvmconform selftest' replays")
 	fs.Var(&tf.faults, "fault", "embedded emulator only: break one rule, a fault `NAME` from 'cvmconform emulate --list-faults' (repeatable); how 'cvmconform selftest' replays")
 	return tf
 }

@@ -77,7 +77,8 @@ type Emulator struct {
 	clock    Clock
 	faults   faultSet
 	variants Choices
-	form     form // the answers' form, from the variants
+	form     form          // the answers' form, from the variants
+	parsing  tcapi.Parsing // how requests are read, from the variants
 	home     string
 	log      *slog.Logger
 	limits   tcapi.Limits
@@ -107,6 +108,7 @@ func New(cfg Config) (*Emulator, error) {
 		faults:   faults,
 		variants: cfg.Variants.Merge(nil),
 		form:     formOf(cfg.Variants),
+		parsing:  parsingOf(cfg.Variants),
 		home:     cfg.Home,
 		log:      cfg.Logger,
 		limits:   cfg.Limits,
@@ -146,6 +148,9 @@ func New(cfg Config) (*Emulator, error) {
 		e.home = e.store.accounts[cfg.Fleet.Accounts[0].Name][0].region
 	}
 	e.store.stuck = faults[FaultStuckStopping]
+	if faults[FaultUTF8Dropped] {
+		e.parsing.UTF8 = tcapi.UTF8Drop
+	}
 	e.limiter = newLimiter(rate, cfg.Variants.get(VariantLimiter), cfg.Variants.get(VariantLimiterCount))
 	if faults[FaultDescribesAsStops] {
 		e.limiter.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
@@ -234,7 +239,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		e.logRequest(hr, req, rid, a, time.Since(start))
 	}()
 	body, err := io.ReadAll(io.LimitReader(hr.Body, e.limits.ReadLimit()))
-	req = tcapi.Decode(hr, body, e.keys, e.limits)
+	req = tcapi.DecodeAs(hr, body, e.keys, e.limits, e.parsing)
 	switch {
 	case err != nil:
 		// The body ended early (a chunked body cut off, a connection
@@ -242,7 +247,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		// malformed one, and nothing is repaired.
 		req.Transport.Decode = model.DecodeMalformed
 	case e.faults[FaultMalformedRepaired] && req.Transport.Decode == model.DecodeMalformed:
-		req = repaired(hr, body, req, e.keys, e.limits)
+		req = repaired(hr, body, req, e.keys, e.limits, e.parsing)
 	}
 	switch {
 	case e.faults[FaultSignatureUnchecked] && req.Auth == model.AuthBadSignature:

@@ -405,6 +405,10 @@ func TestFaults(t *testing.T) {
 			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Body: []byte(`{"InstanceIds":["` + running[1] + `"]} trailing`)}, h.cred))
 			wantCode(t, h.send(tcapi.Call{Action: model.ActionDescribe, Body: []byte(`{"Limit": `)}, h.cred), model.CodeInvalidParameter)
 		}},
+		{FaultUTF8Dropped, func(h *harness) {
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Body: []byte(`{"InstanceIds":["` + running[0] + "\xff\xfe" + `"]}`)}, h.cred))
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "the bytes that are not UTF-8 were dropped and the rest acted on")
+		}},
 	} {
 		tested[c.fault] = true
 		t.Run(c.fault, func(t *testing.T) {

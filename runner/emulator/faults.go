@@ -54,6 +54,7 @@ const (
 	FaultMalformedRepaired   = "malformed-json-repaired"
 	FaultMethodUnchecked     = "method-unchecked"
 	FaultMalformedCrashes    = "malformed-internal-error"
+	FaultUTF8Dropped         = "utf8-dropped"
 )
 
 // Faults lists every fault the emulator knows, in name order.
@@ -116,6 +117,8 @@ var Faults = sortFaults([]Fault{
 		answer: map[*model.Rule]string{model.RuleMalformed: model.CodeInternalError}},
 	{Name: FaultMalformedRepaired, Breaks: "PROTO-MALFORMED (facts §1: the body is one JSON object; §6 InvalidParameter)",
 		What: "repairs a JSON body it cannot parse — closes what a truncated body leaves open, drops what follows the first value — and acts on it"},
+	{Name: FaultUTF8Dropped, Breaks: "PROTO-UTF8 (facts §1: requests are UTF-8; ledger L-27: a parser may refuse bytes that are not, or read each as U+FFFD)",
+		What: "drops the bytes that are not UTF-8 and acts on what is left (ins-r8hr2upy\\xff stops ins-r8hr2upy)"},
 })
 
 func sortFaults(fs []Fault) []Fault {

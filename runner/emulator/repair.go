@@ -14,7 +14,7 @@ import (
 // first JSON value, with whatever a truncated body left open closed —
 // decoded again. Authentication stays as the body that arrived earned
 // it: the fault mends the parameters, not the signature.
-func repaired(hr *http.Request, body []byte, req model.Request, keys tcapi.KeyStore, limits tcapi.Limits) model.Request {
+func repaired(hr *http.Request, body []byte, req model.Request, keys tcapi.KeyStore, limits tcapi.Limits, p tcapi.Parsing) model.Request {
 	if req.Transport.ContentType != tcapi.ContentTypeJSON {
 		return req
 	}
@@ -22,7 +22,7 @@ func repaired(hr *http.Request, body []byte, req model.Request, keys tcapi.KeySt
 	if !ok {
 		return req
 	}
-	again := tcapi.Decode(hr, fixed, keys, limits)
+	again := tcapi.DecodeAs(hr, fixed, keys, limits, p)
 	if again.Transport.Decode != model.DecodeOK {
 		return req
 	}

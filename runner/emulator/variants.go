@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
 // A variant is one way a conforming target may answer where the sources
@@ -39,6 +40,10 @@ type Variant struct {
 	random []string
 	// parse checks a choice outside Choices; nil if there is none.
 	parse func(string) error
+	// permissive and refusing are the variant's choices in the two
+	// corners (CornerLenient, CornerStrict): its most permissive
+	// defensible choice and its most refusing one; "" is the default.
+	permissive, refusing string
 }
 
 // The names of the variants that are not error codes.
@@ -57,6 +62,25 @@ const (
 	VariantDescribeOrd  = "describe-order"
 	VariantErrorStatus  = "error-status"
 	VariantStartAfterSC = "start-after-stop-charging"
+)
+
+// The names of the parsing variants (ledger L-27): how the emulator's
+// parser reads odd bytes. Each is read only by parsingOf.
+const (
+	VariantUTF8           = "utf8"
+	VariantRepeatedHeader = "repeated-header"
+	VariantDuplicateKey   = "duplicate-key"
+	VariantTrailingData   = "trailing-data"
+	VariantNameCase       = "name-case"
+	VariantSignatureForm  = "signature-form"
+)
+
+// The corners: every variant at its most permissive defensible choice,
+// or at its most refusing one (DESIGN "Verdicts one can trust"); what
+// --variant takes for them.
+const (
+	CornerLenient = "lenient"
+	CornerStrict  = "strict"
 )
 
 // ChoiceSuccess is the choice, in a rule's variant, of serving a request
@@ -78,13 +102,13 @@ var behaviourVariants = []Variant{
 		Choices: []string{"together", "lag", "ahead", "mixed"}},
 	{Name: VariantStartAfterSC, Ledger: "L-24",
 		What:    "a start of an instance stopped with STOP_CHARGING, whose CPU and memory were released: always succeeds, or fails back to STOPPED (FAILED) half of the time",
-		Choices: []string{"succeeds", "fails-sometimes"}},
+		Choices: []string{"succeeds", "fails-sometimes"}, refusing: "fails-sometimes"},
 	{Name: VariantLimiter, Ledger: "L-12",
 		What:    "the rate limiter: a sliding one-second window; a fixed window per wall-clock second; a token bucket refilling L a second that bursts up to 2×L",
-		Choices: []string{"sliding", "fixed", "token"}},
+		Choices: []string{"sliding", "fixed", "token"}, permissive: "token"},
 	{Name: VariantLimiterCount, Ledger: "L-12",
 		What:    "whether the limiter counts only the requests it accepts, or refused ones too",
-		Choices: []string{"accepted", "all"}},
+		Choices: []string{"accepted", "all"}, refusing: "all"},
 	{Name: VariantGzip, Ledger: "facts §5 (gzip/deflate accepted)",
 		What:    "whether answers are gzip-compressed when the request accepts it",
 		Choices: []string{"no", "yes"}},
@@ -111,10 +135,91 @@ var behaviourVariants = []Variant{
 		Choices: []string{"200", "400"}},
 }
 
+// parsingVariant is a variant of the emulator's parser: its choices, in
+// order, are the tcapi.Parsing values set sets.
+type parsingVariant struct {
+	Variant
+	set func(p *tcapi.Parsing, choice int)
+}
+
+// parsingVariants are the parser's choices (ledger L-27), each refusing
+// by default, as the strict reference does.
+var parsingVariants = []parsingVariant{
+	{Variant{Name: VariantUTF8, Ledger: "L-27, facts §1",
+		What:    "parameters that are not UTF-8: refused, or each invalid byte read as U+FFFD, as encoding/json reads a string",
+		Choices: []string{"refuse", "replace"}, permissive: "replace"},
+		func(p *tcapi.Parsing, i int) { p.UTF8 = []tcapi.UTF8Reading{tcapi.UTF8Refuse, tcapi.UTF8Replace}[i] }},
+	{Variant{Name: VariantRepeatedHeader, Ledger: "L-27, L-20, RFC 9110 §5.3",
+		What:    "a header sent on two lines: refused (the lines joined, as RFC 9110 combines them, parse as no singleton value), or the first line read, as net/http's Header.Get, or the last",
+		Choices: []string{"refuse", "first", "last"}, permissive: "first"},
+		func(p *tcapi.Parsing, i int) {
+			p.RepeatedHeader = []tcapi.Pick{tcapi.PickRefuse, tcapi.PickFirst, tcapi.PickLast}[i]
+		}},
+	{Variant{Name: VariantDuplicateKey, Ledger: "L-27, RFC 8259 §4",
+		What:    "a JSON object or a form holding a name twice: refused as malformed, or the first value read, as net/http's FormValue, or the last, as encoding/json",
+		Choices: []string{"refuse", "first", "last"}, permissive: "last"},
+		func(p *tcapi.Parsing, i int) {
+			p.DuplicateKey = []tcapi.Pick{tcapi.PickRefuse, tcapi.PickFirst, tcapi.PickLast}[i]
+		}},
+	{Variant{Name: VariantTrailingData, Ledger: "L-27, RFC 8259 §2, §9",
+		What:    "bytes after a JSON body's object: refused as malformed, or ignored, as Go's json.Decoder.Decode reads a stream",
+		Choices: []string{"refuse", "ignore"}, permissive: "ignore"},
+		func(p *tcapi.Parsing, i int) {
+			p.TrailingData = []tcapi.Trailing{tcapi.TrailingRefuse, tcapi.TrailingIgnore}[i]
+		}},
+	{Variant{Name: VariantNameCase, Ledger: "L-27, seed §2",
+		What:    "a JSON parameter name in another case (\"instanceIds\"): another, unknown parameter, or the parameter, as encoding/json fills a struct field",
+		Choices: []string{"exact", "fold"}, permissive: "fold"},
+		func(p *tcapi.Parsing, i int) { p.NameCase = []tcapi.NameCase{tcapi.NameExact, tcapi.NameFold}[i] }},
+	// Both choices refuse, so neither corner moves this one.
+	{Variant{Name: VariantSignatureForm, Ledger: "L-27, L-20, facts §2 step 5, §4",
+		What:    "a TC3 signature that is not 64 hex digits: compared as it stands (AuthFailure.SignatureFailure), or the header checked and found malformed (AuthFailure.InvalidAuthorization)",
+		Choices: []string{"compared", "checked"}},
+		func(p *tcapi.Parsing, i int) {
+			p.SignatureForm = []tcapi.SignatureForm{tcapi.SignatureCompared, tcapi.SignatureChecked}[i]
+		}},
+}
+
+// parsingOf is how the emulator's parser reads requests under c.
+func parsingOf(c Choices) tcapi.Parsing {
+	var p tcapi.Parsing
+	for _, v := range parsingVariants {
+		v.set(&p, slices.Index(v.Choices, c.get(v.Name)))
+	}
+	return p
+}
+
 // Variants lists every variant: those of the rules whose lenient outcomes
 // hold more than one answer (named after the rule, lower-cased), then the
-// behaviour dimensions.
-var Variants = append(ruleVariants(), behaviourVariants...)
+// behaviour dimensions, then the parser's.
+var Variants = func() []Variant {
+	vs := append(ruleVariants(), behaviourVariants...)
+	for _, p := range parsingVariants {
+		vs = append(vs, p.Variant)
+	}
+	return vs
+}()
+
+// CornerChoices returns every variant at its most permissive defensible
+// choice (CornerLenient: served wherever the sources let a target serve,
+// odd bytes read as a lenient standard library reads them) or at its
+// most refusing one (CornerStrict); ok is false for another name.
+func CornerChoices(corner string) (c Choices, ok bool) {
+	if corner != CornerLenient && corner != CornerStrict {
+		return nil, false
+	}
+	c = Choices{}
+	for _, v := range Variants {
+		choice := v.refusing
+		if corner == CornerLenient {
+			choice = v.permissive
+		}
+		if choice != "" {
+			c[v.Name] = choice
+		}
+	}
+	return c, true
+}
 
 // StrictDefault is the reference emulator's default answer to a request
 // that breaks a rule whose lenient outcomes let a target serve it or
@@ -207,7 +312,16 @@ func ruleVariants() []Variant {
 		if ledger == "" {
 			ledger = "rule " + r.ID
 		}
-		out = append(out, Variant{Name: ruleVariantName(r), Ledger: ledger, What: what, Choices: choices})
+		v := Variant{Name: ruleVariantName(r), Ledger: ledger, What: what, Choices: choices}
+		// A rule's most permissive choice serves; its most refusing
+		// answers with a code (the default where the default refuses).
+		if slices.Contains(choices, ChoiceSuccess) {
+			v.permissive = ChoiceSuccess
+		}
+		if choices[0] == ChoiceSuccess {
+			v.refusing = choices[1]
+		}
+		out = append(out, v)
 	}
 	return out
 }
@@ -298,10 +412,14 @@ func (c Choices) Validate() error {
 }
 
 // ParseChoices reads a --variant value: NAME=CHOICE pairs separated by
-// commas, or random[:SEED] for a random combination (a random seed when
-// none is given). It returns the choices and, for random, the seed used.
+// commas, random[:SEED] for a random combination (a random seed when
+// none is given), or a corner (lenient, strict: see CornerChoices). It
+// returns the choices and, for random, the seed used.
 func ParseChoices(spec string) (Choices, uint64, error) {
 	spec = strings.TrimSpace(spec)
+	if c, ok := CornerChoices(spec); ok {
+		return c, 0, nil
+	}
 	if spec == "random" || strings.HasPrefix(spec, "random:") {
 		seed := rand.Uint64() >> 1
 		if s, ok := strings.CutPrefix(spec, "random:"); ok {

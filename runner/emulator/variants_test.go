@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -183,4 +184,96 @@ func TestStartAfterStopChargingVariant(t *testing.T) {
 		require.Equal(t, wantFailures, failed > 0, "%s: %d of 20 starts failed", choice, failed)
 		require.Less(t, failed, 20, "%s: not every start fails", choice)
 	}
+}
+
+// The corners: every variant at its most permissive or most refusing
+// choice, each a choice of its variant; --variant takes their names.
+func TestCornerChoices(t *testing.T) {
+	t.Parallel()
+	lenient, ok := CornerChoices(CornerLenient)
+	require.True(t, ok)
+	strict, ok := CornerChoices(CornerStrict)
+	require.True(t, ok)
+	_, ok = CornerChoices("random")
+	require.False(t, ok)
+	for _, c := range []Choices{lenient, strict} {
+		require.NoError(t, c.Validate())
+	}
+	for _, name := range []string{"param-type-coercible", "param-unknown", "batch-duplicate", "auth-expiry-edge"} {
+		require.Equal(t, ChoiceSuccess, lenient[name], "%s: the lenient corner serves", name)
+	}
+	require.Equal(t, Choices{VariantUTF8: "replace", VariantRepeatedHeader: "first", VariantDuplicateKey: "last",
+		VariantTrailingData: "ignore", VariantNameCase: "fold"}, pick(lenient, VariantUTF8, VariantRepeatedHeader, VariantDuplicateKey, VariantTrailingData, VariantNameCase))
+	require.Equal(t, model.CodeUnsupportedRegion, strict["proto-region-not-served"], "the strict corner refuses what the default serves")
+	require.Equal(t, model.CodeNotFound, strict["exist-describe-unknown"])
+	for name, choice := range strict {
+		require.NotEqual(t, ChoiceSuccess, choice, "%s: the strict corner serves nothing it may refuse", name)
+	}
+	for _, corner := range []string{CornerLenient, CornerStrict} {
+		c, seed, err := ParseChoices(corner)
+		require.NoError(t, err)
+		require.Zero(t, seed)
+		want, _ := CornerChoices(corner)
+		require.Equal(t, want, c)
+	}
+}
+
+func pick(c Choices, names ...string) Choices {
+	out := Choices{}
+	for _, n := range names {
+		out[n] = c[n]
+	}
+	return out
+}
+
+// The parser variants set the Parsing the emulator decodes with; by
+// default it refuses at every choice.
+func TestParsingOf(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, tcapi.Parsing{}, parsingOf(nil))
+	lenient, _ := CornerChoices(CornerLenient)
+	require.Equal(t, tcapi.Parsing{UTF8: tcapi.UTF8Replace, RepeatedHeader: tcapi.PickFirst, DuplicateKey: tcapi.PickLast,
+		TrailingData: tcapi.TrailingIgnore, NameCase: tcapi.NameFold}, parsingOf(lenient))
+	require.Equal(t, tcapi.PickLast, parsingOf(Choices{VariantRepeatedHeader: "last"}).RepeatedHeader)
+	require.Equal(t, tcapi.PickFirst, parsingOf(Choices{VariantDuplicateKey: "first"}).DuplicateKey)
+	require.Equal(t, tcapi.SignatureChecked, parsingOf(Choices{VariantSignatureForm: "checked"}).SignatureForm)
+}
+
+// An emulator reads a doubled Authorization and a JSON name twice as its
+// parser variants say: refused by default, served by the first line or
+// the last value.
+func TestParserVariantsAnswer(t *testing.T) {
+	t.Parallel()
+	stopDoubled := func(h *harness, id string) tcapi.Response {
+		c := tcapi.Call{Action: model.ActionStop, Version: model.APIVersion, Region: "ap-guangzhou", Timestamp: h.clock.Now(),
+			Params: []tcapi.Param{ids(id)}}
+		req, err := tcapi.NewRequest(context.Background(), h.srv.URL, c, h.cred)
+		require.NoError(t, err)
+		req.Header.Add("Authorization", req.Header.Get("Authorization"))
+		return h.do(req)
+	}
+	stopTwice := func(h *harness, body string) tcapi.Response {
+		c := tcapi.Call{Action: model.ActionStop, Version: model.APIVersion, Region: "ap-guangzhou", Timestamp: h.clock.Now(),
+			Body: []byte(body)}
+		req, err := tcapi.NewRequest(context.Background(), h.srv.URL, c, h.cred)
+		require.NoError(t, err)
+		return h.do(req)
+	}
+	running := byState(model.Running)
+	strict := newHarness(t, Config{})
+	id := running[0]
+	wantCode(t, stopDoubled(strict, id), "AuthFailure.InvalidAuthorization")
+	wantCode(t, stopTwice(strict, `{"InstanceIds":["`+id+`"],"InstanceIds":["`+id+`"]}`), model.CodeInvalidParameter)
+
+	lenient := newHarness(t, Config{Variants: Choices{VariantRepeatedHeader: "first", VariantDuplicateKey: "last"}})
+	wantOK(t, stopDoubled(lenient, running[0]), "net/http's Header.Get reads the first line")
+	wantOK(t, stopTwice(lenient, `{"InstanceIds":["ins-zzzzzzzz"],"InstanceIds":["`+running[1]+`"]}`), "encoding/json keeps the last")
+
+	corner, _ := CornerChoices(CornerLenient)
+	gostd := newHarness(t, Config{Variants: corner})
+	wantCode(t, stopTwice(gostd, `{"InstanceIds":["`+running[0]+"\xff"+`"]}`), model.CodeMalformed)
+	wantCode(t, stopTwice(strict, `{"InstanceIds":["`+running[0]+"\xff"+`"]}`), model.CodeInvalidParameter)
+	wantOK(t, stopTwice(gostd, `{"InstanceIds":["`+running[0]+`"]}trailing`), "json.Decoder.Decode reads the first value")
+	wantOK(t, stopTwice(gostd, `{"instanceIds":["`+running[1]+`"]}`), "encoding/json folds the name's case")
+	wantCode(t, stopTwice(strict, `{"instanceIds":["`+running[1]+`"]}`), model.CodeMissingParameter)
 }

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,9 +88,11 @@ var v1Common = [...]string{
 //     else; GET content types are not checked); DecodeStyleMismatch (a
 //     JSON POST signed with v1, a form POST signed with TC3; an unsigned
 //     POST is no mismatch); DecodeNotUTF8 (the JSON body, or a decoded
-//     query/form name or value, is not UTF-8); DecodeMalformed (the body
-//     is not one JSON object, or the query/form has a bad escape or a
-//     semicolon).
+//     query/form name or value, is not UTF-8, under UTF8Refuse; under
+//     UTF8Replace each invalid byte reads as U+FFFD); DecodeMalformed
+//     (the body is not one JSON object, or holds a name twice under
+//     PickRefuse, or has bytes after its object under TrailingRefuse, or
+//     the query/form has a bad escape or a semicolon).
 //
 // Signature style (Transport.Signature), first match wins:
 //   - An Authorization header starting with "TC3-HMAC-SHA256" means v3:
@@ -111,13 +114,14 @@ var v1Common = [...]string{
 //
 // Params: action parameters, keyed by top-level name. A JSON body keeps
 // every key with its JSON kind and number text (Encoding EncJSON; a
-// repeated key: the last wins). A query or form is un-flattened (Encoding
+// repeated key: as Parsing.DuplicateKey picks). A query or form is un-flattened (Encoding
 // EncForm; every scalar a string): Name.N becomes an array ordered by
 // numeric index (0- or 1-based, gaps closed), Name.N.Field an array of
 // objects, so Filters.0.Name and Filters.0.Values.0 give
 // [{"Name":…,"Values":[…]}]; when one name is used both ways, an array
 // beats an object beats a scalar (InstanceIds=x&InstanceIds.0=y is ["y"]);
-// a repeated name: the last in wire order wins. For v1 and v1-guessed
+// a repeated name: as Parsing.DuplicateKey picks (in wire order; under
+// PickRefuse the form is malformed). For v1 and v1-guessed
 // requests the v1 common parameters (Action, Version, Region, Timestamp,
 // Nonce, SecretId, Signature, SignatureMethod, Token, Language,
 // RequestClient) are moved out of Params; for v3 requests nothing is
@@ -141,8 +145,10 @@ var v1Common = [...]string{
 // X-TC-Content-SHA256 says so; the X-TC-Timestamp text as sent);
 // AuthBadToken if X-TC-Token does not suit the key (see [Key]).
 //
-// Two or more Authorization header lines are read as one value, joined by
-// ", " (RFC 9110 §5.3), which is never a well-formed v3 header.
+// A header on two or more lines is read as Parsing.RepeatedHeader picks:
+// under PickRefuse its lines joined by ", " (RFC 9110 §5.3), which is
+// never a well-formed v3 Authorization, timestamp, action or content
+// type.
 //
 // NonceMissing is set for a v1 request (one with a Signature parameter and
 // no v3 header) whose Nonce is absent or empty (facts §1: required).
@@ -155,19 +161,53 @@ var v1Common = [...]string{
 //
 // On AuthOK, Account is the key's Account. A nil r decodes to AuthMissing
 // and DecodeMalformed.
+//
+// Decode reads the request with the zero [Parsing], which refuses where a
+// parser may choose (invalid UTF-8, a header on two lines, a JSON name
+// twice, bytes after the JSON object, a JSON name in another case; a TC3
+// signature not of 64 hex digits is compared as it stands), and puts in Readings every other request a server parsing
+// another defensible way reads from the same bytes ([DecodeAs] with each
+// other Parsing), once each: the model accepts an answer to any of them.
 func Decode(r *http.Request, body []byte, keys KeyStore, limits Limits) model.Request {
-	if r == nil {
-		return model.Request{Auth: model.AuthMissing, Transport: model.Transport{Decode: model.DecodeMalformed}}
+	req, play := decodeAs(r, body, keys, limits, Parsing{})
+	seen := []model.Request{req}
+	for _, p := range parsings[1:] {
+		if !play.matters(p) {
+			continue
+		}
+		alt, more := decodeAs(r, body, keys, limits, p)
+		play = play.or(more) // a body read as UTF-8 at last may show a name twice
+		if !slices.ContainsFunc(seen, func(x model.Request) bool { return reflect.DeepEqual(x, alt) }) {
+			seen = append(seen, alt)
+			req.Readings = append(req.Readings, alt)
+		}
 	}
-	d := decoder{r: r, body: body, keys: keys, limits: limits.withDefaults()}
-	return d.decode()
+	return req
+}
+
+// DecodeAs is [Decode] by a server that parses as p: one reading, no
+// Readings.
+func DecodeAs(r *http.Request, body []byte, keys KeyStore, limits Limits, p Parsing) model.Request {
+	req, _ := decodeAs(r, body, keys, limits, p)
+	return req
+}
+
+func decodeAs(r *http.Request, body []byte, keys KeyStore, limits Limits, p Parsing) (model.Request, inPlay) {
+	if r == nil {
+		return model.Request{Auth: model.AuthMissing, Transport: model.Transport{Decode: model.DecodeMalformed}}, inPlay{}
+	}
+	d := decoder{body: body, keys: keys, limits: limits.withDefaults(), parsing: p}
+	d.r, d.play.header = withHeaders(r, p.RepeatedHeader)
+	return d.decode(), d.play
 }
 
 type decoder struct {
-	r      *http.Request
-	body   []byte
-	keys   KeyStore
-	limits Limits
+	r       *http.Request
+	body    []byte
+	keys    KeyStore
+	limits  Limits
+	parsing Parsing
+	play    inPlay // the parsing choices this request meets
 
 	req        model.Request
 	pairs      []pair                 // form parameters in wire order, common ones included
@@ -227,7 +267,7 @@ func (d *decoder) decode() model.Request {
 	var key Key
 	switch {
 	case tc3:
-		req.Auth, key = verifyTC3(r, d.body, d.keys)
+		req.Auth, key, d.play.signature = verifyTC3(r, d.body, d.keys, d.parsing.SignatureForm)
 	case v1:
 		req.Auth, key = verifyV1(r.Method, req.Host, requestPath(r), d.vs, d.keys)
 	case authz != "":
@@ -260,11 +300,21 @@ func (d *decoder) readParams(ct string, tc3 bool) model.DecodeFault {
 		case ContentTypeJSON:
 			d.isJSON = true
 			d.req.Encoding = model.EncJSON
-			if !utf8.Valid(d.body) {
-				return model.DecodeNotUTF8
+			text := d.body
+			if !utf8.Valid(text) {
+				d.play.utf8 = true
+				if d.parsing.UTF8 == UTF8Refuse {
+					return model.DecodeNotUTF8
+				}
+				text = replaceInvalid(text, d.parsing.UTF8)
 			}
-			var ok bool
-			if d.jsonParams, ok = parseJSONObject(d.body); !ok {
+			var (
+				ok  bool
+				met inPlay
+			)
+			d.jsonParams, ok, met = parseJSONObject(text, d.parsing)
+			d.play = d.play.or(met)
+			if !ok {
 				return model.DecodeMalformed
 			}
 			return model.DecodeOK
@@ -281,7 +331,7 @@ func (d *decoder) readParams(ct string, tc3 bool) model.DecodeFault {
 
 func (d *decoder) readForm(raw string) model.DecodeFault {
 	var fault model.DecodeFault
-	d.pairs, fault = parseForm(raw)
+	d.pairs, fault, d.play.utf8 = parseForm(raw, d.parsing.UTF8)
 	d.vs = pairsValues(d.pairs)
 	return fault
 }
@@ -298,6 +348,7 @@ func (d *decoder) setParams(dropCommon bool) {
 				delete(d.jsonParams, name)
 			}
 		}
+		d.play.nameCase = foldNames(d.jsonParams, d.req.Action, d.parsing.NameCase == NameFold)
 		d.req.Params = d.jsonParams
 		return
 	}
@@ -308,7 +359,11 @@ func (d *decoder) setParams(dropCommon bool) {
 	if dropCommon {
 		skip = isV1Common
 	}
-	d.req.Params = unflatten(d.pairs, skip)
+	var ok bool
+	d.req.Params, d.play.key, ok = unflatten(d.pairs, skip, d.parsing.DuplicateKey)
+	if !ok && d.req.Transport.Decode == model.DecodeOK {
+		d.req.Transport.Decode = model.DecodeMalformed
+	}
 }
 
 func isV1Common(name string) bool {
@@ -338,8 +393,8 @@ func mediaType(ct string) string {
 
 // authorization returns the request's Authorization as one value: two or
 // more header lines joined by ", ", as RFC 9110 §5.3 combines repeated
-// fields. Authorization is not a list field, so a doubled header does not
-// parse: a server that read only one of the lines would be guessing.
+// fields (Decode has already read them as its Parsing says). Authorization
+// is not a list field, so a doubled header joined does not parse.
 func authorization(r *http.Request) string {
 	return strings.Join(r.Header.Values("Authorization"), ", ")
 }

@@ -653,8 +653,8 @@ func TestDecodeParams(t *testing.T) {
 	}, {
 		name:   "repeated name",
 		build:  plain(http.MethodGet, "", "StopType=SOFT&StopType=HARD", "", nil),
-		checks: []check{hasParams(map[string]model.Value{"StopType": model.Str("HARD")})},
-		reason: "the last value wins, as for a repeated JSON key",
+		checks: []check{hasFault(model.DecodeMalformed), hasParams(map[string]model.Value{"StopType": model.Str("HARD")})},
+		reason: "the zero Parsing refuses a name twice, as a JSON key twice, and keeps the last (its readings are TestDecodeReadings')",
 	}, {
 		name:   "odd names",
 		build:  plain(http.MethodGet, "", "=v&A.=1&B.1234567890=2&C.01=x&C.1=y", "", nil),
@@ -666,14 +666,19 @@ func TestDecodeParams(t *testing.T) {
 		checks: []check{hasEnc(model.EncForm), hasParams(map[string]model.Value{"ForceStop": model.Str("true"), "Limit": model.Str("20"), "Z": model.Str("null")})},
 		reason: "model.EncForm: every scalar arrives as a string",
 	}, {
+		name:   "JSON repeated key",
+		build:  plain(http.MethodPost, tcapi.ContentTypeJSON, "", ` {"S":"a\u00e9\ud83d\ude00\n","N":-1.50E+03,"I":0,"T":true,"F":false,"Z":null,"A":[1,"1",[]],"O":{"k":{"x":[null]}},"E":{},"S":"dup"} `, nil),
+		checks: []check{hasEnc(model.EncJSON), hasFault(model.DecodeMalformed)},
+		reason: "a repeated key: the zero Parsing refuses it (its readings are TestDecodeReadings')",
+	}, {
 		name:  "JSON kinds preserved",
-		build: plain(http.MethodPost, tcapi.ContentTypeJSON, "", ` {"S":"a\u00e9\ud83d\ude00\n","N":-1.50E+03,"I":0,"T":true,"F":false,"Z":null,"A":[1,"1",[]],"O":{"k":{"x":[null]}},"E":{},"S":"dup"} `, nil),
+		build: plain(http.MethodPost, tcapi.ContentTypeJSON, "", ` {"S":"dup","N":-1.50E+03,"I":0,"T":true,"F":false,"Z":null,"A":[1,"1",[]],"O":{"k":{"x":[null]}},"E":{}} `, nil),
 		checks: []check{hasEnc(model.EncJSON), hasFault(model.DecodeOK), hasParams(map[string]model.Value{
 			"S": model.Str("dup"), "N": num("-1.50E+03"), "I": num("0"), "T": model.Bool(true), "F": model.Bool(false),
 			"Z": model.Null(), "A": model.Arr(num("1"), model.Str("1"), model.Arr()),
 			"O": obj("k", obj("x", model.Arr(model.Null()))), "E": obj(),
 		})},
-		reason: "each key keeps its JSON kind and number text; a repeated key: the last wins",
+		reason: "each key keeps its JSON kind and number text",
 	}, {
 		name:   "JSON string escapes",
 		build:  plain(http.MethodPost, tcapi.ContentTypeJSON, "", `{"S":"\"\\\/\b\f\n\r\t\u672a\ud800x\udc00\ud83d\u0041"}`, nil),

@@ -29,8 +29,9 @@ import (
 //     Otherwise a node with named children is an object, its scalar
 //     dropped. Otherwise it is a string.
 //   - Every scalar is a string (model.EncForm). A repeated name, or two
-//     names for the same place ("C.01" and "C.1"): the last in wire order
-//     wins.
+//     names for the same place ("C.01" and "C.1"): as the Parsing's
+//     DuplicateKey picks — the first in wire order (net/http's
+//     Request.FormValue), the last, or none (the form is malformed).
 
 // maxFormDepth bounds how many dot-separated parts after the first are
 // interpreted.
@@ -38,13 +39,15 @@ const maxFormDepth = 32
 
 type formNode struct {
 	scalar  string
+	set     bool // scalar was given
 	indexed map[int]*formNode
 	fields  map[string]*formNode
 }
 
 // unflatten returns the parameters pairs encode, skipping the names in
-// skip.
-func unflatten(pairs []pair, skip func(name string) bool) map[string]model.Value {
+// skip, a place given twice read as dup picks; repeated reports whether
+// one was, and the form is then refused under PickRefuse (ok false).
+func unflatten(pairs []pair, skip func(name string) bool, dup Pick) (params map[string]model.Value, repeated, ok bool) {
 	roots := make(map[string]*formNode, len(pairs))
 	for _, p := range pairs {
 		if skip != nil && skip(p.name) {
@@ -61,13 +64,19 @@ func unflatten(pairs []pair, skip func(name string) bool) map[string]model.Value
 				n = n.child(seg)
 			}
 		}
-		n.scalar = p.value
+		if n.set {
+			repeated = true
+			if dup == PickFirst {
+				continue
+			}
+		}
+		n.scalar, n.set = p.value, true
 	}
-	params := make(map[string]model.Value, len(roots))
+	params = make(map[string]model.Value, len(roots))
 	for name, n := range roots {
 		params[name] = n.value()
 	}
-	return params
+	return params, repeated, !repeated || dup != PickRefuse
 }
 
 func (n *formNode) child(seg string) *formNode {
@@ -121,12 +130,11 @@ func (n *formNode) value() model.Value {
 // a name without "=" has the value "", names and values unescaped with
 // url.QueryUnescape ('+' is a space). A pair with a bad escape or a ';' is
 // skipped and makes the fault DecodeMalformed, unless some name or value
-// is not UTF-8, which makes it DecodeNotUTF8.
-func parseForm(raw string) ([]pair, model.DecodeFault) {
-	var (
-		pairs     []pair
-		malformed bool
-	)
+// is not UTF-8, which makes it DecodeNotUTF8 under UTF8Refuse; under
+// UTF8Replace each invalid byte reads as U+FFFD. notUTF8 reports whether
+// some name or value was not UTF-8.
+func parseForm(raw string, u UTF8Reading) (pairs []pair, fault model.DecodeFault, notUTF8 bool) {
+	malformed := false
 	for raw != "" {
 		var kv string
 		kv, raw, _ = strings.Cut(raw, "&")
@@ -145,14 +153,18 @@ func parseForm(raw string) ([]pair, model.DecodeFault) {
 			continue
 		}
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return pairs, model.DecodeNotUTF8
+			notUTF8 = true
+			if u == UTF8Refuse {
+				return pairs, model.DecodeNotUTF8, true
+			}
+			k, v = string(replaceInvalid([]byte(k), u)), string(replaceInvalid([]byte(v), u))
 		}
 		pairs = append(pairs, pair{k, v})
 	}
 	if malformed {
-		return pairs, model.DecodeMalformed
+		return pairs, model.DecodeMalformed, notUTF8
 	}
-	return pairs, model.DecodeOK
+	return pairs, model.DecodeOK, notUTF8
 }
 
 // formIndex reports whether seg is an array index: 1 to 9 ASCII digits.

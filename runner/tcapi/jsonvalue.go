@@ -18,29 +18,38 @@ import (
 const maxJSONDepth = 10000
 
 // parseJSONObject parses b, which must be valid UTF-8, as one JSON object
-// surrounded by optional whitespace. A repeated key: the last one wins.
-// ok is false when b is not well-formed JSON or not an object.
-func parseJSONObject(b []byte) (fields map[string]model.Value, ok bool) {
-	p := jsonParser{b: b}
+// surrounded by optional whitespace, read as ps says: a repeated key in
+// any object as ps.DuplicateKey picks (PickRefuse: not ok), bytes after
+// the object as ps.TrailingData says. ok is false when b is not
+// well-formed JSON or not an object; met says which of the choices b
+// meets.
+func parseJSONObject(b []byte, ps Parsing) (fields map[string]model.Value, ok bool, met inPlay) {
+	p := jsonParser{b: b, dup: ps.DuplicateKey}
 	p.skipSpace()
 	if p.i >= len(b) || b[p.i] != '{' {
-		return nil, false
+		return nil, false, met
 	}
 	v, ok := p.value()
+	met.key = p.repeated
 	if !ok {
-		return nil, false
+		return nil, false, met
 	}
 	p.skipSpace()
 	if p.i != len(b) {
-		return nil, false
+		met.trailing = true
+		if ps.TrailingData == TrailingRefuse {
+			return nil, false, met
+		}
 	}
-	return v.Fields, true
+	return v.Fields, true, met
 }
 
 type jsonParser struct {
-	b     []byte
-	i     int
-	depth int
+	b        []byte
+	i        int
+	depth    int
+	dup      Pick
+	repeated bool
 }
 
 func (p *jsonParser) skipSpace() {
@@ -125,6 +134,15 @@ func (p *jsonParser) object() (model.Value, bool) {
 		item, ok := p.value()
 		if !ok {
 			return v, false
+		}
+		if _, twice := v.Fields[k]; twice {
+			p.repeated = true
+			switch p.dup {
+			case PickRefuse:
+				return v, false
+			case PickFirst:
+				item = v.Fields[k]
+			}
 		}
 		v.Fields[k] = item
 		if done, ok := p.separator('}'); !ok || done {

@@ -54,7 +54,7 @@ func TestParseJSONObjectAgreesWithEncodingJSON(t *testing.T) {
 		{`{"a":` + strings.Repeat(`{"b":`, 10000) + `1` + strings.Repeat("}", 10000) + `}`, "nested objects past the limit"},
 	}
 	for _, in := range inputs {
-		_, got := parseJSONObject([]byte(in.body))
+		_, got, _ := parseJSONObject([]byte(in.body), Parsing{DuplicateKey: PickLast})
 		want := json.Valid([]byte(in.body)) && strings.HasPrefix(strings.TrimLeft(in.body, " \t\r\n"), "{")
 		if got != want {
 			name := in.body
@@ -76,7 +76,7 @@ func TestParseJSONStringsAgreeWithEncodingJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(lit), &want); err != nil {
 			t.Fatalf("json.Unmarshal(%s): %v", lit, err)
 		}
-		fields, ok := parseJSONObject([]byte(`{"k":` + lit + `}`))
+		fields, ok, _ := parseJSONObject([]byte(`{"k":`+lit+`}`), Parsing{DuplicateKey: PickLast})
 		if got := fields["k"].Text; !ok || got != want {
 			t.Errorf("parse %s = %q (ok %v); want %q as encoding/json reads it", lit, got, ok, want)
 		}

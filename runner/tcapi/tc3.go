@@ -197,11 +197,23 @@ func parseAuthorizationTC3(h string) (tc3Auth, bool) {
 
 // verifyTC3 checks a v3-signed request (see [Decode] for the rules, in
 // order). body is the body as received.
-func verifyTC3(r *http.Request, body []byte, keys KeyStore) (model.AuthFact, Key) {
+func verifyTC3(r *http.Request, body []byte, keys KeyStore, form SignatureForm) (f model.AuthFact, k Key, oddSignature bool) {
 	a, ok := parseAuthorizationTC3(authorization(r))
 	if !ok || !contains(a.signedHeaders, "content-type") || !contains(a.signedHeaders, "host") {
-		return model.AuthMalformed, Key{}
+		return model.AuthMalformed, Key{}, false
 	}
+	if !wellFormedSignature(a.signature) {
+		oddSignature = true
+		if form == SignatureChecked {
+			return model.AuthMalformed, Key{}, true
+		}
+	}
+	f, k = verifyTC3Parsed(r, body, keys, a)
+	return f, k, oddSignature
+}
+
+// verifyTC3Parsed verifies a parsed TC3 Authorization.
+func verifyTC3Parsed(r *http.Request, body []byte, keys KeyStore, a tc3Auth) (model.AuthFact, Key) {
 	key, ok := lookup(keys, a.secretID)
 	if !ok {
 		return model.AuthUnknownSecretID, Key{}
