@@ -515,6 +515,18 @@ func candidates(req model.Request, u unknowns, env model.Env, account string) []
 			for _, nm := range nonces {
 				c := req
 				c.Auth, c.Account, c.Timestamp, c.NonceMissing = a, account, ts, nm
+				// The other readings of the bytes (ledger L-27) are of the
+				// same request: what the recording leaves unknown is
+				// resolved for them alike, so a scrubbed signature is not
+				// read as a malformed one by one of them.
+				c.Readings = slices.Clone(req.Readings)
+				for i := range c.Readings {
+					r := &c.Readings[i]
+					if u.auth != nil {
+						r.Auth = a
+					}
+					r.Account, r.Timestamp, r.NonceMissing = account, ts, nm
+				}
 				out = append(out, c)
 			}
 		}
