@@ -70,4 +70,8 @@ var FaultProofs = []FaultProof{
 	{Fault: emulator.FaultExpiryUnchecked, Only: []string{"SI-HOSTILE-04"}, Catch: []string{"SI-HOSTILE-04"}},
 	{Fault: emulator.FaultMethodUnchecked, Only: []string{"SI-HOSTILE-05"}, Catch: []string{"SI-HOSTILE-05"}},
 	{Fault: emulator.FaultMalformedCrashes, Only: []string{"SI-HOSTILE-01", "SI-HOSTILE-06"}, Catch: []string{"SI-HOSTILE-06"}},
+	// A target that verifies TC3 but serves v1 requests whatever their
+	// Signature: the TC3 styles pass, every v1 style fails.
+	{Fault: emulator.FaultV1SignatureUnchecked, Only: []string{"SI-AUTH-01", "SI-AUTH-08", "SI-AUTH-09", "SI-AUTH-10", "SI-AUTH-11", "SI-AUTH-12"},
+		Catch: []string{"SI-AUTH-09", "SI-AUTH-10", "SI-AUTH-11", "SI-AUTH-12"}},
 }

@@ -56,6 +56,15 @@ const (
 	FaultMalformedCrashes    = "malformed-internal-error"
 )
 
+// The faults of the request styles, the per-action limits and the regions
+// (issue 16): each breaks a rule the suite once proved in one style or one
+// direction only.
+const (
+	FaultV1SignatureUnchecked = "v1-signature-unchecked"
+	FaultDescribesSpendStops  = "describes-spend-stops"
+	FaultRegionsOneFleet      = "regions-one-fleet"
+)
+
 // Faults lists every fault the emulator knows, in name order.
 var Faults = sortFaults([]Fault{
 	{Name: FaultBatchLimitOff, Breaks: "BATCH-LIMIT (seed §1: at most 100 instances a request)",
@@ -116,6 +125,12 @@ var Faults = sortFaults([]Fault{
 		answer: map[*model.Rule]string{model.RuleMalformed: model.CodeInternalError}},
 	{Name: FaultMalformedRepaired, Breaks: "PROTO-MALFORMED (facts §1: the body is one JSON object; §6 InvalidParameter)",
 		What: "repairs a JSON body it cannot parse — closes what a truncated body leaves open, drops what follows the first value — and acts on it"},
+	{Name: FaultV1SignatureUnchecked, Breaks: "AUTH-SIGNATURE for signature v1 (facts §3, §4: HmacSHA1 and HmacSHA256 requests are verified too)",
+		What: "verifies TC3 signatures but serves a request signed with HmacSHA1 or HmacSHA256 whatever its Signature, as its SecretId's account"},
+	{Name: FaultDescribesSpendStops, Breaks: "RATE-LIMIT (facts §15: the limit is per action)",
+		What: "spends one of StopInstances' allowance on every DescribeInstances it serves, and serves at most 2 DescribeInstances a second fewer than the stop limit, so that describes alone never exhaust it"},
+	{Name: FaultRegionsOneFleet, Breaks: "EXIST-UNKNOWN across regions (seed §6 InvalidInstanceId.NotFound: an instance exists in its own region only)",
+		What: "serves every listed region but the Finance ones from one fleet: a DescribeInstances of ap-shanghai lists, and a StopInstances sent with Region ap-shanghai acts on, an ap-guangzhou instance"},
 })
 
 func sortFaults(fs []Fault) []Fault {
