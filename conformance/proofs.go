@@ -74,4 +74,9 @@ var FaultProofs = []FaultProof{
 	// Signature: the TC3 styles pass, every v1 style fails.
 	{Fault: emulator.FaultV1SignatureUnchecked, Only: []string{"SI-AUTH-01", "SI-AUTH-08", "SI-AUTH-09", "SI-AUTH-10", "SI-AUTH-11", "SI-AUTH-12"},
 		Catch: []string{"SI-AUTH-09", "SI-AUTH-10", "SI-AUTH-11", "SI-AUTH-12"}},
+	// Every listed region served from one fleet: the run's instances are
+	// listed in another region, and a stop sent there acts on them. The
+	// fault serves every region whatever the variant (ledger L-26), so it
+	// needs none.
+	{Fault: emulator.FaultRegionsOneFleet, Only: []string{"SI-PROTO-14", "SI-PROTO-15"}, Catch: []string{"SI-PROTO-14", "SI-PROTO-15"}},
 }
