@@ -79,4 +79,11 @@ var FaultProofs = []FaultProof{
 	// fault serves every region whatever the variant (ledger L-26), so it
 	// needs none.
 	{Fault: emulator.FaultRegionsOneFleet, Only: []string{"SI-PROTO-14", "SI-PROTO-15"}, Catch: []string{"SI-PROTO-14", "SI-PROTO-15"}},
+	// Describes spend the stop allowance, one each, while their own limit
+	// (L−2) is below the stop limit, so that describes alone never exhaust
+	// it. SI-RATE-07 paces stops at 0.75L beside describes, which any
+	// limiter so spent must refuse (its comment gives the arithmetic). A
+	// window limiter shows the fault's low describe limit to SI-RATE-05
+	// too, a token bucket's burst hides it: the proof rests on SI-RATE-07.
+	{Fault: emulator.FaultDescribesSpendStops, Only: []string{"SI-RATE-07"}, Catch: []string{"SI-RATE-07"}},
 }

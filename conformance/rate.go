@@ -166,6 +166,33 @@ func rateChecks() []*Check {
 				}
 				return c.judgeRate(limit, b.attempts)
 			}},
+		// The other direction of SI-RATE-05. StopInstances paced at 0.75L
+		// are never refused by a limiter of L (SI-RATE-02); DescribeInstances
+		// sent alongside at half their documented limit must not change
+		// that. A target whose served describes also spend the stop
+		// allowance, d of them a second, sees 0.75L + d stops' worth: a
+		// sliding or fixed window of L refuses stops within a second once
+		// d > 0.25L, and a token bucket bursting to 2L empties in
+		// 2L / (d − 0.25L) seconds — under 4 s for d ≥ 0.75L, which holds
+		// while its describe limit is at least 0.75L, even below the stop
+		// limit (so that describes alone never exhaust it). The stops'
+		// timeline is judged by model.CheckRate, which wants none of them
+		// refused with fewer than L−1 stops in the second before.
+		{ID: "SI-RATE-07", Takes: 6500 * time.Millisecond, Title: "The limit is per action: DescribeInstances sent alongside do not spend StopInstances' allowance",
+			Clause: "facts §15: per Action; seed §1 rate limit; facts §9 DescribeInstances 40 a second", Severity: MUST, Needs: Needs{WholeAccount: true},
+			Run: func(c *Ctx) error {
+				limit := c.stopLimit()
+				c.waitQuiet(model.ActionStop)
+				c.waitQuiet(model.ActionDescribe)
+				stops, describes, err := c.stopsBesideDescribes(0.75*float64(limit), float64(model.RateLimit(model.ActionDescribe))/2, 6*time.Second)
+				if err != nil {
+					return err
+				}
+				c.Note("%d StopInstances paced at %.1f a second, %d DescribeInstances at %d a second beside them: stops %s; describes %s",
+					len(stops), 0.75*float64(limit), len(describes), model.RateLimit(model.ActionDescribe)/2, tally(stops), tally(describes))
+				return naming(fmt.Sprintf("StopInstances paced at %.1f a second beside DescribeInstances at %d a second",
+					0.75*float64(limit), model.RateLimit(model.ActionDescribe)/2), c.judgeRate(limit, stops))
+			}},
 		{ID: "SI-RATE-06", Takes: 5500 * time.Millisecond, Title: "Four seconds of saturation accept no more than a limiter of the documented rate",
 			Clause: "seed §1 rate limit", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
@@ -391,4 +418,79 @@ func outcomes(xs []*runner.Exchange) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// stopsBesideDescribes sends, for d, harmless StopInstances at stopRate a
+// second and DescribeInstances at describeRate a second on one timeline,
+// each request on its own client so that a slow answer delays none of the
+// others, then judges every answer in the order sent and returns the
+// stops' and the describes' attempts.
+func (c *Ctx) stopsBesideDescribes(stopRate, describeRate float64, d time.Duration) (stops, describes []model.Attempt, err error) {
+	type event struct {
+		at   time.Duration
+		send runner.Send
+	}
+	var events []event
+	for i := 0; float64(i) < stopRate*d.Seconds(); i++ {
+		s := stopCall(c.unknownIDs(1))
+		s.Check, s.Unpaced = c.check.ID, true
+		events = append(events, event{time.Duration(float64(i) * float64(time.Second) / stopRate), s})
+	}
+	for i := 0; float64(i) < describeRate*d.Seconds(); i++ {
+		s := describeWith(func(*tcapi.Call) {})
+		s.Check, s.Unpaced = c.check.ID, true
+		events = append(events, event{time.Duration(float64(i) * float64(time.Second) / describeRate), s})
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].at < events[j].at })
+	var (
+		mu   sync.Mutex
+		xs   []*runner.Exchange
+		wg   sync.WaitGroup
+		fail error
+	)
+	start := time.Now()
+	for _, e := range events {
+		if c.Sleep(time.Until(start.Add(e.at))) != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x, err := c.do(e.send)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fail = err
+				return
+			}
+			xs = append(xs, x)
+		}()
+	}
+	wg.Wait()
+	c.run.target.Pacer().Rest(model.ActionStop)
+	c.run.target.Pacer().Rest(model.ActionDescribe)
+	if c.Err() != nil {
+		// Cut short: what was sent is not the timeline the check judges.
+		return nil, nil, context.Cause(c)
+	}
+	if fail != nil {
+		return nil, nil, fail
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i].Sent.Before(xs[j].Sent) })
+	for _, x := range xs {
+		f, expect := c.judge(x)
+		if f != nil {
+			c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f))
+			return nil, nil, c.Fail(f)
+		}
+		if x.Call.Action == model.ActionStop {
+			// The stops are the timeline judged: each is a step of the
+			// counterexample; the describes are tallied in a note.
+			c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, nil))
+			stops = append(stops, attempt(x))
+		} else {
+			describes = append(describes, attempt(x))
+		}
+	}
+	return stops, describes, nil
 }
