@@ -86,4 +86,7 @@ var FaultProofs = []FaultProof{
 	// window limiter shows the fault's low describe limit to SI-RATE-05
 	// too, a token bucket's burst hides it: the proof rests on SI-RATE-07.
 	{Fault: emulator.FaultDescribesSpendStops, Only: []string{"SI-RATE-07"}, Catch: []string{"SI-RATE-07"}},
+	// One allowance for every account: either account's burst refuses
+	// the other's paced stops.
+	{Fault: emulator.FaultAccountsShareLimit, Only: []string{"SI-RATE-08"}, Catch: []string{"SI-RATE-08"}},
 }

@@ -150,6 +150,7 @@ func New(cfg Config) (*Emulator, error) {
 	if faults[FaultDescribesAsStops] {
 		e.limiter.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
 	}
+	e.limiter.shared = faults[FaultAccountsShareLimit]
 	if faults[FaultDescribesSpendStops] && rate > 0 {
 		e.limiter.spends = map[string]string{model.ActionDescribe: model.ActionStop}
 		documented := e.limiter.limit

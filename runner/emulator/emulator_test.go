@@ -425,6 +425,12 @@ func TestFaults(t *testing.T) {
 			}
 			wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeRequestLimitExceeded)
 		}},
+		{FaultAccountsShareLimit, func(h *harness) {
+			for range 10 {
+				wantCode(t, h.send(tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{ids("ins-zzzzzzzz")}}, h.cred2), model.CodeNotFound)
+			}
+			wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeRequestLimitExceeded)
+		}},
 		{FaultRegionsOneFleet, func(h *harness) {
 			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Region: "ap-shanghai", Params: []tcapi.Param{ids(running[0])}}, h.cred))
 			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "a stop sent to ap-shanghai stopped an ap-guangzhou instance")

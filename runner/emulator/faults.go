@@ -63,6 +63,7 @@ const (
 	FaultV1SignatureUnchecked = "v1-signature-unchecked"
 	FaultDescribesSpendStops  = "describes-spend-stops"
 	FaultRegionsOneFleet      = "regions-one-fleet"
+	FaultAccountsShareLimit   = "accounts-share-rate-limit"
 )
 
 // Faults lists every fault the emulator knows, in name order.
@@ -131,6 +132,8 @@ var Faults = sortFaults([]Fault{
 		What: "spends one of StopInstances' allowance on every DescribeInstances it serves, and serves at most 2 DescribeInstances a second fewer than the stop limit, so that describes alone never exhaust it"},
 	{Name: FaultRegionsOneFleet, Breaks: "EXIST-UNKNOWN across regions (seed §6 InvalidInstanceId.NotFound: an instance exists in its own region only)",
 		What: "serves every listed region but the Finance ones from one fleet: a DescribeInstances of ap-shanghai lists, and a StopInstances sent with Region ap-shanghai acts on, an ap-guangzhou instance"},
+	{Name: FaultAccountsShareLimit, Breaks: "RATE-LIMIT (facts §15: the limits are per account)",
+		What: "keeps one allowance per action for every account together: one account's requests spend another's"},
 })
 
 func sortFaults(fs []Fault) []Fault {

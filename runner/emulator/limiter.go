@@ -38,6 +38,9 @@ type limiter struct {
 	// requests also spends, whatever that allowance has left
 	// (FaultDescribesSpendStops); nil for none.
 	spends map[string]string
+	// shared keeps one state per action for all accounts together
+	// (FaultAccountsShareLimit).
+	shared bool
 }
 
 type limitKey struct{ account, action string }
@@ -90,6 +93,9 @@ func (l *limiter) allow(account, action string, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.shared {
+		account = ""
+	}
 	if b, ok := l.bucket[action]; ok {
 		action = b
 		n = l.limit(action)
