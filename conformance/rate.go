@@ -173,18 +173,19 @@ func rateChecks() []*Check {
 		// allowance, d of them a second, sees 0.75L + d stops' worth: a
 		// sliding or fixed window of L refuses stops within a second once
 		// d > 0.25L, and a token bucket bursting to 2L empties in
-		// 2L / (d − 0.25L) seconds — under 4 s for d ≥ 0.75L, which holds
+		// 2L / (d − 0.25L) seconds — under 4 s for d ≥ 0.75L (the check
+		// sends for 4.5 s), which holds
 		// while its describe limit is at least 0.75L, even below the stop
 		// limit (so that describes alone never exhaust it). The stops'
 		// timeline is judged by model.CheckRate, which wants none of them
 		// refused with fewer than L−1 stops in the second before.
-		{ID: "SI-RATE-07", Takes: 6500 * time.Millisecond, Title: "The limit is per action: DescribeInstances sent alongside do not spend StopInstances' allowance",
+		{ID: "SI-RATE-07", Takes: 5 * time.Second, Title: "The limit is per action: DescribeInstances sent alongside do not spend StopInstances' allowance",
 			Clause: "facts §15: per Action; seed §1 rate limit; facts §9 DescribeInstances 40 a second", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
 				c.waitQuiet(model.ActionStop)
 				c.waitQuiet(model.ActionDescribe)
-				at, err := c.paceStreams(6*time.Second,
+				at, err := c.paceStreams(4500*time.Millisecond,
 					pacedStream{rate: 0.75 * float64(limit), next: c.harmlessStopCall, steps: true},
 					pacedStream{rate: float64(model.RateLimit(model.ActionDescribe)) / 2, next: func() runner.Send { return describeWith(func(*tcapi.Call) {}) }})
 				if err != nil {
