@@ -179,7 +179,7 @@ func rateChecks() []*Check {
 		// limit (so that describes alone never exhaust it). The stops'
 		// timeline is judged by model.CheckRate, which wants none of them
 		// refused with fewer than L−1 stops in the second before.
-		{ID: "SI-RATE-07", Takes: 5 * time.Second, Title: "The limit is per action: DescribeInstances sent alongside do not spend StopInstances' allowance",
+		{ID: "SI-RATE-07", Takes: 5500 * time.Millisecond, Title: "The limit is per action: DescribeInstances sent alongside do not spend StopInstances' allowance",
 			Clause: "facts §15: per Action; seed §1 rate limit; facts §9 DescribeInstances 40 a second", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
 				limit := c.stopLimit()
