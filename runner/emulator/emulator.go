@@ -150,7 +150,6 @@ func New(cfg Config) (*Emulator, error) {
 	if faults[FaultDescribesAsStops] {
 		e.limiter.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
 	}
-	e.limiter.shared = faults[FaultAccountsShareLimit]
 	if faults[FaultDescribesSpendStops] && rate > 0 {
 		e.limiter.spends = map[string]string{model.ActionDescribe: model.ActionStop}
 		documented := e.limiter.limit
@@ -172,6 +171,9 @@ func New(cfg Config) (*Emulator, error) {
 		e.keys[c.SecretID] = tcapi.Key{SecretKey: c.SecretKey, Token: c.Token, Account: a.Name}
 		e.creds[a.Name] = c
 		e.order = append(e.order, a.Name)
+	}
+	if faults[FaultAccountsShareLimit] && len(e.order) > 1 {
+		e.limiter.alias = map[string]string{e.order[1]: e.order[0]}
 	}
 	return e, nil
 }

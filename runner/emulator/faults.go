@@ -133,7 +133,7 @@ var Faults = sortFaults([]Fault{
 	{Name: FaultRegionsOneFleet, Breaks: "EXIST-UNKNOWN across regions (seed §6 InvalidInstanceId.NotFound: an instance exists in its own region only)",
 		What: "serves every listed region but the Finance ones from one fleet: a DescribeInstances of ap-shanghai lists, and a StopInstances sent with Region ap-shanghai acts on, an ap-guangzhou instance"},
 	{Name: FaultAccountsShareLimit, Breaks: "RATE-LIMIT (facts §15: the limits are per account)",
-		What: "keeps one allowance per action for every account together: one account's requests spend another's"},
+		What: "keeps one allowance per action for the default and the second account together: the second's requests spend the first's, and the first's the second's"},
 })
 
 func sortFaults(fs []Fault) []Fault {

@@ -38,9 +38,9 @@ type limiter struct {
 	// requests also spends, whatever that allowance has left
 	// (FaultDescribesSpendStops); nil for none.
 	spends map[string]string
-	// shared keeps one state per action for all accounts together
-	// (FaultAccountsShareLimit).
-	shared bool
+	// alias maps an account to the one whose allowance it spends
+	// (FaultAccountsShareLimit); nil for none.
+	alias map[string]string
 }
 
 type limitKey struct{ account, action string }
@@ -93,8 +93,8 @@ func (l *limiter) allow(account, action string, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.shared {
-		account = ""
+	if a, ok := l.alias[account]; ok {
+		account = a
 	}
 	if b, ok := l.bucket[action]; ok {
 		action = b
