@@ -152,24 +152,26 @@ func authInStyle(c *Ctx, name string, sg runner.Signing) error {
 	if _, err := c.Probe(in(describeWith(func(*tcapi.Call) {})), "a target that serves "+name); err != nil {
 		return err
 	}
-	v1 := sg.Style == tcapi.StyleV1Get || sg.Style == tcapi.StyleV1PostForm
+	unknownKey := describeWith(func(*tcapi.Call) {})
+	unknownKey.Cred = &tcapi.Credential{SecretID: "AKIDcvmconformUnknownKey0000" + randomSuffix(c, 4), SecretKey: "not-a-key"}
+	unsigned := signedThen(func(r *http.Request) { r.Header.Del("Authorization") })
+	garbled := signedThen(func(r *http.Request) { r.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential=garbled") })
+	if sg.Style == tcapi.StyleV1Get || sg.Style == tcapi.StyleV1PostForm {
+		// v1 has no Authorization header: the signature is a parameter.
+		unsigned = describeWith(func(call *tcapi.Call) { call.Omit = []string{"Signature"} })
+		garbled = signedThen(func(r *http.Request) {
+			editV1Params(r, func(vs url.Values) { vs.Set("Signature", "garbled!") })
+		})
+	}
 	cases := []struct {
 		rule string
 		send runner.Send
 	}{
 		{"a wrong signature", signedThen(breakAnySignature)},
-		{"an unknown SecretId", describeWith(func(*tcapi.Call) {})},
+		{"an unknown SecretId", unknownKey},
 		{"a timestamp an hour old", describeWith(func(call *tcapi.Call) { call.Timestamp = time.Now().Add(-time.Hour) })},
-		{"no signature", signedThen(func(r *http.Request) { r.Header.Del("Authorization") })},
-		{"a garbled signature", signedThen(func(r *http.Request) {
-			r.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential=garbled")
-		})},
-	}
-	cases[1].send.Cred = &tcapi.Credential{SecretID: "AKIDcvmconformUnknownKey0000" + randomSuffix(c, 4), SecretKey: "not-a-key"}
-	if v1 {
-		// v1 has no Authorization header: the signature is a parameter.
-		cases[3].send = describeWith(func(call *tcapi.Call) { call.Omit = []string{"Signature"} })
-		cases[4].send = signedThen(func(r *http.Request) { setV1Param(r, "Signature", "garbled!") })
+		{"no signature", unsigned},
+		{"a garbled signature", garbled},
 	}
 	for _, k := range cases {
 		if err := c.Expect(in(k.send)); err != nil {
@@ -199,42 +201,39 @@ func naming(what string, err error) error {
 }
 
 // breakAnySignature breaks the signature of a request of any style: the
-// TC3 Authorization header, or the v1 Signature parameter.
+// TC3 Authorization header's last digit, or the v1 Signature parameter's
+// first character, so that it stays well-formed but no longer matches.
 func breakAnySignature(r *http.Request) {
 	if r.Header.Get("Authorization") != "" {
 		breakSignature(r)
 		return
 	}
-	setV1Param(r, "Signature", "")
+	editV1Params(r, func(vs url.Values) {
+		sig := vs.Get("Signature")
+		repl := "A"
+		if strings.HasPrefix(sig, "A") {
+			repl = "B"
+		}
+		if sig != "" {
+			sig = sig[1:]
+		}
+		vs.Set("Signature", repl+sig)
+	})
 }
 
-// setV1Param sets a v1 parameter of a signed request, in the query of a
-// GET or the form body of a POST; an empty value changes the first
-// character of the one there, so that a signature stays well-formed but no
-// longer matches.
-func setV1Param(r *http.Request, name, value string) {
-	change := func(vs url.Values) string {
-		if value == "" {
-			old := vs.Get(name)
-			value = "A"
-			if strings.HasPrefix(old, "A") {
-				value = "B"
-			}
-			if len(old) > 1 {
-				value += old[1:]
-			}
-		}
-		vs.Set(name, value)
-		return vs.Encode()
-	}
+// editV1Params edits the parameters of a signed v1 request after signing:
+// the query of a GET, or the form body of a POST.
+func editV1Params(r *http.Request, edit func(url.Values)) {
 	if r.Method == http.MethodGet {
 		vs, _ := url.ParseQuery(r.URL.RawQuery)
-		r.URL.RawQuery = change(vs)
+		edit(vs)
+		r.URL.RawQuery = vs.Encode()
 		return
 	}
 	raw, _ := io.ReadAll(r.Body)
 	vs, _ := url.ParseQuery(string(raw))
-	body := change(vs)
+	edit(vs)
+	body := vs.Encode()
 	r.Body = io.NopCloser(strings.NewReader(body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }
 	r.ContentLength = int64(len(body))
