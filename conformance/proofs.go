@@ -77,4 +77,23 @@ var FaultProofs = []FaultProof{
 	// dropping it, which turns a malformed ID into a well-formed one, is
 	// not: the checks that allow the one still catch the other.
 	{Fault: emulator.FaultUTF8Dropped, Only: []string{"SI-HOSTILE-01"}, Catch: []string{"SI-HOSTILE-01"}},
+	// A target that verifies TC3 but serves v1 requests whatever their
+	// Signature: the TC3 styles pass, every v1 style fails.
+	{Fault: emulator.FaultV1SignatureUnchecked, Only: []string{"SI-AUTH-01", "SI-AUTH-08", "SI-AUTH-09", "SI-AUTH-10", "SI-AUTH-11", "SI-AUTH-12"},
+		Catch: []string{"SI-AUTH-09", "SI-AUTH-10", "SI-AUTH-11", "SI-AUTH-12"}},
+	// Every listed region served from one fleet: the run's instances are
+	// listed in another region, and a stop sent there acts on them. The
+	// fault serves every region whatever the variant (ledger L-26), so it
+	// needs none.
+	{Fault: emulator.FaultRegionsOneFleet, Only: []string{"SI-PROTO-14", "SI-PROTO-15"}, Catch: []string{"SI-PROTO-14", "SI-PROTO-15"}},
+	// Describes spend the stop allowance, one each, while their own limit
+	// (L−2) is below the stop limit, so that describes alone never exhaust
+	// it. SI-RATE-07 paces stops at 0.75L beside describes, which any
+	// limiter so spent must refuse (its comment gives the arithmetic). A
+	// window limiter shows the fault's low describe limit to SI-RATE-05
+	// too, a token bucket's burst hides it: the proof rests on SI-RATE-07.
+	{Fault: emulator.FaultDescribesSpendStops, Only: []string{"SI-RATE-07"}, Catch: []string{"SI-RATE-07"}},
+	// One allowance for every account: either account's burst refuses
+	// the other's paced stops.
+	{Fault: emulator.FaultAccountsShareLimit, Only: []string{"SI-RATE-08"}, Catch: []string{"SI-RATE-08"}},
 }

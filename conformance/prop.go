@@ -66,6 +66,10 @@ func shardSeed(seed uint64, i int) uint64 {
 }
 
 func stateMachine(c *Ctx) error {
+	styles, notDrawn, err := servedStyles(c)
+	if err != nil {
+		return err
+	}
 	rapidMu.Lock()
 	var release sync.Once
 	unlock := func() { release.Do(rapidMu.Unlock) }
@@ -144,7 +148,7 @@ func stateMachine(c *Ctx) error {
 				}
 			}
 		}()
-		m := &machine{c: c, t: t, run: run, harness: setHarness}
+		m := &machine{c: c, t: t, run: run, harness: setHarness, styles: styles}
 		t.Repeat(map[string]func(*rapid.T){
 			"stopValid":      m.stopValid,
 			"stopMixed":      m.stopMixed,
@@ -173,6 +177,11 @@ func stateMachine(c *Ctx) error {
 	if !tb.failed && notRun != nil {
 		return &skipped{reason: "not run to the end: its sequences need instances to change state, and " + notRun.cause()}
 	}
+	defer func() {
+		for _, n := range notDrawn {
+			c.Note("%s", n)
+		}
+	}()
 	if !tb.failed {
 		c.Note("%d sequences passed", sequences)
 		return nil
@@ -311,10 +320,60 @@ type machine struct {
 	t       *rapid.T
 	run     *sequenceRun
 	harness func(error) // records an error of the harness: not the target's failure
+	styles  []namedStyle
 }
 
-// do sends one request and fails the sequence on a finding.
+// namedStyle is a request style as a sequence draws it.
+type namedStyle struct {
+	name string
+	sign runner.Signing
+}
+
+// requestStyles are the request styles of facts §1 (A: TC3 JSON, B: TC3
+// GET, C: v1 GET, D: v1 form POST), v1 with each HMAC. The first is the
+// one a shrunk sequence falls back to.
+var requestStyles = []namedStyle{
+	{"TC3-JSON", runner.SignTC3},
+	{"TC3-GET", runner.Signing{Style: tcapi.StyleTC3Get}},
+	{"HmacSHA256-GET", runner.SignHmacSHA256},
+	{"HmacSHA256-POST", runner.Signing{Style: tcapi.StyleV1PostForm, V1Method: tcapi.HmacSHA256}},
+	{"HmacSHA1-GET", runner.Signing{Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA1}},
+	{"HmacSHA1-POST", runner.SignHmacSHA1},
+}
+
+// servedStyles returns the request styles the target serves: those in
+// which a valid DescribeInstances succeeds. Every rule the sequences
+// exercise holds in every style (facts §1), so each request draws one;
+// a style the target refuses is not drawn, and notDrawn says so for the
+// transcript (SI-PROTO-10..12 and SI-AUTH-08..12 judge the refusal).
+func servedStyles(c *Ctx) (served []namedStyle, notDrawn []string, err error) {
+	for _, st := range requestStyles {
+		s := describeWith(func(*tcapi.Call) {})
+		s.Call.Style, s.Call.V1Method = st.sign.Style, st.sign.V1Method
+		x, f, err := c.Send(s)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case f != nil || x.Outcome.Unknown || x.Outcome.Code != "":
+			notDrawn = append(notDrawn, fmt.Sprintf("style not drawn: %s, which the target does not serve (%s)", st.name, x.Answer()))
+		default:
+			served = append(served, st)
+		}
+	}
+	return served, notDrawn, nil
+}
+
+// do sends one request and fails the sequence on a finding. A request
+// that does not fix its style draws one of the styles the target serves.
 func (m *machine) do(s runner.Send) {
+	if !s.ExactStyle && len(m.styles) > 0 {
+		names := make([]string, len(m.styles))
+		for i, st := range m.styles {
+			names[i] = st.name
+		}
+		i := slices.Index(names, rapid.SampledFrom(names).Draw(m.t, "style"))
+		s.Call.Style, s.Call.V1Method, s.ExactStyle = m.styles[i].sign.Style, m.styles[i].sign.V1Method, true
+	}
 	_, f, err := m.c.Send(s)
 	if err != nil {
 		m.harness(err)
@@ -416,8 +475,9 @@ func (m *machine) stopInvalid(t *rapid.T) {
 	}
 	ids := rapid.SliceOfNDistinct(rapid.SampledFrom(running), 1, min(2, len(running)), rapid.ID[string]).Draw(t, "instanceIds")
 	s := stopCall(ids)
-	switch v := rapid.SampledFrom([]string{"missing", "empty", "tooMany", "malformed", "unknown", "idsNotArray",
-		"forceStopType", "stopTypeType", "badStopType", "badStoppedMode", "forceWithStopType", "unknownParam"}).Draw(t, "violation"); v {
+	v := rapid.SampledFrom([]string{"missing", "empty", "tooMany", "malformed", "unknown", "idsNotArray",
+		"forceStopType", "stopTypeType", "badStopType", "badStoppedMode", "forceWithStopType", "unknownParam"}).Draw(t, "violation")
+	switch v {
 	case "missing":
 		s.Call.Params = nil
 	case "empty":
@@ -444,7 +504,13 @@ func (m *machine) stopInvalid(t *rapid.T) {
 	case "unknownParam":
 		s.Call.Params = append(s.Call.Params, tcapi.Param{Name: "Frobnicate", Value: model.Bool(true)})
 	}
-	m.do(jsonOnly(s))
+	switch v {
+	case "idsNotArray", "forceStopType", "stopTypeType":
+		// A JSON type is a violation only JSON can carry: a form sends
+		// every value as text.
+		s = jsonOnly(s)
+	}
+	m.do(s)
 }
 
 func (m *machine) start(t *rapid.T) {

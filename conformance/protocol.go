@@ -1,7 +1,9 @@
 package conformance
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
@@ -64,7 +66,102 @@ func protocolChecks() []*Check {
 		{ID: "SI-PROTO-12", Title: "A form POST signed with HmacSHA1 (signature v1) stops the instance",
 			Clause: "facts §1 style D, §3 (HmacSHA1)", Severity: MUST, Needs: Needs{Running: 1},
 			Run: func(c *Ctx) error { return stopInStyle(c, runner.SignHmacSHA1) }},
+		// seed §6 InvalidInstanceId.NotFound; facts §9: DescribeInstances
+		// lists the instances of the request's Region. An instance exists
+		// in its own region only: a target that serves every region from
+		// one fleet lists it everywhere.
+		{ID: "SI-PROTO-14", Title: "An instance listed in its region is absent from another region's listing",
+			Clause: "seed §2 Region; facts §9, §12; ledger L-26", Severity: MUST,
+			Run: listedInItsRegionOnly},
+		// seed §6 InvalidInstanceId.NotFound: a stop or start naming an
+		// instance with another Region names no instance there: it is
+		// refused (not found, or the region unsupported: ledger L-26) and
+		// changes nothing (ledger L-13).
+		{ID: "SI-PROTO-15", Title: "A stop or start naming an instance with another region is refused and changes nothing",
+			Clause: "seed §2 Region, §6 InvalidInstanceId.NotFound; facts §12; ledger L-13, L-26", Severity: MUST,
+			Needs: Needs{Running: 2},
+			Run:   actedOnInItsRegionOnly},
 	}
+}
+
+// otherRegion is a listed region, not a Finance one, other than the run's:
+// ap-shanghai, or ap-guangzhou for a run in ap-shanghai.
+func (c *Ctx) otherRegion() string {
+	if c.run.cfg.Target.Region == "ap-shanghai" {
+		return "ap-guangzhou"
+	}
+	return "ap-shanghai"
+}
+
+// servesOtherRegion probes that the target serves another region, with a
+// DescribeInstances there filtered on an ID that names nothing (so that
+// the probe asks only whether the region is served), and returns it. A
+// target that refuses it serves one region only (ledger L-26) and skips
+// the check.
+func (c *Ctx) servesOtherRegion() (string, error) {
+	other := c.otherRegion()
+	_, err := c.Probe(describeWith(func(call *tcapi.Call) {
+		call.Region = other
+		call.Params = []tcapi.Param{{Name: "Filters", Value: model.Arr(model.Obj(map[string]model.Value{
+			"Name": model.Str("instance-id"), "Values": model.Strs(c.unknownIDs(1)...)}))}}
+	}), "a target that serves a second region, "+other+" (one that serves only "+c.run.cfg.Target.Region+" cannot show where an instance lives; ledger L-26)")
+	return other, err
+}
+
+// listedInItsRegionOnly describes an instance of the run's region, by ID,
+// in another region: the model wants it left out (DESCRIBE-ISOLATION).
+func listedInItsRegionOnly(c *Ctx) error {
+	var id string
+	for _, v := range slices.Sorted(maps.Keys(c.run.views)) {
+		if c.run.views[v].State != model.Terminated {
+			id = v
+			break
+		}
+	}
+	if id == "" {
+		return c.Skipf("no instance was discovered in %s", c.run.cfg.Target.Region)
+	}
+	other, err := c.servesOtherRegion()
+	if err != nil {
+		return err
+	}
+	c.Note("%s is listed in %s; it must not be listed in %s", id, c.run.cfg.Target.Region, other)
+	s := describeWith(func(call *tcapi.Call) {
+		call.Region = other
+		call.Params = []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(id)}}
+	})
+	if err := c.Expect(s); err != nil {
+		return err
+	}
+	return c.Observe(id)
+}
+
+// actedOnInItsRegionOnly stops a RUNNING instance and starts a STOPPED one,
+// each named with another region: both must be refused, and both
+// instances stay as they were.
+func actedOnInItsRegionOnly(c *Ctx) error {
+	other, err := c.servesOtherRegion()
+	if err != nil {
+		return err
+	}
+	stopped, err := c.Stopped(1)
+	if err != nil {
+		return err
+	}
+	running, err := c.Running(1)
+	if err != nil {
+		return err
+	}
+	stop := stopCall(running, "StopType", model.Str("HARD"))
+	stop.Call.Region = other
+	start := startCall(stopped...)
+	start.Call.Region = other
+	for _, s := range []runner.Send{stop, start} {
+		if err := c.Expect(s); err != nil {
+			return err
+		}
+	}
+	return c.Observe(append(running, stopped...)...)
 }
 
 // describeWith is a valid TC3 DescribeInstances, changed by mutate.

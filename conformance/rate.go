@@ -166,6 +166,75 @@ func rateChecks() []*Check {
 				}
 				return c.judgeRate(limit, b.attempts)
 			}},
+		// The other direction of SI-RATE-05. StopInstances paced at 0.75L
+		// are never refused by a limiter of L (SI-RATE-02); DescribeInstances
+		// sent alongside at half their documented limit must not change
+		// that. A target whose served describes also spend the stop
+		// allowance, d of them a second, sees 0.75L + d stops' worth: a
+		// sliding or fixed window of L refuses stops within a second once
+		// d > 0.25L, and a token bucket bursting to 2L empties in
+		// 2L / (d − 0.25L) seconds — under 4 s for d ≥ 0.75L (the check
+		// sends for 4.5 s), which holds
+		// while its describe limit is at least 0.75L, even below the stop
+		// limit (so that describes alone never exhaust it). The stops'
+		// timeline is judged by model.CheckRate, which wants none of them
+		// refused with fewer than L−1 stops in the second before.
+		{ID: "SI-RATE-07", Takes: 5500 * time.Millisecond, Title: "The limit is per action: DescribeInstances sent alongside do not spend StopInstances' allowance",
+			Clause: "facts §15: per Action; seed §1 rate limit; facts §9 DescribeInstances 40 a second", Severity: MUST, Needs: Needs{WholeAccount: true},
+			Run: func(c *Ctx) error {
+				limit := c.stopLimit()
+				c.waitQuiet(model.ActionStop)
+				c.waitQuiet(model.ActionDescribe)
+				at, err := c.paceStreams(4500*time.Millisecond,
+					pacedStream{rate: 0.75 * float64(limit), next: c.harmlessStopCall, steps: true},
+					pacedStream{rate: float64(model.RateLimit(model.ActionDescribe)) / 2, next: func() runner.Send { return describeWith(func(*tcapi.Call) {}) }})
+				if err != nil {
+					return err
+				}
+				stops, describes := at[0], at[1]
+				c.Note("%d StopInstances paced at %.1f a second, %d DescribeInstances at %d a second beside them: stops %s; describes %s",
+					len(stops), 0.75*float64(limit), len(describes), model.RateLimit(model.ActionDescribe)/2, tally(stops), tally(describes))
+				return naming(fmt.Sprintf("StopInstances paced at %.1f a second beside DescribeInstances at %d a second",
+					0.75*float64(limit), model.RateLimit(model.ActionDescribe)/2), c.judgeRate(limit, stops))
+			}},
+		// facts §15: the limits are per account, so one account's traffic
+		// spends none of another's allowance, in either direction. One
+		// account's StopInstances at 3L a second beside another's paced at
+		// 0.75L: a correct target never refuses the paced ones
+		// (SI-RATE-02), while one allowance for both sees 3.75L a second,
+		// which a sliding or fixed window of L refuses at once and a token
+		// bucket bursting to 2L within 2L / 2.75L < 1 s. Two seconds each
+		// way; the paced account's timeline is judged by model.CheckRate.
+		{ID: "SI-RATE-08", Takes: 5500 * time.Millisecond, Title: "The limit is per account: one account's StopInstances at three times the limit refuse none of another's",
+			Clause: "facts §15: limits per account; seed §1 rate limit", Severity: MUST, Needs: Needs{WholeAccount: true, SecondAccount: true},
+			Run: func(c *Ctx) error {
+				limit := c.stopLimit()
+				as := func(second bool) func() runner.Send {
+					return func() runner.Send {
+						s := c.harmlessStopCall()
+						s.Second = second
+						return s
+					}
+				}
+				for _, paced := range []struct {
+					name, other string
+					second      bool
+				}{{"the first account's", "the second's", false}, {"the second account's", "the first's", true}} {
+					c.waitQuiet(model.ActionStop)
+					at, err := c.paceStreams(2*time.Second,
+						pacedStream{rate: 0.75 * float64(limit), next: as(paced.second), steps: true},
+						pacedStream{rate: 3 * float64(limit), next: as(!paced.second)})
+					if err != nil {
+						return err
+					}
+					what := fmt.Sprintf("%s StopInstances paced at %.1f a second beside %s at %d a second", paced.name, 0.75*float64(limit), paced.other, 3*limit)
+					c.Note("%s: %s; %s", what, tally(at[0]), tally(at[1]))
+					if err := c.judgeRate(limit, at[0]); err != nil {
+						return naming(what, err)
+					}
+				}
+				return nil
+			}},
 		{ID: "SI-RATE-06", Takes: 5500 * time.Millisecond, Title: "Four seconds of saturation accept no more than a limiter of the documented rate",
 			Clause: "seed §1 rate limit", Severity: MUST, Needs: Needs{WholeAccount: true},
 			Run: func(c *Ctx) error {
@@ -328,6 +397,9 @@ func (c *Ctx) describesAfter(end time.Time, n, rate int) ([]*runner.Exchange, er
 	return xs, nil
 }
 
+// harmlessStopCall is a StopInstances of an unknown ID.
+func (c *Ctx) harmlessStopCall() runner.Send { return stopCall(c.unknownIDs(1)) }
+
 // harmlessStop sends one unpaced StopInstances of an unknown ID.
 func (c *Ctx) harmlessStop() (*runner.Exchange, error) {
 	s := stopCall(c.unknownIDs(1))
@@ -391,4 +463,86 @@ func outcomes(xs []*runner.Exchange) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// pacedStream is one stream of harmless requests a timeline sends: rate a
+// second, each made by next; steps says whether each exchange is a step
+// of the counterexample (the streams a check judges) or only tallied.
+type pacedStream struct {
+	rate  float64
+	next  func() runner.Send
+	steps bool
+}
+
+// paceStreams sends the streams side by side for d, on one timeline, each
+// request on its own client so that a slow answer delays none of the
+// others, then judges every answer in the order sent and returns each
+// stream's attempts.
+func (c *Ctx) paceStreams(d time.Duration, streams ...pacedStream) ([][]model.Attempt, error) {
+	type event struct {
+		at     time.Duration
+		stream int
+		send   runner.Send
+	}
+	var events []event
+	for k, st := range streams {
+		for i := 0; float64(i) < st.rate*d.Seconds(); i++ {
+			s := st.next()
+			s.Check, s.Unpaced = c.check.ID, true
+			events = append(events, event{time.Duration(float64(i) * float64(time.Second) / st.rate), k, s})
+		}
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].at < events[j].at })
+	type sent struct {
+		x      *runner.Exchange
+		stream int
+	}
+	var (
+		mu   sync.Mutex
+		xs   []sent
+		wg   sync.WaitGroup
+		fail error
+	)
+	start := time.Now()
+	for _, e := range events {
+		if c.Sleep(time.Until(start.Add(e.at))) != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x, err := c.do(e.send)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fail = err
+				return
+			}
+			xs = append(xs, sent{x, e.stream})
+		}()
+	}
+	wg.Wait()
+	c.run.target.Pacer().Rest(model.ActionStop)
+	c.run.target.Pacer().Rest(model.ActionDescribe)
+	if c.Err() != nil {
+		// Cut short: what was sent is not the timeline the check judges.
+		return nil, context.Cause(c)
+	}
+	if fail != nil {
+		return nil, fail
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i].x.Sent.Before(xs[j].x.Sent) })
+	out := make([][]model.Attempt, len(streams))
+	for _, s := range xs {
+		f, expect := c.judge(s.x)
+		if f != nil {
+			c.steps = append(c.steps, renderStep(len(c.steps)+1, s.x, expect, f))
+			return nil, c.Fail(f)
+		}
+		if streams[s.stream].steps {
+			c.steps = append(c.steps, renderStep(len(c.steps)+1, s.x, expect, nil))
+		}
+		out[s.stream] = append(out[s.stream], attempt(s.x))
+	}
+	return out, nil
 }

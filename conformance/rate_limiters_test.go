@@ -54,3 +54,49 @@ func TestPerActionLimitOnEveryLimiter(t *testing.T) {
 		}
 	}
 }
+
+// TestEachPerRuleBothWaysOnEveryLimiter: SI-RATE-07 catches describes that
+// spend the stop allowance, and SI-RATE-08 one account's traffic spending
+// another's, whatever the limiter's algorithm and counting (ledger L-12);
+// both pass every correct limiter. Their comments promise every
+// algorithm; TestChecksCatchFaults proves the default one only.
+func TestEachPerRuleBothWaysOnEveryLimiter(t *testing.T) {
+	if *flagEndpoint != "" {
+		t.Skip("about the embedded emulator")
+	}
+	t.Parallel()
+	for _, algorithm := range []string{"sliding", "fixed", "token"} {
+		for _, counts := range []string{"accepted", "all"} {
+			for _, c := range []struct{ check, fault string }{
+				{"SI-RATE-07", ""}, {"SI-RATE-07", emulator.FaultDescribesSpendStops},
+				{"SI-RATE-08", ""}, {"SI-RATE-08", emulator.FaultAccountsShareLimit},
+			} {
+				if c.check == "SI-RATE-08" && counts == "all" {
+					continue // its arithmetic does not rest on counting refusals: one account's refusals alone
+				}
+				t.Run(c.check+"/"+algorithm+"/"+counts+"/"+c.fault, func(t *testing.T) {
+					t.Parallel()
+					o := runner.EmbeddedOptions{Latency: testLatency, Seed: 1,
+						Variants: emulator.Choices{emulator.VariantLimiter: algorithm, emulator.VariantLimiterCount: counts}}
+					if c.fault != "" {
+						o.Faults = []string{c.fault}
+					}
+					emu, err := runner.StartEmbedded(o)
+					require.NoError(t, err)
+					t.Cleanup(func() { emu.Close() })
+					target := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
+						Allowed: func(string) bool { return true }}
+					res, err := Run(context.Background(), Config{Target: target, Only: []string{c.check}, SettleTimeout: 2 * time.Second, Seed: 1})
+					require.NoError(t, err)
+					require.Len(t, res.Checks, 1)
+					r := res.Checks[0]
+					want := report.Pass
+					if c.fault != "" {
+						want = report.Fail
+					}
+					require.Equal(t, want, r.Status, "%s: %s\n%s", r.ID, r.Reason, r.Counterexample)
+				})
+			}
+		}
+	}
+}

@@ -76,6 +76,15 @@ func TestOneRegionTargetSkipsTheFinanceCheck(t *testing.T) {
 		c := checkByID(t, res, "SI-PROTO-07")
 		require.Equal(t, report.Skip, c.Status)
 		require.Contains(t, c.Reason, "UnsupportedRegion")
+		// Where an instance lives cannot be shown with one region: the
+		// region checks skip, naming the region refused and the ledger.
+		for _, id := range []string{"SI-PROTO-14", "SI-PROTO-15"} {
+			c := checkByID(t, res, id)
+			require.Equal(t, report.Skip, c.Status, "%s: %s", id, c.Reason)
+			require.Contains(t, c.Reason, "ap-shanghai")
+			require.Contains(t, c.Reason, "UnsupportedRegion")
+			require.Contains(t, c.Reason, "L-26")
+		}
 	}
 }
 

@@ -155,6 +155,16 @@ func New(cfg Config) (*Emulator, error) {
 	if faults[FaultDescribesAsStops] {
 		e.limiter.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
 	}
+	if faults[FaultDescribesSpendStops] && rate > 0 {
+		e.limiter.spends = map[string]string{model.ActionDescribe: model.ActionStop}
+		documented := e.limiter.limit
+		e.limiter.limit = func(action string) int {
+			if action == model.ActionDescribe {
+				return max(rate-2, 1)
+			}
+			return documented(action)
+		}
+	}
 	for _, a := range cfg.Fleet.Accounts {
 		c, ok := cfg.Keys[a.Name]
 		if !ok || c.SecretID == "" {
@@ -166,6 +176,9 @@ func New(cfg Config) (*Emulator, error) {
 		e.keys[c.SecretID] = tcapi.Key{SecretKey: c.SecretKey, Token: c.Token, Account: a.Name}
 		e.creds[a.Name] = c
 		e.order = append(e.order, a.Name)
+	}
+	if faults[FaultAccountsShareLimit] && len(e.order) > 1 {
+		e.limiter.alias = map[string]string{e.order[1]: e.order[0]}
 	}
 	return e, nil
 }
@@ -256,6 +269,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		req.Account = e.order[0]
 	case e.faults[FaultHmacSHA256Refused] && req.Transport.Signature == model.SigHmacSHA256:
 		req.Auth = model.AuthBadSignature
+	case e.faults[FaultV1SignatureUnchecked] && req.Auth == model.AuthBadSignature &&
+		(req.Transport.Signature == model.SigHmacSHA1 || req.Transport.Signature == model.SigHmacSHA256):
+		req.Auth, req.Account = model.AuthOK, e.accountOfSecretID(hr, body)
+	}
+	if e.faults[FaultRegionsOneFleet] && model.KnownRegion(req.Region) && !model.FinanceRegion(req.Region) {
+		req.Region = e.home
 	}
 	a = e.answer(req, rid)
 	switch {

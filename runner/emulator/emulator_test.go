@@ -409,6 +409,36 @@ func TestFaults(t *testing.T) {
 			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Body: []byte(`{"InstanceIds":["` + running[0] + "\xff\xfe" + `"]}`)}, h.cred))
 			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "the bytes that are not UTF-8 were dropped and the rest acted on")
 		}},
+		{FaultV1SignatureUnchecked, func(h *harness) {
+			wrong := h.cred
+			wrong.SecretKey = "not-the-key"
+			wantCode(t, h.send(tcapi.Call{Action: model.ActionDescribe}, wrong), "AuthFailure.SignatureFailure")
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionDescribe, Style: tcapi.StyleV1Get, V1Method: tcapi.HmacSHA256}, wrong))
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{ids(running[0])}, Style: tcapi.StyleV1PostForm}, wrong))
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "the stop with a wrong HmacSHA1 signature took effect")
+		}},
+		{FaultDescribesSpendStops, func(h *harness) {
+			// The stop limit is 10: describes are limited to 8, and each
+			// served one spends a stop, which leaves 2.
+			for range 8 {
+				wantOK(t, h.call(model.ActionDescribe))
+			}
+			wantCode(t, h.call(model.ActionDescribe), model.CodeRequestLimitExceeded)
+			for range 2 {
+				wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeNotFound)
+			}
+			wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeRequestLimitExceeded)
+		}},
+		{FaultAccountsShareLimit, func(h *harness) {
+			for range 10 {
+				wantCode(t, h.send(tcapi.Call{Action: model.ActionStop, Params: []tcapi.Param{ids("ins-zzzzzzzz")}}, h.cred2), model.CodeNotFound)
+			}
+			wantCode(t, h.call(model.ActionStop, ids("ins-zzzzzzzz")), model.CodeRequestLimitExceeded)
+		}},
+		{FaultRegionsOneFleet, func(h *harness) {
+			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Region: "ap-shanghai", Params: []tcapi.Param{ids(running[0])}}, h.cred))
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "a stop sent to ap-shanghai stopped an ap-guangzhou instance")
+		}},
 	} {
 		tested[c.fault] = true
 		t.Run(c.fault, func(t *testing.T) {

@@ -57,6 +57,16 @@ const (
 	FaultUTF8Dropped         = "utf8-dropped"
 )
 
+// The faults of the request styles, the per-action limits and the regions
+// (issue 16): each breaks a rule the suite once proved in one style or one
+// direction only.
+const (
+	FaultV1SignatureUnchecked = "v1-signature-unchecked"
+	FaultDescribesSpendStops  = "describes-spend-stops"
+	FaultRegionsOneFleet      = "regions-one-fleet"
+	FaultAccountsShareLimit   = "accounts-share-rate-limit"
+)
+
 // Faults lists every fault the emulator knows, in name order.
 var Faults = sortFaults([]Fault{
 	{Name: FaultBatchLimitOff, Breaks: "BATCH-LIMIT (seed §1: at most 100 instances a request)",
@@ -119,6 +129,14 @@ var Faults = sortFaults([]Fault{
 		What: "repairs a JSON body it cannot parse — closes what a truncated body leaves open, drops what follows the first value — and acts on it"},
 	{Name: FaultUTF8Dropped, Breaks: "PROTO-UTF8 (facts §1: requests are UTF-8; ledger L-27: a parser may refuse bytes that are not, or read each as U+FFFD)",
 		What: "drops the bytes that are not UTF-8 and acts on what is left (ins-r8hr2upy\\xff stops ins-r8hr2upy)"},
+	{Name: FaultV1SignatureUnchecked, Breaks: "AUTH-SIGNATURE for signature v1 (facts §3, §4: HmacSHA1 and HmacSHA256 requests are verified too)",
+		What: "verifies TC3 signatures but serves a request signed with HmacSHA1 or HmacSHA256 whatever its Signature, as its SecretId's account"},
+	{Name: FaultDescribesSpendStops, Breaks: "RATE-LIMIT (facts §15: the limit is per action)",
+		What: "spends one of StopInstances' allowance on every DescribeInstances it serves, and serves at most 2 DescribeInstances a second fewer than the stop limit, so that describes alone never exhaust it"},
+	{Name: FaultRegionsOneFleet, Breaks: "EXIST-UNKNOWN across regions (seed §6 InvalidInstanceId.NotFound: an instance exists in its own region only)",
+		What: "serves every listed region but the Finance ones from one fleet: a DescribeInstances of ap-shanghai lists, and a StopInstances sent with Region ap-shanghai acts on, an ap-guangzhou instance"},
+	{Name: FaultAccountsShareLimit, Breaks: "RATE-LIMIT (facts §15: the limits are per account)",
+		What: "keeps one allowance per action for the default and the second account together: the second's requests spend the first's, and the first's the second's"},
 })
 
 func sortFaults(fs []Fault) []Fault {

@@ -34,6 +34,13 @@ type limiter struct {
 	// bucket maps an action to the one whose limit it counts against
 	// (FaultDescribesAsStops); nil for none.
 	bucket map[string]string
+	// spends maps an action to one whose allowance each of its accepted
+	// requests also spends, whatever that allowance has left
+	// (FaultDescribesSpendStops); nil for none.
+	spends map[string]string
+	// alias maps an account to the one whose allowance it spends
+	// (FaultAccountsShareLimit); nil for none.
+	alias map[string]string
 }
 
 type limitKey struct{ account, action string }
@@ -86,6 +93,9 @@ func (l *limiter) allow(account, action string, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if a, ok := l.alias[account]; ok {
+		account = a
+	}
 	if b, ok := l.bucket[action]; ok {
 		action = b
 		n = l.limit(action)
@@ -96,7 +106,22 @@ func (l *limiter) allow(account, action string, now time.Time) bool {
 		s = l.fresh()
 		l.states[k] = s
 	}
-	return s.allow(now, n, l.countAll)
+	ok := s.allow(now, n, l.countAll)
+	if other, spends := l.spends[action]; ok && spends {
+		l.stateOf(limitKey{account, other}).allow(now, l.limit(other), true)
+	}
+	return ok
+}
+
+// stateOf is the state of one account's action, made empty on first use.
+// The caller holds l.mu.
+func (l *limiter) stateOf(k limitKey) limitState {
+	s := l.states[k]
+	if s == nil {
+		s = l.fresh()
+		l.states[k] = s
+	}
+	return s
 }
 
 // slidingLog logs the arrivals of the last second. With countAll a refused
