@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
@@ -68,7 +69,11 @@ func TestChecksCatchFaults(t *testing.T) {
 			// A fixed seed: the same requests every time, so that a
 			// fault is caught by design, not by luck.
 			units := &unitResults{}
-			res, err := Run(context.Background(), Config{Target: withFaults(t, c.Fault), Only: c.Only, Sequences: 20,
+			target := withFaults(t, c.Fault)
+			if len(c.Needs) > 0 {
+				target = withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Faults: []string{c.Fault}, Variants: c.Needs})
+			}
+			res, err := Run(context.Background(), Config{Target: target, Only: c.Only, Sequences: 20,
 				SettleTimeout: 2 * time.Second, Seed: 1, Progress: units})
 			require.NoError(t, err)
 			// A check split into shards is failed by the first shard that

@@ -30,6 +30,8 @@ type Ctx struct {
 	// shard and shards: which part of the state machine's sequences this
 	// check runs (0 of 1 for every other check).
 	shard, shards int
+	// passNote is what a passing check says it rests on (see passf).
+	passNote string
 }
 
 func (s *runState) newCtx(ctx context.Context, c *Check) *Ctx {
@@ -71,6 +73,13 @@ func (c *Ctx) Failf(format string, args ...any) error {
 // Fail fails the check with the model's finding.
 func (c *Ctx) Fail(f *model.Finding) error {
 	return &failure{reason: oneLine(f), detail: f.Detail}
+}
+
+// passf records, for a check that goes on to pass, one line saying what
+// the pass rests on (the numbers behind a timing argument); the report
+// shows it as the pass's reason.
+func (c *Ctx) passf(format string, args ...any) {
+	c.passNote = fmt.Sprintf(format, args...)
 }
 
 // Skipf skips the check: the target lacks what it needs.

@@ -70,4 +70,11 @@ var FaultProofs = []FaultProof{
 	{Fault: emulator.FaultExpiryUnchecked, Only: []string{"SI-HOSTILE-04"}, Catch: []string{"SI-HOSTILE-04"}},
 	{Fault: emulator.FaultMethodUnchecked, Only: []string{"SI-HOSTILE-05"}, Catch: []string{"SI-HOSTILE-05"}},
 	{Fault: emulator.FaultMalformedCrashes, Only: []string{"SI-HOSTILE-01", "SI-HOSTILE-06"}, Catch: []string{"SI-HOSTILE-06"}},
+	// A stop of a STARTING instance accepted shows only as evidence over
+	// many trials (transient.go), and only where a start lasts long enough
+	// for a listing to catch it and for timed starts to outlast the trials.
+	{Fault: emulator.FaultStopWhileStarting, Only: []string{"SI-STATE-12"}, Catch: []string{"SI-STATE-12"},
+		Needs: emulator.Choices{emulator.VariantLatency: "1s"}},
+	// A second stop accepted while the first one's STOPPING shows.
+	{Fault: emulator.FaultStopAnyState, Only: []string{"SI-STATE-13"}, Catch: []string{"SI-STATE-13"}},
 }

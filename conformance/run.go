@@ -411,7 +411,7 @@ func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 	var sk *skipped
 	switch {
 	case err == nil:
-		res.Status = report.Pass
+		res.Status, res.Reason = report.Pass, x.passNote
 	case errors.As(err, &sk):
 		res.Status, res.Reason = report.Skip, sk.reason
 	case errors.As(err, &f):

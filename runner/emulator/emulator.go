@@ -298,7 +298,7 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 			}
 		}
 		code := e.choose(vs[i])
-		if code == "" {
+		if code == "" || e.stopsStarting(vs[i]) {
 			continue
 		}
 		if e.faults[FaultPartialBatch] {
@@ -322,6 +322,13 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		return answer{describe: s.describeAs(e.form, req.Account, req.Region, j, requestedIDs(req))}
 	}
 	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}
+}
+
+// stopsStarting reports whether FaultStopWhileStarting passes v over: a
+// stop of an instance that is STARTING. The caller holds the lock.
+func (e *Emulator) stopsStarting(v model.Violation) bool {
+	r := e.store.byID[v.Instance]
+	return e.faults[FaultStopWhileStarting] && v.Rule == model.RuleStopState && r != nil && r.inst.State == model.Starting
 }
 
 // ordered returns the violations in the emulator's precedence order: the

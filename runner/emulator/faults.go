@@ -54,6 +54,7 @@ const (
 	FaultMalformedRepaired   = "malformed-json-repaired"
 	FaultMethodUnchecked     = "method-unchecked"
 	FaultMalformedCrashes    = "malformed-internal-error"
+	FaultStopWhileStarting   = "stop-while-starting"
 )
 
 // Faults lists every fault the emulator knows, in name order.
@@ -116,6 +117,8 @@ var Faults = sortFaults([]Fault{
 		answer: map[*model.Rule]string{model.RuleMalformed: model.CodeInternalError}},
 	{Name: FaultMalformedRepaired, Breaks: "PROTO-MALFORMED (facts §1: the body is one JSON object; §6 InvalidParameter)",
 		What: "repairs a JSON body it cannot parse — closes what a truncated body leaves open, drops what follows the first value — and acts on it"},
+	{Name: FaultStopWhileStarting, Breaks: "STATE-STOP (seed §1: only RUNNING instances can be stopped; facts §7 UnsupportedOperation.InstanceStateStarting)",
+		What: "accepts a stop of a STARTING instance and turns it around to STOPPING"},
 })
 
 func sortFaults(fs []Fault) []Fault {
