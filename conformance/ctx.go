@@ -100,6 +100,11 @@ func oneLine(f *model.Finding) string {
 // returns the exchange and the first finding, if any; err is not nil when
 // the request could not be made at all.
 //
+// An answer the model does not accept whose code says the request met a
+// situation the suite cannot serve (MFA required, an internal failure:
+// model.SituationalCodes) is not the target departing from the sources:
+// Send returns an error, and the check is reported as not carried out.
+//
 // A paced request the target rate-limits has had no effect and tested
 // nothing: Send lets the limiter's window pass and sends it again, and
 // after runner.RateRetries refusals returns an error, so that a check is never
@@ -117,6 +122,9 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 		}
 		f, expect := c.judge(x)
 		c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f))
+		if when, ok := model.CannotServeCode(x.Call.Action, x.Outcome.Code); ok && f != nil {
+			return x, nil, fmt.Errorf("the target answered %s, so the check could not be carried out: %s (ledger L-28)", x.Outcome.Code, when)
+		}
 		if f != nil || s.Unpaced || !model.IsRateLimited(x.Outcome.Code) {
 			return x, f, nil
 		}

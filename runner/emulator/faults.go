@@ -65,7 +65,7 @@ var Faults = sortFaults([]Fault{
 		What:   "answers InvalidInstanceId.NotFound for a malformed instance ID",
 		answer: map[*model.Rule]string{model.RuleIDMalformed: model.CodeNotFound, model.RuleIDCase: model.CodeNotFound}},
 	{Name: FaultStopAnyState, Breaks: "STATE-STOP (seed §1: only RUNNING instances can be stopped)",
-		What: "stops an instance in any state", pass: []*model.Rule{model.RuleStopState, model.RuleInProgress}},
+		What: "stops an instance in any state", pass: []*model.Rule{model.RuleStopState, model.RuleInProgress, model.RuleRestricted}},
 	{Name: FaultPartialBatch, Breaks: "atomicity (ledger L-13: an error leaves every instance unchanged)",
 		What: "when a batch is refused, still stops (or starts) the members that could be"},
 	{Name: FaultNoRateLimit, Breaks: "RATE-LIMIT (seed §1: 10 requests a second)",
