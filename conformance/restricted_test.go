@@ -61,3 +61,21 @@ func TestRestrictedInstancesDrawNoFinding(t *testing.T) {
 	}
 	require.Positive(t, named, "no stop or start named a restricted instance: the test proves nothing")
 }
+
+// An account that requires MFA for StopInstances answers every stop with
+// UnauthorizedOperation.MFANotFound, which no rule accepts but which is
+// not the target departing from the sources (ledger L-28): the checks
+// that stop are reported as errors, naming the situation, never as
+// failures.
+func TestMFAAccountIsAnErrorNotAFailure(t *testing.T) {
+	t.Parallel()
+	fleet := emulator.DefaultFleet()
+	fleet.Accounts[0].RequiresMFA = true
+	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Fleet: fleet, Lanes: -1})
+	res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-STATE-01", "SI-STATE-04"}, Seed: 1})
+	require.NoError(t, err)
+	c := checkByID(t, res, "SI-STATE-01")
+	require.Equal(t, report.Error, c.Status, "%s\n%s", c.Reason, c.Counterexample)
+	require.Contains(t, c.Reason, "UnauthorizedOperation.MFANotFound, so the check could not be carried out")
+	require.Equal(t, report.Pass, checkByID(t, res, "SI-STATE-04").Status, "a start needs no MFA")
+}

@@ -86,6 +86,10 @@ type Emulator struct {
 	rand    io.Reader
 	lastRID string // the previous RequestId (FaultRepeatedRequestID)
 	rids    int
+
+	// mfa holds the accounts that require MFA for a stop
+	// (Account.RequiresMFA).
+	mfa map[string]bool
 }
 
 // New returns an emulator serving cfg.Fleet.
@@ -161,6 +165,12 @@ func New(cfg Config) (*Emulator, error) {
 		e.keys[c.SecretID] = tcapi.Key{SecretKey: c.SecretKey, Token: c.Token, Account: a.Name}
 		e.creds[a.Name] = c
 		e.order = append(e.order, a.Name)
+		if a.RequiresMFA {
+			if e.mfa == nil {
+				e.mfa = map[string]bool{}
+			}
+			e.mfa[a.Name] = true
+		}
 	}
 	return e, nil
 }
@@ -305,6 +315,9 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 			e.applyWhere(req, j, rid, now, func(p model.Instance) bool { return model.AllowsSuccess(j.Action, p, j.Intent) })
 		}
 		return answer{code: code, message: vs[i].Detail + ": " + vs[i].Rule.Requirement}
+	}
+	if j.Action == model.ActionStop && e.mfa[req.Account] {
+		return answer{code: "UnauthorizedOperation.MFANotFound", message: "the account requires MFA for StopInstances"}
 	}
 	if e.faults[FaultStopChargingIgnored] {
 		j.Intent.Mode = model.KeepCharging

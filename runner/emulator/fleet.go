@@ -25,6 +25,12 @@ type FleetFile struct {
 type Account struct {
 	Name      string            `json:"name"`
 	Instances []FixtureInstance `json:"instances"`
+
+	// RequiresMFA: the account's operation protection requires MFA for
+	// StopInstances, which a request cannot carry: every stop the rules
+	// would serve is answered UnauthorizedOperation.MFANotFound (SDK cvm
+	// client.go; ledger L-28).
+	RequiresMFA bool `json:"requiresMfa,omitempty"`
 }
 
 // FixtureInstance is one instance as a fixture writes it. Fields the
