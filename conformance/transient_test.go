@@ -60,3 +60,28 @@ func TestStopWhileStartingCaughtOnEveryOpState(t *testing.T) {
 		})
 	}
 }
+
+// rankBound is C(n,m)/C(n+k,m): 1 with no evidence, falling with every
+// timed start that outlasts the trials, and 1/C(n+k,k) when all do — the
+// check's constants reach its bound only then.
+func TestRankBound(t *testing.T) {
+	t.Parallel()
+	binom := func(n, k int) float64 {
+		r := 1.0
+		for i := 1; i <= k; i++ {
+			r = r * float64(n-k+i) / float64(i)
+		}
+		return r
+	}
+	for n := 1; n <= 15; n++ {
+		for k := 1; k <= 15; k++ {
+			require.Equal(t, 1.0, rankBound(n, k, 0))
+			for m := 1; m <= n; m++ {
+				require.InEpsilon(t, binom(n, m)/binom(n+k, m), rankBound(n, k, m), 1e-9, "n=%d k=%d m=%d", n, k, m)
+				require.Less(t, rankBound(n, k, m), rankBound(n, k, m-1))
+			}
+		}
+	}
+	require.Less(t, rankBound(transientTimed, transientTrials, transientTimed), transientBound)
+	require.Greater(t, rankBound(transientTimed, transientTrials, transientTimed-1), transientBound, "one slow timed start is enough to withhold the verdict")
+}
