@@ -123,7 +123,7 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 		f, expect := c.judge(x)
 		c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f))
 		if when, ok := model.CannotServeCode(x.Call.Action, x.Outcome.Code); ok && f != nil {
-			return x, nil, fmt.Errorf("the target answered %s, so the check could not be carried out: %s (ledger L-28)", x.Outcome.Code, when)
+			return x, nil, fmt.Errorf("the target answered %s, so the check could not be carried out: %s (ledger L-29)", x.Outcome.Code, when)
 		}
 		if f != nil || s.Unpaced || !model.IsRateLimited(x.Outcome.Code) {
 			return x, f, nil

@@ -385,7 +385,7 @@ func (m *machine) stopValid(t *rapid.T) {
 
 // stopMixed stops RUNNING instances together with at least one that is
 // not RUNNING (a STOPPED one, one in flight, one in a state the suite
-// cannot create), one under a restriction (ledger L-27), or an unknown ID.
+// cannot create), one under a restriction (ledger L-28), or an unknown ID.
 func (m *machine) stopMixed(t *rapid.T) {
 	var others []string
 	for _, id := range m.known() {

@@ -16,7 +16,7 @@ import (
 
 // restrictedFleet is the default fleet with its first RUNNING and first
 // STOPPED instances of the main account under a restriction (ledger
-// L-27).
+// L-28).
 func restrictedFleet(t *testing.T) (*emulator.FleetFile, []string) {
 	t.Helper()
 	f := emulator.DefaultFleet()
@@ -64,7 +64,7 @@ func TestRestrictedInstancesDrawNoFinding(t *testing.T) {
 
 // An account that requires MFA for StopInstances answers every stop with
 // UnauthorizedOperation.MFANotFound, which no rule accepts but which is
-// not the target departing from the sources (ledger L-28): the checks
+// not the target departing from the sources (ledger L-29): the checks
 // that stop are reported as errors, naming the situation, never as
 // failures.
 func TestMFAAccountIsAnErrorNotAFailure(t *testing.T) {

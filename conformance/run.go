@@ -512,7 +512,7 @@ func (s *runState) allowedIn(st model.InstanceState) []string {
 	var ids []string
 	for _, id := range s.discoveredIn(st) {
 		// A restricted instance may refuse every stop and start (ledger
-		// L-27): the suite never picks one to change state.
+		// L-28): the suite never picks one to change state.
 		if s.target.Allowed(id) && s.obs.Settled(id) && allIn(s.obs.Possible(id), st) && !slices.ContainsFunc(s.obs.Possible(id), model.Restricted) {
 			ids = append(ids, id)
 		}

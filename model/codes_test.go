@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// A restricted instance (ledger L-27): its stop and start may be served,
+// A restricted instance (ledger L-28): its stop and start may be served,
 // or refused with any restricted code, in both modes; the same instance
 // shown NORMAL draws none of those codes, and a restricted instance in
 // another state keeps its state's strict code.
@@ -19,10 +19,10 @@ func TestRestrictedInstances(t *testing.T) {
 	startOf := func(id string) Request { r := stop(id); r.Action = ActionStart; return r }
 	for _, rs := range []string{"PROTECTIVELY_ISOLATED", "EXPIRED"} {
 		runJudgeCases(t, restricted(Running, rs), []judgeCase{
-			{"stop " + rs, stop(seedA), env, restrictedOrServed, restrictedOrServed, "L-27"},
+			{"stop " + rs, stop(seedA), env, restrictedOrServed, restrictedOrServed, "L-28"},
 		})
 		runJudgeCases(t, restricted(Stopped, rs), []judgeCase{
-			{"start " + rs, startOf(seedA), env, restrictedOrServed, restrictedOrServed, "L-27"},
+			{"start " + rs, startOf(seedA), env, restrictedOrServed, restrictedOrServed, "L-28"},
 		})
 	}
 	for _, rs := range []string{"NORMAL", ""} {

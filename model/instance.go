@@ -40,7 +40,7 @@ type Instance struct {
 	// (facts §9: NORMAL, EXPIRED, PROTECTIVELY_ISOLATED; "" when not
 	// shown, read as NORMAL). The model does not predict it: an account
 	// may be isolated at any time; it learns it from every listing
-	// (RuleRestricted, ledger L-27).
+	// (RuleRestricted, ledger L-28).
 	RestrictState string
 
 	// Foreign means the operation the instance last went through was

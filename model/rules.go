@@ -64,7 +64,7 @@ var RateLimitCodes = []string{
 // RestrictedCodes are the codes the SDK lists for an instance under a
 // restriction (SDK cvm errors.go: being isolated, frozen, banned, or
 // permanently faulty); which RestrictState draws which is undocumented
-// (ledger L-27).
+// (ledger L-28).
 var RestrictedCodes = []string{
 	"UnsupportedOperation.InstanceStateIsolating",
 	"UnsupportedOperation.InstanceStateFreezing",
@@ -293,7 +293,7 @@ var (
 		Fail(CodeInProgress, CodeMutexTaskRunning).OrSucceed(), "L-19")
 	RuleRestricted = undecided("STATE-RESTRICTED", stageState, "facts §9 RestrictState; SDK cvm errors.go UnsupportedOperation.InstanceStateIsolating, …Freezing, …Banning, …Corrupted",
 		"an instance whose RestrictState is not NORMAL (expired, or protectively isolated) may be refused with a restricted state's code",
-		Fail(RestrictedCodes...).OrSucceed(), "L-27")
+		Fail(RestrictedCodes...).OrSucceed(), "L-28")
 
 	RuleStopCharging = rule("APPLY-STOP-CHARGING", stageApplicablity, "seed §2 StoppedMode: \"only valid for some pay-as-you-go instances using cloud disks\"; facts §7 UnsupportedOperation.StoppedModeStopCharging",
 		"STOP_CHARGING on an instance it does not apply to is refused, or ignored",

@@ -12,7 +12,7 @@ import (
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
-// A restricted instance end to end (ledger L-27): the emulator's fleet
+// A restricted instance end to end (ledger L-28): the emulator's fleet
 // holds it, DescribeInstances shows its RestrictState, the model reads it
 // and accepts the refusal of its stop with
 // UnsupportedOperation.InstanceStateIsolating, which it would not accept

@@ -29,7 +29,7 @@ type Account struct {
 	// RequiresMFA: the account's operation protection requires MFA for
 	// StopInstances, which a request cannot carry: every stop the rules
 	// would serve is answered UnauthorizedOperation.MFANotFound (SDK cvm
-	// client.go; ledger L-28).
+	// client.go; ledger L-29).
 	RequiresMFA bool `json:"requiresMfa,omitempty"`
 }
 
@@ -61,7 +61,7 @@ type FixtureInstance struct {
 
 	// RestrictState is what DescribeInstances shows in RestrictState
 	// (facts §9): NORMAL (the default), EXPIRED or PROTECTIVELY_ISOLATED.
-	// A restricted instance refuses stops and starts (ledger L-27).
+	// A restricted instance refuses stops and starts (ledger L-28).
 	RestrictState string `json:"restrictState,omitempty"`
 }
 

@@ -139,7 +139,7 @@ var strictCases = []strictCase{
 			require.Equal(h.t, model.OpOperating, p.LatestOperationState, "lag: STOPPED while the stop is OPERATING")
 		},
 		send: func(h *harness, id string) tcapi.Response { return h.call(model.ActionStart, ids(id)) }},
-	{rule: model.RuleRestricted, pick: running, fleet: restrictedFleet, reason: "L-27: a RUNNING instance protectively isolated",
+	{rule: model.RuleRestricted, pick: running, fleet: restrictedFleet, reason: "L-28: a RUNNING instance protectively isolated",
 		send: stopWith(param("StopType", model.Str("HARD")))},
 	{rule: model.RuleStopCharging, reason: "L-07: STOP_CHARGING on a spot instance, whose eligibility is undocumented",
 		pick: func() string {
