@@ -30,6 +30,8 @@ type Ctx struct {
 	// shard and shards: which part of the state machine's sequences this
 	// check runs (0 of 1 for every other check).
 	shard, shards int
+	// passNote is what a passing check says it rests on (see passf).
+	passNote string
 	// parts divide steps into the independent trials a check is made of,
 	// if it is (see Part).
 	parts []part
@@ -95,6 +97,13 @@ func (c *Ctx) Fail(f *model.Finding) error {
 	return &failure{reason: oneLine(f), detail: f.Detail, expected: f.Expected, got: f.Actual}
 }
 
+// passf records, for a check that goes on to pass, one line saying what
+// the pass rests on (the numbers behind a timing argument); the report
+// shows it as the pass's reason.
+func (c *Ctx) passf(format string, args ...any) {
+	c.passNote = fmt.Sprintf(format, args...)
+}
+
 // Skipf skips the check: the target lacks what it needs.
 func (c *Ctx) Skipf(format string, args ...any) error {
 	return &skipped{reason: fmt.Sprintf(format, args...)}
@@ -113,6 +122,11 @@ func oneLine(f *model.Finding) string {
 // returns the exchange and the first finding, if any; err is not nil when
 // the request could not be made at all.
 //
+// An answer the model does not accept whose code says the request met a
+// situation the suite cannot serve (MFA required, an internal failure:
+// model.SituationalCodes) is not the target departing from the sources:
+// Send returns an error, and the check is reported as not carried out.
+//
 // A paced request the target rate-limits has had no effect and tested
 // nothing: Send lets the limiter's window pass and sends it again, and
 // after runner.RateRetries refusals returns an error, so that a check is never
@@ -130,6 +144,9 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 		}
 		f, expect := c.judge(x)
 		c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f))
+		if when, ok := model.CannotServeCode(x.Call.Action, x.Outcome.Code); ok && f != nil {
+			return x, nil, fmt.Errorf("the target answered %s, so the check could not be carried out: %s (ledger L-29)", x.Outcome.Code, when)
+		}
 		if f != nil || s.Unpaced || !model.IsRateLimited(x.Outcome.Code) {
 			return x, f, nil
 		}

@@ -96,4 +96,11 @@ var FaultProofs = []FaultProof{
 	// One allowance for every account: either account's burst refuses
 	// the other's paced stops.
 	{Fault: emulator.FaultAccountsShareLimit, Only: []string{"SI-RATE-08"}, Catch: []string{"SI-RATE-08"}},
+	// A stop of a STARTING instance accepted shows only as evidence over
+	// many trials (transient.go), and only where a start lasts long enough
+	// for a listing to catch it and for timed starts to outlast the trials.
+	{Fault: emulator.FaultStopWhileStarting, Only: []string{"SI-STATE-12"}, Catch: []string{"SI-STATE-12"},
+		Needs: emulator.Choices{emulator.VariantLatency: "1s"}},
+	// A second stop accepted while the first one's STOPPING shows.
+	{Fault: emulator.FaultStopAnyState, Only: []string{"SI-STATE-13"}, Catch: []string{"SI-STATE-13"}},
 }

@@ -445,11 +445,11 @@ func (m *machine) stopValid(t *rapid.T) {
 
 // stopMixed stops RUNNING instances together with at least one that is
 // not RUNNING (a STOPPED one, one in flight, one in a state the suite
-// cannot create) or an unknown ID.
+// cannot create), one under a restriction (ledger L-28), or an unknown ID.
 func (m *machine) stopMixed(t *rapid.T) {
 	var others []string
 	for _, id := range m.known() {
-		if !allIn(m.c.run.obs.Possible(id), model.Running) {
+		if ps := m.c.run.obs.Possible(id); !allIn(ps, model.Running) || slices.ContainsFunc(ps, model.Restricted) {
 			others = append(others, id)
 		}
 	}

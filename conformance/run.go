@@ -538,7 +538,7 @@ func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 	var sk *skipped
 	switch {
 	case err == nil:
-		res.Status = report.Pass
+		res.Status, res.Reason = report.Pass, x.passNote
 	case errors.As(err, &sk):
 		res.Status, res.Reason = report.Skip, sk.reason
 	case errors.As(err, &f):
@@ -641,7 +641,9 @@ func (s *runState) discoveredIn(st model.InstanceState) []string {
 func (s *runState) allowedIn(st model.InstanceState) []string {
 	var ids []string
 	for _, id := range s.discoveredIn(st) {
-		if s.target.Allowed(id) && s.obs.Settled(id) && allIn(s.obs.Possible(id), st) {
+		// A restricted instance may refuse every stop and start (ledger
+		// L-28): the suite never picks one to change state.
+		if s.target.Allowed(id) && s.obs.Settled(id) && allIn(s.obs.Possible(id), st) && !slices.ContainsFunc(s.obs.Possible(id), model.Restricted) {
 			ids = append(ids, id)
 		}
 	}

@@ -69,19 +69,28 @@ func stateChecks() []*Check {
 				return stopByKind(c, eligible)
 			}},
 	}
-	// seed §1 and facts §7, one check per state the suite cannot create:
-	// stopping an instance in it is refused with that state's code. The
+	// seed §1 and facts §7, one check per state other than RUNNING and
+	// STOPPED: stopping an instance in it is refused with that state's
+	// code. The suite creates STARTING and STOPPING; the others it uses
+	// when discovered. The
 	// IDs follow this list's order, which must never change.
 	for i, st := range []model.InstanceState{
 		model.Pending, model.LaunchFailed, model.Starting, model.Stopping, model.Rebooting, model.Shutdown,
 		model.Terminating, model.EnterRescueMode, model.RescueMode, model.ExitRescueMode,
 		model.EnterServiceLiveMigrate, model.ServiceLiveMigrate, model.ExitServiceLiveMigrate,
 	} {
+		needs, run := Needs{States: []model.InstanceState{st}}, func(c *Ctx) error { return stopInState(c, st) }
+		// The two transient states the suite can create (transient.go).
+		switch st {
+		case model.Starting:
+			needs, run = Needs{Stopped: 1}, stopWhileStarting
+		case model.Stopping:
+			needs, run = Needs{Running: 1}, stopWhileStopping
+		}
 		checks = append(checks, &Check{ID: fmt.Sprintf("SI-STATE-%02d", 10+i),
 			Title:  fmt.Sprintf("Stopping a %s instance is refused with %s", st, model.StateCode(st)),
 			Clause: "seed §1 only RUNNING; facts §7 " + model.StateCode(st), Severity: MUST,
-			Needs: Needs{States: []model.InstanceState{st}},
-			Run:   func(c *Ctx) error { return stopInState(c, st) }})
+			Needs: needs, Run: run})
 	}
 	return checks
 }

@@ -36,6 +36,13 @@ type Instance struct {
 	// (ledger L-16).
 	LagTo OperationState
 
+	// RestrictState is what DescribeInstances last showed in RestrictState
+	// (facts §9: NORMAL, EXPIRED, PROTECTIVELY_ISOLATED; "" when not
+	// shown, read as NORMAL). The model does not predict it: an account
+	// may be isolated at any time; it learns it from every listing
+	// (RuleRestricted, ledger L-28).
+	RestrictState string
+
 	// Foreign means the operation the instance last went through was
 	// not started by a request the model judged (it was in flight when
 	// the instance was discovered, or it was a spontaneous move of such

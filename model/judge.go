@@ -266,6 +266,9 @@ func stateViolations(action string, p Instance, in Intent) []Violation {
 		case p.LatestOperationState == OpOperating:
 			vs = append(vs, at(RuleInProgress, p.ID+"'s "+p.LatestOperation+" is still OPERATING"))
 		}
+		if Restricted(p) {
+			vs = append(vs, at(RuleRestricted, p.ID+"'s RestrictState is "+p.RestrictState))
+		}
 		if in.Mode == StopCharging {
 			switch StopChargingEligible(p) {
 			case No:
@@ -282,6 +285,9 @@ func stateViolations(action string, p Instance, in Intent) []Violation {
 			vs = append(vs, stateViolation(RuleStartState, p.ID, p.State))
 		case p.LatestOperationState == OpOperating:
 			vs = append(vs, at(RuleInProgress, p.ID+"'s "+p.LatestOperation+" is still OPERATING"))
+		}
+		if Restricted(p) {
+			vs = append(vs, at(RuleRestricted, p.ID+"'s RestrictState is "+p.RestrictState))
 		}
 	}
 	return vs

@@ -21,6 +21,7 @@ type View struct {
 	LatestOperation          string
 	LatestOperationState     OperationState
 	LatestOperationRequestID string
+	RestrictState            string
 }
 
 // ViewOf is the view of instance state p.
@@ -28,7 +29,7 @@ func ViewOf(p Instance) View {
 	return View{ID: p.ID, Zone: p.Zone, State: p.State, ChargeType: p.ChargeType,
 		SystemDisk: p.SystemDisk, LocalDataDisk: p.LocalDataDisk, StopChargingMode: p.StopChargingMode,
 		LatestOperation: p.LatestOperation, LatestOperationState: p.LatestOperationState,
-		LatestOperationRequestID: p.LatestOperationRequestID}
+		LatestOperationRequestID: p.LatestOperationRequestID, RestrictState: p.RestrictState}
 }
 
 func (v View) String() string {
@@ -192,7 +193,7 @@ func (o *Observer) discoverAs(account string, v View) {
 		ChargeType: v.ChargeType, SystemDisk: v.SystemDisk, LocalDataDisk: v.LocalDataDisk,
 		StopChargingMode: v.StopChargingMode, LatestOperation: v.LatestOperation,
 		LatestOperationState: v.LatestOperationState, LatestOperationRequestID: v.LatestOperationRequestID,
-		IgnoresSoftStop: Maybe})
+		RestrictState: v.RestrictState, IgnoresSoftStop: Maybe})
 }
 
 // Settled reports whether instance id can only be in stable states.
@@ -301,6 +302,7 @@ func (o *Observer) observeAs(account string, v View) *Finding {
 	var keep []Instance
 	for _, p := range ps {
 		if p.admits(v) == "" {
+			p.RestrictState = v.RestrictState // learnt, not predicted
 			keep = append(keep, p)
 		}
 	}

@@ -61,6 +61,21 @@ var RateLimitCodes = []string{
 	"RequestLimitExceeded.IPLimitExceeded",
 }
 
+// RestrictedCodes are the codes the SDK lists for an instance under a
+// restriction (SDK cvm errors.go: being isolated, frozen, banned, or
+// permanently faulty); which RestrictState draws which is undocumented
+// (ledger L-28).
+var RestrictedCodes = []string{
+	"UnsupportedOperation.InstanceStateIsolating",
+	"UnsupportedOperation.InstanceStateFreezing",
+	"UnsupportedOperation.InstanceStateBanning",
+	"UnsupportedOperation.InstanceStateCorrupted",
+}
+
+// Restricted reports whether a listing showed p under a restriction: a
+// RestrictState other than NORMAL.
+func Restricted(p Instance) bool { return p.RestrictState != "" && p.RestrictState != "NORMAL" }
+
 // IsRateLimited reports whether code says the request was rate limited.
 func IsRateLimited(code string) bool { return contains(RateLimitCodes, code) }
 
@@ -173,7 +188,7 @@ var (
 		Fail("AuthFailure.SecretIdNotFound", "AuthFailure.InvalidSecretId", "AuthFailure.SignatureFailure"), Fail("AuthFailure.SecretIdNotFound"), "L-20")
 	RuleToken = rule("AUTH-TOKEN", stageAuth, "facts §4 AuthFailure.TokenFailure",
 		"a wrong or missing session token is refused",
-		Fail("AuthFailure.TokenFailure", "AuthFailure.SignatureFailure", "AuthFailure.InvalidAuthorization"), Fail("AuthFailure.TokenFailure"), "L-20")
+		Fail("AuthFailure.TokenFailure", "AuthFailure.SignatureFailure", "AuthFailure.InvalidAuthorization", "UnauthorizedOperation.InvalidToken"), Fail("AuthFailure.TokenFailure"), "L-20")
 	RuleSignature = rule("AUTH-SIGNATURE", stageAuth, "facts §2, §3, §4 AuthFailure.SignatureFailure",
 		"a signature that does not match the request is refused",
 		Fail("AuthFailure.SignatureFailure"), Fail("AuthFailure.SignatureFailure"), "")
@@ -276,6 +291,9 @@ var (
 	RuleInProgress = undecided("STATE-IN-PROGRESS", stageState, "facts §7 OperationDenied.InstanceOperationInProgress, MutexOperation.TaskRunning",
 		"an instance whose last operation is still OPERATING may be refused",
 		Fail(CodeInProgress, CodeMutexTaskRunning).OrSucceed(), "L-19")
+	RuleRestricted = undecided("STATE-RESTRICTED", stageState, "facts §9 RestrictState; SDK cvm errors.go UnsupportedOperation.InstanceStateIsolating, …Freezing, …Banning, …Corrupted",
+		"an instance whose RestrictState is not NORMAL (expired, or protectively isolated) may be refused with a restricted state's code",
+		Fail(RestrictedCodes...).OrSucceed(), "L-28")
 
 	RuleStopCharging = rule("APPLY-STOP-CHARGING", stageApplicablity, "seed §2 StoppedMode: \"only valid for some pay-as-you-go instances using cloud disks\"; facts §7 UnsupportedOperation.StoppedModeStopCharging",
 		"STOP_CHARGING on an instance it does not apply to is refused, or ignored",
@@ -298,7 +316,7 @@ var Rules = []*Rule{
 	RuleStopTypeValue, RuleStoppedModeValue, RuleEnumCase, RuleDescribeRange, RuleDescribeLimitMax, RuleFilterName,
 	RuleForceAndStopType, RuleIDsAndFilters,
 	RuleNotFound, RuleOtherAccount, RuleTerminated, RuleDescribeUnknown,
-	RuleStopState, RuleStartState, RuleInProgress,
+	RuleStopState, RuleStartState, RuleInProgress, RuleRestricted,
 	RuleStopCharging,
 }
 

@@ -20,6 +20,9 @@ type EmbeddedOptions struct {
 	// Lanes is how many lane accounts the fleet gets:
 	// emulator.DefaultLanes if zero, none if negative.
 	Lanes int
+	// Fleet is the fleet before its lanes are added; the default fleet if
+	// nil (self-tests).
+	Fleet *emulator.FleetFile
 }
 
 // Embedded is the reference emulator on a loopback port, with the
@@ -40,7 +43,11 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	if o.Lanes != 0 {
 		lanes = max(o.Lanes, 0)
 	}
-	e, err := emulator.New(emulator.Config{Fleet: emulator.WithLanes(emulator.DefaultFleet(), lanes), Latency: o.Latency,
+	fleet := o.Fleet
+	if fleet == nil {
+		fleet = emulator.DefaultFleet()
+	}
+	e, err := emulator.New(emulator.Config{Fleet: emulator.WithLanes(fleet, lanes), Latency: o.Latency,
 		RateLimit: o.RateLimit, Faults: o.Faults, Variants: o.Variants, Seed: o.Seed})
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ type wireInstance struct {
 	LatestOperation          *string
 	LatestOperationState     *string
 	LatestOperationRequestID *string `json:"LatestOperationRequestId"`
+	RestrictState            string
 }
 
 // ParseDescribe reads a DescribeInstances answer into the model's view of
@@ -46,7 +47,7 @@ func ParseDescribe(r tcapi.Response) (model.DescribeResult, error) {
 			ChargeType: model.ChargeType(w.InstanceChargeType), SystemDisk: model.DiskType(w.SystemDisk.DiskType),
 			StopChargingMode: model.ChargingMode(w.StopChargingMode), LatestOperation: deref(w.LatestOperation),
 			LatestOperationState:     model.OperationState(deref(w.LatestOperationState)),
-			LatestOperationRequestID: deref(w.LatestOperationRequestID)}
+			LatestOperationRequestID: deref(w.LatestOperationRequestID), RestrictState: w.RestrictState}
 		for _, d := range w.DataDisks {
 			v.LocalDataDisk = v.LocalDataDisk || model.DiskType(d.DiskType).Local()
 		}

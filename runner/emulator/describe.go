@@ -230,8 +230,14 @@ func (r *record) wire() wireInstance {
 		exp := "2027-01-01T00:00:00Z"
 		w.ExpiredTime = &exp
 	}
-	if p.State == model.Shutdown {
+	switch {
+	case p.RestrictState == "EXPIRED", p.RestrictState == "" && p.State == model.Shutdown:
 		w.RestrictState, w.IsolatedSource = "EXPIRED", "EXPIRE"
+	case p.RestrictState != "":
+		w.RestrictState = p.RestrictState
+		if model.Restricted(p) {
+			w.IsolatedSource = "MANMADE"
+		}
 	}
 	w.LatestOperation = nullable(p.LatestOperation)
 	w.LatestOperationState = nullable(string(p.LatestOperationState))

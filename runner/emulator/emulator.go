@@ -87,6 +87,10 @@ type Emulator struct {
 	rand    io.Reader
 	lastRID string // the previous RequestId (FaultRepeatedRequestID)
 	rids    int
+
+	// mfa holds the accounts that require MFA for a stop
+	// (Account.RequiresMFA).
+	mfa map[string]bool
 }
 
 // New returns an emulator serving cfg.Fleet.
@@ -176,6 +180,12 @@ func New(cfg Config) (*Emulator, error) {
 		e.keys[c.SecretID] = tcapi.Key{SecretKey: c.SecretKey, Token: c.Token, Account: a.Name}
 		e.creds[a.Name] = c
 		e.order = append(e.order, a.Name)
+		if a.RequiresMFA {
+			if e.mfa == nil {
+				e.mfa = map[string]bool{}
+			}
+			e.mfa[a.Name] = true
+		}
 	}
 	if faults[FaultAccountsShareLimit] && len(e.order) > 1 {
 		e.limiter.alias = map[string]string{e.order[1]: e.order[0]}
@@ -322,13 +332,16 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 			}
 		}
 		code := e.choose(vs[i])
-		if code == "" {
+		if code == "" || e.stopsStarting(vs[i]) {
 			continue
 		}
 		if e.faults[FaultPartialBatch] {
 			e.applyWhere(req, j, rid, now, func(p model.Instance) bool { return model.AllowsSuccess(j.Action, p, j.Intent) })
 		}
 		return answer{code: code, message: vs[i].Detail + ": " + vs[i].Rule.Requirement}
+	}
+	if j.Action == model.ActionStop && e.mfa[req.Account] {
+		return answer{code: "UnauthorizedOperation.MFANotFound", message: "the account requires MFA for StopInstances"}
 	}
 	if e.faults[FaultStopChargingIgnored] {
 		j.Intent.Mode = model.KeepCharging
@@ -346,6 +359,13 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		return answer{describe: s.describeAs(e.form, req.Account, req.Region, j, requestedIDs(req))}
 	}
 	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}
+}
+
+// stopsStarting reports whether FaultStopWhileStarting passes v over: a
+// stop of an instance that is STARTING. The caller holds the lock.
+func (e *Emulator) stopsStarting(v model.Violation) bool {
+	r := e.store.byID[v.Instance]
+	return e.faults[FaultStopWhileStarting] && v.Rule == model.RuleStopState && r != nil && r.inst.State == model.Starting
 }
 
 // ordered returns the violations in the emulator's precedence order: the

@@ -439,6 +439,15 @@ func TestFaults(t *testing.T) {
 			wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Region: "ap-shanghai", Params: []tcapi.Param{ids(running[0])}}, h.cred))
 			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "a stop sent to ap-shanghai stopped an ap-guangzhou instance")
 		}},
+		{FaultStopWhileStarting, func(h *harness) {
+			wantOK(t, h.call(model.ActionStop, ids(running[0]), param("StopType", model.Str("HARD"))))
+			h.clock.Advance(time.Hour)
+			wantCode(t, h.call(model.ActionStop, ids(running[0])), "UnsupportedOperation.InstanceStateStopped")
+			wantOK(t, h.call(model.ActionStart, ids(running[0])))
+			require.Equal(t, "STARTING", h.instance(running[0]).InstanceState)
+			wantOK(t, h.call(model.ActionStop, ids(running[0]), param("StopType", model.Str("HARD"))))
+			require.Equal(t, "STOPPING", h.instance(running[0]).InstanceState, "the STARTING instance was turned around")
+		}},
 	} {
 		tested[c.fault] = true
 		t.Run(c.fault, func(t *testing.T) {

@@ -55,10 +55,11 @@ const (
 	FaultMethodUnchecked     = "method-unchecked"
 	FaultMalformedCrashes    = "malformed-internal-error"
 	FaultUTF8Dropped         = "utf8-dropped"
+	FaultStopWhileStarting   = "stop-while-starting"
 )
 
-// The faults of the request styles, the per-action limits and the regions
-// (issue 16): each breaks a rule the suite once proved in one style or one
+// The faults of the request styles, the per-action limits and the
+// regions: each breaks a rule the suite once proved in one style or one
 // direction only.
 const (
 	FaultV1SignatureUnchecked = "v1-signature-unchecked"
@@ -75,7 +76,7 @@ var Faults = sortFaults([]Fault{
 		What:   "answers InvalidInstanceId.NotFound for a malformed instance ID",
 		answer: map[*model.Rule]string{model.RuleIDMalformed: model.CodeNotFound, model.RuleIDCase: model.CodeNotFound}},
 	{Name: FaultStopAnyState, Breaks: "STATE-STOP (seed §1: only RUNNING instances can be stopped)",
-		What: "stops an instance in any state", pass: []*model.Rule{model.RuleStopState, model.RuleInProgress}},
+		What: "stops an instance in any state", pass: []*model.Rule{model.RuleStopState, model.RuleInProgress, model.RuleRestricted}},
 	{Name: FaultPartialBatch, Breaks: "atomicity (ledger L-13: an error leaves every instance unchanged)",
 		What: "when a batch is refused, still stops (or starts) the members that could be"},
 	{Name: FaultNoRateLimit, Breaks: "RATE-LIMIT (seed §1: 10 requests a second)",
@@ -137,6 +138,8 @@ var Faults = sortFaults([]Fault{
 		What: "serves every listed region but the Finance ones from one fleet: a DescribeInstances of ap-shanghai lists, and a StopInstances sent with Region ap-shanghai acts on, an ap-guangzhou instance"},
 	{Name: FaultAccountsShareLimit, Breaks: "RATE-LIMIT (facts §15: the limits are per account)",
 		What: "keeps one allowance per action for the default and the second account together: the second's requests spend the first's, and the first's the second's"},
+	{Name: FaultStopWhileStarting, Breaks: "STATE-STOP (seed §1: only RUNNING instances can be stopped; facts §7 UnsupportedOperation.InstanceStateStarting)",
+		What: "accepts a stop of a STARTING instance and turns it around to STOPPING"},
 })
 
 func sortFaults(fs []Fault) []Fault {

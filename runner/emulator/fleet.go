@@ -25,6 +25,12 @@ type FleetFile struct {
 type Account struct {
 	Name      string            `json:"name"`
 	Instances []FixtureInstance `json:"instances"`
+
+	// RequiresMFA: the account's operation protection requires MFA for
+	// StopInstances, which a request cannot carry: every stop the rules
+	// would serve is answered UnauthorizedOperation.MFANotFound (SDK cvm
+	// client.go; ledger L-29).
+	RequiresMFA bool `json:"requiresMfa,omitempty"`
 }
 
 // FixtureInstance is one instance as a fixture writes it. Fields the
@@ -52,6 +58,11 @@ type FixtureInstance struct {
 	IgnoresSoftStop          bool     `json:"ignoresSoftStop,omitempty"`
 	Note                     string   `json:"note,omitempty"`
 	_                        struct{} `json:"-"`
+
+	// RestrictState is what DescribeInstances shows in RestrictState
+	// (facts §9): NORMAL (the default), EXPIRED or PROTECTIVELY_ISOLATED.
+	// A restricted instance refuses stops and starts (ledger L-28).
+	RestrictState string `json:"restrictState,omitempty"`
 }
 
 // Disk is a system or data disk.
@@ -112,6 +123,10 @@ func ParseFleet(b []byte) (*FleetFile, error) {
 	return &f, nil
 }
 
+// restrictStates are the RestrictState values a fixture may give (facts
+// §9), "" for the default NORMAL.
+var restrictStates = []string{"", "NORMAL", "EXPIRED", "PROTECTIVELY_ISOLATED"}
+
 // instance converts the fixture to the model's instance.
 func (fi FixtureInstance) instance(owner string) (model.Instance, error) {
 	p := model.Instance{
@@ -125,6 +140,7 @@ func (fi FixtureInstance) instance(owner string) (model.Instance, error) {
 		LatestOperationRequestID: fi.LatestOperationRequestID,
 		IgnoresSoftStop:          model.TriOf(fi.IgnoresSoftStop),
 		PendingForce:             model.No,
+		RestrictState:            fi.RestrictState,
 	}
 	for _, d := range fi.DataDisks {
 		p.LocalDataDisk = p.LocalDataDisk || model.DiskType(d.Type).Local()
@@ -143,6 +159,8 @@ func (fi FixtureInstance) instance(owner string) (model.Instance, error) {
 		return p, fmt.Errorf("id %q is not of the form ins-xxxxxxxx", fi.ID)
 	case !p.State.Valid():
 		return p, fmt.Errorf("state %q is not one of %v", fi.State, model.InstanceStates)
+	case !contains(restrictStates, fi.RestrictState):
+		return p, fmt.Errorf("restrictState %q is not one of %v", fi.RestrictState, restrictStates[1:])
 	case !contains(model.ChargeTypes, p.ChargeType):
 		return p, fmt.Errorf("chargeType %q is not one of %v", fi.ChargeType, model.ChargeTypes)
 	case !contains(model.DiskTypes, p.SystemDisk):

@@ -59,6 +59,8 @@ type strictCase struct {
 	// serveAlso are the choices that serve the other rules the request
 	// cannot help breaking, for the variant that serves it.
 	serveAlso Choices
+	// fleet is the fleet, if not the default one.
+	fleet func() *FleetFile
 	// setup prepares the instance, if it needs more than the fleet.
 	setup func(h *harness, id string)
 	// pick chooses the instance the request names.
@@ -137,6 +139,8 @@ var strictCases = []strictCase{
 			require.Equal(h.t, model.OpOperating, p.LatestOperationState, "lag: STOPPED while the stop is OPERATING")
 		},
 		send: func(h *harness, id string) tcapi.Response { return h.call(model.ActionStart, ids(id)) }},
+	{rule: model.RuleRestricted, pick: running, fleet: restrictedFleet, reason: "L-28: a RUNNING instance protectively isolated",
+		send: stopWith(param("StopType", model.Str("HARD")))},
 	{rule: model.RuleStopCharging, reason: "L-07: STOP_CHARGING on a spot instance, whose eligibility is undocumented",
 		pick: func() string {
 			return fixture(func(fi FixtureInstance) bool { return fi.State == "RUNNING" && fi.ChargeType == "SPOTPAID" }).ID
@@ -192,7 +196,11 @@ func TestStrictDefaults(t *testing.T) {
 			t.Parallel()
 			def := strictDefaults[slices.IndexFunc(strictDefaults, func(d StrictDefault) bool { return d.Rule == c.rule })]
 			run := func(choices Choices) (tcapi.Response, model.Instance, model.Instance) {
-				h := newHarness(t, Config{RateLimit: -1, Variants: choices})
+				cfg := Config{RateLimit: -1, Variants: choices}
+				if c.fleet != nil {
+					cfg.Fleet = c.fleet()
+				}
+				h := newHarness(t, cfg)
 				id := c.pick()
 				if c.setup != nil {
 					c.setup(h, id)
@@ -241,4 +249,16 @@ func TestIssue12HostileRequestsRefused(t *testing.T) {
 	// The same v1 GET with its Nonce is served: only the Nonce was wrong.
 	wantOK(t, h.send(tcapi.Call{Action: model.ActionStop, Style: tcapi.StyleV1Get, Nonce: 7, Params: []tcapi.Param{ids(id)}}, h.cred))
 	require.Equal(t, model.Stopping, h.state(id).State)
+}
+
+// restrictedFleet is the default fleet with its first RUNNING instance
+// (running()) protectively isolated.
+func restrictedFleet() *FleetFile {
+	f := DefaultFleet()
+	for i, fi := range f.Accounts[0].Instances {
+		if fi.ID == running() {
+			f.Accounts[0].Instances[i].RestrictState = "PROTECTIVELY_ISOLATED"
+		}
+	}
+	return f
 }

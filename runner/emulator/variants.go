@@ -272,6 +272,8 @@ var strictDefaults = []StrictDefault{
 		"facts §9: DescribeInstances lists no InvalidInstanceId.NotFound; an unknown ID is left out (L-15)"},
 	{model.RuleInProgress, model.CodeInProgress,
 		"facts §7: OperationDenied.InstanceOperationInProgress exists for an operation in flight (L-19)"},
+	{model.RuleRestricted, "UnsupportedOperation.InstanceStateIsolating",
+		"SDK cvm errors.go: …InstanceStateIsolating refuses an instance being isolated, the plain reading of EXPIRED and PROTECTIVELY_ISOLATED (L-28)"},
 	{model.RuleStopCharging, model.CodeStoppedModeUnsupported,
 		"seed §2: STOP_CHARGING is only valid for some pay-as-you-go instances with cloud disks; facts §7 UnsupportedOperation.StoppedModeStopCharging; spot, CDH and CDC eligibility is undocumented (L-07)"},
 }

@@ -77,7 +77,9 @@ type Check struct {
 	Spec     string // the clause it enforces
 	Severity string // MUST or SHOULD
 	Status   Status
-	// Reason is one line: why the check failed, was skipped, or errored.
+	// Reason is one line: why the check failed, was skipped, or errored;
+	// for a pass, empty or what the pass rests on (a timing argument's
+	// numbers).
 	Reason string
 	// Counterexample is the minimal failing exchange as a readable
 	// transcript (requests, responses, the model's expectation), for a
