@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -114,6 +116,11 @@ func TestCallStopsAndJudges(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	_, state = firstInstance(t, stdout)
 	require.Contains(t, []string{"STOPPING", "STOPPED"}, state, "the stop was sent")
+	// Each call knows nothing of the one before: the second stop of the
+	// instance is judged as of one that may be in any state.
+	code, _, stderr = invoke(t, env, "call", "--endpoint", good.URL, "StopInstances", `{"InstanceIds":["`+id+`"]}`)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stderr, "verdict: acceptable")
 
 	code, _, stderr = invoke(t, env, "call", "--endpoint", good.URL, "StopInstances", `{"InstanceIds":["ins-1122"]}`)
 	require.Equal(t, exitOK, code, stderr)
@@ -146,6 +153,12 @@ func TestCallCannot(t *testing.T) {
 	require.NoError(t, err)
 	closed := "http://" + ln.Addr().String()
 	require.NoError(t, ln.Close())
+	// A target that accepts the request and never answers, until the
+	// test ends (Cleanup runs last in, first out: release, then Close).
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(hung.Close)
+	t.Cleanup(func() { close(release) })
 	withToken := callEnv(e)
 	withToken["TENCENTCLOUD_SESSION_TOKEN"] = "token-the-emulator-does-not-hold"
 
@@ -171,6 +184,7 @@ func TestCallCannot(t *testing.T) {
 		{"no credentials", nil, []string{"--endpoint", e.URL, "DescribeInstances"}, "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY", "nothing to sign with"},
 		{"key without ID", map[string]string{"TENCENTCLOUD_SECRET_KEY": "k"}, []string{"--endpoint", e.URL, "DescribeInstances"}, "set TENCENTCLOUD_SECRET_ID", "nothing to sign with"},
 		{"unreachable", env, []string{"--endpoint", closed, "DescribeInstances"}, "target unreachable", "nothing listens there"},
+		{"no answer", env, []string{"--endpoint", hung.URL, "--timeout", "50ms", "DescribeInstances"}, "< no answer: ", "sent, but the outcome is unknown"},
 		{"not judged", env, []string{"--endpoint", e.URL, "RebootInstances", `{"InstanceIds":["ins-1122"]}`}, "verdict: not judged: the model judges StopInstances, StartInstances and DescribeInstances, not RebootInstances", "an action the model does not judge has no verdict"},
 		{"credentials refused", withToken, []string{"--endpoint", e.URL, "--signature", "hmacsha1", "--get", "DescribeInstances"}, "verdict: not judged: the target refused the credentials (AuthFailure.TokenFailure)", "a token the target does not hold is the user's mistake, not the target's"},
 	} {
