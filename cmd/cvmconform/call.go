@@ -24,6 +24,9 @@ credentials, TENCENTCLOUD_SESSION_TOKEN), sends it to --endpoint, prints
 the answer, and judges that one exchange with the reference model, as
 'judge' and 'proxy' judge recorded and live traffic.
 
+Unlike 'run', 'call' has no allow-list: it sends exactly the request
+given, a stop of a real instance included.
+
 JSON is the action's parameters as one JSON object (default {}); they are
 sent in its order, as a JSON body (TC3, the SDKs' default), or flattened
 (InstanceIds.0=…) into the query (--get) or a form body (v1 signatures).
@@ -35,8 +38,8 @@ sent in its order, as a JSON body (TC3, the SDKs' default), or flattened
 
 On stderr: the request as sent, its signature, SecretId and token
 redacted; then what the model expected and whether the answer is
-acceptable. On stdout: the answer, as indented JSON (--raw: the bytes as
-received), for jq and scripts.
+acceptable. On stdout: the answer, as indented JSON (--raw: the body as
+received, a gzip body decompressed), for jq and scripts.
 
 A single call knows nothing of the fleet beforehand, so the model judges
 with partial knowledge: an instance it has not seen may be in any state,
@@ -71,7 +74,7 @@ func (c cli) call(args []string) int {
 	signature := fs.String("signature", "tc3", "signature `S`: tc3, hmacsha256 or hmacsha1")
 	get := fs.Bool("get", false, "send a GET, the parameters in the query")
 	form := fs.Bool("form", false, "send a POST form (application/x-www-form-urlencoded), v1 signatures only (their default)")
-	raw := fs.Bool("raw", false, "print the answer's bytes as received, not indented")
+	raw := fs.Bool("raw", false, "print the answer's body as received (a gzip body decompressed), not indented")
 	timeout := fs.Duration("timeout", callTimeout, "how long to wait for the answer, `D`; none in time is exit 2 (the outcome is unknown)")
 	strict := fs.Bool("strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
 	fs.Usage = func() { fmt.Fprint(c.stderr, callUsage); fs.PrintDefaults() }

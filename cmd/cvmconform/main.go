@@ -49,7 +49,7 @@ Commands:
   selftest  prove the suite itself: it passes random emulator variants and catches every emulator fault
   judge     judge recorded traffic (cassettes, HAR files, transcripts) with the model
   proxy     a reverse proxy that judges live traffic between any client and a target
-  call      sign and send one request (ACTION [JSON]) with the environment's credentials, print the answer and judge it
+  call      sign and send one request with the environment's credentials, print the answer, judge it
 
 Run 'cvmconform <command> -h' for a command's flags.
 Exit status: 0 conformant, 1 a check failed, 2 the run could not be made.
