@@ -85,8 +85,13 @@ func (c cli) call(args []string) int {
 		fmt.Fprintf(c.stderr, "cvmconform call: "+format+"\n", a...)
 		return exitUsage
 	}
+	for _, a := range fs.Args()[min(1, fs.NArg()):] {
+		if strings.HasPrefix(a, "-") {
+			return fail("%s: flags go before ACTION", a)
+		}
+	}
 	if fs.NArg() == 0 || fs.NArg() > 2 {
-		return fail("want ACTION and at most one JSON object of parameters, e.g. StopInstances '{\"InstanceIds\":[\"ins-r8hr2upy\"]}' (flags go before them)")
+		return fail("want ACTION and at most one JSON object of parameters, e.g. StopInstances '{\"InstanceIds\":[\"ins-r8hr2upy\"]}'")
 	}
 	call := tcapi.Call{Action: fs.Arg(0)}
 	if fs.NArg() == 2 {
