@@ -11,6 +11,7 @@
 //	cvmconform selftest [flags]   prove the suite: precision over emulator variants, recall over faults
 //	cvmconform judge FILE...      judge recorded traffic (cassettes, HAR files, transcripts)
 //	cvmconform proxy [flags]      judge live traffic between any client and a target
+//	cvmconform call ACTION [JSON] sign and send one request, print the answer and judge it
 //
 // Exit status: 0 conformant, 1 at least one check failed, 2 the run could
 // not be made (usage, configuration, target unreachable, credentials) or
@@ -49,6 +50,7 @@ Commands:
   selftest  prove the suite itself: it passes random emulator variants and catches every emulator fault
   judge     judge recorded traffic (cassettes, HAR files, transcripts) with the model
   proxy     a reverse proxy that judges live traffic between any client and a target
+  call      sign and send one request with the environment's credentials, print the answer, judge it
 
 Run 'cvmconform <command> -h' for a command's flags.
 Exit status: 0 conformant, 1 a check failed, 2 the run could not be made
@@ -119,6 +121,8 @@ func (c cli) main(args []string) int {
 		return c.judge(args[1:])
 	case "proxy":
 		return c.proxy(args[1:])
+	case "call":
+		return c.call(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK

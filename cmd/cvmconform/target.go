@@ -126,8 +126,7 @@ func (c cli) resolve(tf *targetFlags, actor string) (target, error) {
 		t.name = u.Redacted() // a report names its target, never a password
 	}
 	t.replay = append([]string{"--endpoint", *tf.endpoint, "--region", region}, t.replay...)
-	t.cfg.Cred = tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY"),
-		Token: c.getenv("TENCENTCLOUD_SESSION_TOKEN")}
+	t.cfg.Cred = c.envCredential()
 	if t.cfg.Cred.SecretID == "" || t.cfg.Cred.SecretKey == "" {
 		return t, errors.New("set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to the target's credentials")
 	}
@@ -164,4 +163,12 @@ func (c cli) resolve(tf *targetFlags, actor string) (target, error) {
 		return t, fmt.Errorf("%s is not on this machine, and stopping instances there needs an allow-list: name the instances %s may stop and start with --instances", t.name, actor)
 	}
 	return t, nil
+}
+
+// envCredential is the main account's credential in the environment:
+// TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, with
+// TENCENTCLOUD_SESSION_TOKEN for temporary credentials.
+func (c cli) envCredential() tcapi.Credential {
+	return tcapi.Credential{SecretID: c.getenv("TENCENTCLOUD_SECRET_ID"), SecretKey: c.getenv("TENCENTCLOUD_SECRET_KEY"),
+		Token: c.getenv("TENCENTCLOUD_SESSION_TOKEN")}
 }

@@ -651,6 +651,18 @@ func (j *Judge) Result() *Result {
 	return &r
 }
 
+// Expected is what the model accepted of exchange x once Add has judged
+// it, worded for people ("success", or error codes joined by " | ",
+// "anything (not modelled)"); "" when x was not judged (Result's NotJudged
+// says why) or is no longer kept (the judge keeps the last historyCap
+// exchanges). The layout may change.
+func (j *Judge) Expected(x *Exchange) string {
+	if e, ok := j.entries[x]; ok && e.judged {
+		return e.expect
+	}
+	return ""
+}
+
 func dedupe(ss []string) []string {
 	seen := map[string]bool{}
 	out := ss[:0:0]
