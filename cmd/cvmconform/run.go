@@ -53,12 +53,12 @@ func (c cli) run(args []string) int {
 	only := fs.String("only", "", "run only the checks whose ID starts with one of these comma-separated `PREFIXES` (e.g. SI-BATCH,SI-ID-01)")
 	signature := fs.String("signature", "tc3", "signature `STYLE` of ordinary requests: tc3, hmacsha256, hmacsha1, or all (in turn)")
 	strict := fs.Bool("strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
-	jsonPath := fs.String("json", "", "also write the JSON report to `FILE`")
-	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
+	jsonPath := fs.String("json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
+	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
 	skip := fs.String("skip", "", "leave out the checks whose ID starts with one of these comma-separated `PREFIXES` (the inverse of --only)")
 	failFast := fs.Bool("fail-fast", false, "start no check after the first failure (the ones running finish); the rest are reported as not run")
 	timeout := fs.Duration("timeout", 0, "the whole run's budget `D` (e.g. 5m): when it runs out, running checks are cut short and the rest reported as not run")
-	transcriptPath := fs.String("transcript", "", "also write every exchange of the run, secrets redacted, to `FILE` (JSON lines; 'cvmconform judge' reads it, so a run can be judged again after a model change)")
+	transcriptPath := fs.String("transcript", "", "also write every exchange of the run, secrets redacted, to `FILE` (JSON lines; 'cvmconform judge' reads it, so a run can be judged again after a model change; \"-\": standard output)")
 	perAccount := fs.Int("lanes-per-account", 0, "share each account's allow-listed instances out among at most `N` lanes that run checks side by side under the account's one pacer (0: as many as its instances allow, at most 4; 1: one check at a time per account)")
 	planOnly := fs.Bool("plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
 	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
@@ -97,6 +97,10 @@ func (c cli) run(args []string) int {
 		selected, err = conformance.Exclude(selected, cfg.Skip)
 	}
 	if err != nil {
+		return fail("%v", err)
+	}
+	outputs := []outputFile{{"json", *jsonPath}, {"junit", *junitPath}, {"transcript", *transcriptPath}}
+	if err := c.checkOutputs(outputs...); err != nil {
 		return fail("%v", err)
 	}
 	t, err := c.resolve(tf, "the suite")
@@ -148,19 +152,19 @@ func (c cli) run(args []string) int {
 		}
 	}
 	_, noColor := c.env("NO_COLOR")
-	if err := report.Console(c.stdout, result, report.ConsoleOptions{Color: report.IsTerminal(c.stdout) && !noColor}); err != nil {
+	console := c.console(outputs...)
+	if err := report.Console(console, result, report.ConsoleOptions{Color: report.IsTerminal(console) && !noColor}); err != nil {
 		return fail("writing the report: %v", err)
 	}
-	for path, render := range map[string]func(io.Writer, report.Run) error{*jsonPath: report.JSON, *junitPath: report.JUnit} {
-		if path == "" {
-			continue
-		}
-		if err := report.WriteFile(path, func(w io.Writer) error { return render(w, result) }); err != nil {
-			return fail("%v", err)
-		}
-	}
-	if *transcriptPath != "" {
-		if err := report.WriteFile(*transcriptPath, func(w io.Writer) error { return passive.WriteTranscript(w, log.Since(0)) }); err != nil {
+	for _, w := range []struct {
+		out    outputFile
+		render func(io.Writer) error
+	}{
+		{outputs[0], func(w io.Writer) error { return report.JSON(w, result) }},
+		{outputs[1], func(w io.Writer) error { return report.JUnit(w, result) }},
+		{outputs[2], func(w io.Writer) error { return passive.WriteTranscript(w, log.Since(0)) }},
+	} {
+		if err := c.writeOutput(w.out, w.render); err != nil {
 			return fail("%v", err)
 		}
 	}

@@ -98,6 +98,11 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 	case *dir == "":
 		return fail("--against DIR is required")
 	}
+	if sub == "record" {
+		if err := checkOutputDir("out", *dir); err != nil {
+			return fail("%v", err)
+		}
+	}
 	scenarios, err := snapshot.Scenarios()
 	if err != nil {
 		return fail("%v", err)
