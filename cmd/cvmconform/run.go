@@ -60,6 +60,7 @@ func (c cli) run(args []string) int {
 	timeout := fs.Duration("timeout", 0, "the whole run's budget `D` (e.g. 5m): when it runs out, running checks are cut short and the rest reported as not run")
 	transcriptPath := fs.String("transcript", "", "also write every exchange of the run, secrets redacted, to `FILE` (JSON lines; 'cvmconform judge' reads it, so a run can be judged again after a model change; \"-\": standard output)")
 	perAccount := fs.Int("lanes-per-account", 0, "share each account's allow-listed instances out among at most `N` lanes that run checks side by side under the account's one pacer (0: as many as its instances allow, at most 4; 1: one check at a time per account)")
+	shard := fs.Int("shard", 0, "run only shard `N` of the state machine SI-PROP-01 (as a failing shard's replay command names it): its sequences, seed and lane, as the run with the same --seed and --checks planned them")
 	planOnly := fs.Bool("plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
 	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
@@ -82,6 +83,9 @@ func (c cli) run(args []string) int {
 	if *timeout < 0 {
 		return fail("--timeout must not be negative")
 	}
+	if *shard < 0 {
+		return fail("--shard must not be negative")
+	}
 	if *perAccount < 0 {
 		return fail("--lanes-per-account must not be negative")
 	}
@@ -91,7 +95,7 @@ func (c cli) run(args []string) int {
 		*seed = rand.Uint64() >> 1
 	}
 	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only),
-		Skip: splitList(*skip), FailFast: *failFast, LanesPerAccount: *perAccount}
+		Skip: splitList(*skip), FailFast: *failFast, LanesPerAccount: *perAccount, Shard: *shard}
 	selected, err := conformance.Select(conformance.Catalog(), cfg.Only)
 	if err == nil {
 		selected, err = conformance.Exclude(selected, cfg.Skip)
@@ -121,6 +125,10 @@ func (c cli) run(args []string) int {
 	}
 	if *signature != "tc3" {
 		replay = append(replay, "--signature", *signature)
+	}
+	if *sequences != 100 {
+		// The state machine's shards and their sequences follow from it.
+		replay = append(replay, "--checks", strconv.Itoa(*sequences))
 	}
 	cfg.Replay = func(seed uint64, check string) string {
 		return strings.Join(append(append([]string{"cvmconform", "run"}, replay...), "--seed", strconv.FormatUint(seed, 10), "--only", check), " ")
