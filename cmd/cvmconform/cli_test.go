@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -100,4 +101,48 @@ func TestReadmeStatesNoDriftingCount(t *testing.T) {
 	require.NoError(t, err)
 	count := regexp.MustCompile(`\b\d+(/\d+)?\s+(checks\b|faults\b|malformed\b|hostile\b|instances of\b)`)
 	require.Empty(t, count.FindAllString(string(readme), -1))
+}
+
+// TestChecksOneInFull: 'checks ID' prints the check with the text of
+// every section its clause cites and the faults that prove it.
+func TestChecksOneInFull(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := invoke(t, nil, "checks", "SI-ID-01")
+	require.Equal(t, exitOK, code, stderr)
+	for _, want := range []string{
+		"SI-ID-01  The seed's malformed ID ins-1122",
+		"severity: MUST",
+		"clause:   seed §6 InvalidInstanceId.Malformed; facts §11",
+		"seed §6 — Error codes (model/SOURCES.md)",
+		"facts §11 — The instance ID format",
+		"proven by the emulator faults: malformed-id-not-found",
+	} {
+		require.Contains(t, stdout, want)
+	}
+	code, stdout, _ = invoke(t, nil, "checks", "SI-PARAM-02")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, stdout, "ledger L-03 ", "a clause citing the ledger shows the entry")
+
+	code, _, stderr = invoke(t, nil, "checks", "SI-NOPE-01")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, `no check "SI-NOPE-01"`)
+}
+
+func TestChecksOnlyAndJSON(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := invoke(t, nil, "checks", "--only", "SI-ID")
+	require.Equal(t, exitOK, code)
+	require.Regexp(t, `(?m)^ID\s+SEVERITY\s+TITLE\s+CLAUSE`, stdout, "the severity column has a header")
+	require.Contains(t, stdout, "SI-ID-01")
+	require.NotContains(t, stdout, "SI-BATCH-")
+
+	code, stdout, _ = invoke(t, nil, "checks", "--json", "--only", "SI-ID,SI-BATCH-02")
+	require.Equal(t, exitOK, code)
+	var got []checkDetail
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	require.NotEmpty(t, got)
+	for _, d := range got {
+		require.True(t, strings.HasPrefix(d.ID, "SI-ID") || d.ID == "SI-BATCH-02", d.ID)
+		require.NotEmpty(t, d.Sources, "%s: every clause resolves to text", d.ID)
+	}
 }

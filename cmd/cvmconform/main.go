@@ -6,7 +6,7 @@
 //
 //	cvmconform run [flags]        run the conformance suite against a target
 //	cvmconform emulate [flags]    serve the reference emulator
-//	cvmconform checks [--ledger]  list the checks, or the ambiguity ledger
+//	cvmconform checks [ID]        list the checks, one in full, or (--ledger) the ambiguity ledger
 //	cvmconform snapshot ...       record, verify and diff normalised responses
 //	cvmconform selftest [flags]   prove the suite: precision over emulator variants, recall over faults
 //	cvmconform judge FILE...      judge recorded traffic (cassettes, HAR files, transcripts)
@@ -45,7 +45,8 @@ Usage:
 Commands:
   run       run the conformance suite against a target (default: the embedded emulator)
   emulate   serve the reference CVM emulator, a local fake the official SDKs work against
-  checks    list the checks; --ledger prints where the documentation does not decide
+  checks    list the checks (checks ID: one in full, with its sources); --ledger prints
+            where the documentation does not decide
   snapshot  record a target's normalised responses, verify a target against a record, diff two records
   selftest  prove the suite itself: it passes random emulator variants and catches every emulator fault
   judge     judge recorded traffic (cassettes, HAR files, transcripts) with the model
