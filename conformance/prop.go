@@ -24,8 +24,11 @@ import (
 // settles — and the model's observer judges every answer and observation.
 // Each sequence starts from the fleet as it was discovered. On a failure
 // rapid replays and shrinks the sequence; the report shows the shortest
-// failing sequence it saw, or, when the target does not fail the same way
-// twice, the original one marked "not reproduced".
+// failing sequence it saw. The failure is "reproduced" when any sequence
+// after the first failing one failed too — rapid's replay of it, or one
+// of its shrinking attempts — even if it failed another way (rapid then
+// calls the test flaky, and stops shrinking); it is "not reproduced",
+// with the original sequence, only when every later sequence passed.
 
 // propertyID is the state machine's check, which the scheduler splits
 // into shards.
@@ -81,6 +84,7 @@ func stateMachine(c *Ctx) error {
 		shortest    *sequenceRun
 		harness     error
 		sequences   int
+		failures    int       // sequences that failed: the first, and its replays
 		notRun      *stuckOp  // why a sequence was not run, if one was not
 		overtaken   string    // the shard that failed first, when this one stopped for it
 		shrinkUntil time.Time // when shrinking must end: shrinkTime after the first failure
@@ -138,6 +142,7 @@ func stateMachine(c *Ctx) error {
 			sequences++
 			last = run
 			if run.failed {
+				failures++
 				if first == nil {
 					first = run
 					shrinkUntil = time.Now().Add(shrinkTime)
@@ -186,26 +191,50 @@ func stateMachine(c *Ctx) error {
 		c.Note("%d sequences passed", sequences)
 		return nil
 	}
-	msg := tb.message()
-	f := &failure{rapidSd: failingSeed(msg)}
-	chosen := shortest
+	v := judgeSequences(tb.message(), sequences, failures, first, last, shortest)
+	if v.chosen != nil {
+		c.steps = v.chosen.steps
+		c.Note("%s", v.note)
+	}
+	return v.failure
+}
+
+// sequenceVerdict is what a failing state machine reports.
+type sequenceVerdict struct {
+	failure *failure
+	chosen  *sequenceRun // the counterexample; nil when none was kept
+	note    string       // the line above the replay command
+}
+
+// judgeSequences turns what rapid left behind (its message and the
+// sequences the property saw) into the check's failure. The failure is
+// reproduced when a sequence after the first failing one failed too,
+// whatever rapid says (it calls a replay that fails another way
+// "flaky"); the counterexample is then the one rapid ended on (its
+// shrunk sequence) if that failed, else the shortest failing one. Not
+// reproduced, it is the first failing sequence.
+func judgeSequences(msg string, sequences, failures int, first, last, shortest *sequenceRun) sequenceVerdict {
+	v := sequenceVerdict{failure: &failure{rapidSd: failingSeed(msg)}, chosen: shortest}
+	reproduced := failures > 1
 	switch {
-	case strings.Contains(msg, "flaky test") || shortest == nil:
-		chosen = first
-		f.reason = "a sequence failed, but the target did not fail the same way when it was replayed (not reproduced): " + firstFailure(first)
+	case !reproduced:
+		v.chosen = first
+		v.failure.reason = "a sequence failed, but passed when it was replayed (not reproduced): " + firstFailure(first)
 	case last != nil && last.failed:
-		chosen = last
+		v.chosen = last
 		fallthrough
 	default:
-		f.reason = firstFailure(chosen)
+		v.failure.reason = firstFailure(v.chosen)
 	}
-	if chosen != nil {
-		c.steps = chosen.steps
-		c.Note("the shortest failing sequence among the %d rapid ran, shrinking included (%d step(s)); replay it with the command below", sequences, len(chosen.steps))
-	} else {
-		f.reason = "rapid reported a failure: " + msg
+	switch {
+	case v.chosen == nil:
+		v.failure.reason = "rapid reported a failure: " + msg
+	case reproduced:
+		v.note = fmt.Sprintf("reproduced: %d of the %d sequences rapid ran failed, replays and shrinking included; this is the one it ended on (%d step(s)); replay it with the command below", failures, sequences, len(v.chosen.steps))
+	default:
+		v.note = fmt.Sprintf("not reproduced: the failing sequence (%d step(s)) passed when rapid replayed it; replay it with the command below", len(v.chosen.steps))
 	}
-	return f
+	return v
 }
 
 // firstFailure is the ✗ line of a sequence's transcript.

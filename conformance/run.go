@@ -72,6 +72,11 @@ type Config struct {
 	// Halt, once ended, skips that restore, or cuts it short: the CLI ends
 	// it on a second SIGINT or SIGTERM. nil never ends.
 	Halt context.Context
+	// Shard, when positive, runs only that shard (numbered from 1, as
+	// reports name them) of the state machine SI-PROP-01, as the run with
+	// the same seed, Sequences and fleet plans it: its sequences, its
+	// rapid seed, its lane. The replay of a failing shard names it.
+	Shard int
 
 	_ struct{}
 }
@@ -111,10 +116,54 @@ type runShared struct {
 	// used (the target refused them at discovery); its checks skip with
 	// it. "" when they were proven, or none were given.
 	secondRefused string
+	// shardProgress is, for a check split into shards, what Progress has
+	// been told: it starts with its first shard and is done, merged, with
+	// its last (one line a check, not one a shard).
+	shardProgress map[string]*shardProgress
 	// shardFailed names, for a check split into shards, the shard that
 	// failed first: it shrinks its counterexample, which is the check's,
 	// and the others stop rather than find (and shrink) another.
 	shardFailed map[string]failedShard
+}
+
+// shardProgress is the progress of one check split into shards.
+type shardProgress struct {
+	started bool
+	done    []report.Check
+}
+
+// startShard tells Progress that check c started, if it is the first of
+// its shards to.
+func (s *runShared) startShard(c *Check) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.shardProgressOf(c.ID)
+	if !p.started {
+		p.started = true
+		s.cfg.Progress.Start(c.ID, c.Title)
+	}
+}
+
+// doneShard records that one of the shards of u's check ended (run or
+// not), and tells Progress the check's merged result once they all have.
+func (s *runShared) doneShard(u unit, res report.Check) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.shardProgressOf(u.check.ID)
+	p.done = append(p.done, res)
+	if len(p.done) == u.planned {
+		s.cfg.Progress.Done(mergeShards(p.done))
+	}
+}
+
+func (s *runShared) shardProgressOf(id string) *shardProgress {
+	if s.shardProgress == nil {
+		s.shardProgress = map[string]*shardProgress{}
+	}
+	if s.shardProgress[id] == nil {
+		s.shardProgress[id] = &shardProgress{}
+	}
+	return s.shardProgress[id]
 }
 
 // failedShard is the shard of a check that failed first, and its lane.
@@ -416,6 +465,10 @@ func carryOut(ctx context.Context, cfg Config, checks []*Check, lanes []*runStat
 		byID[c.ID] = []report.Check{main.runUnit(ctx, unit{check: c, shards: 1})}
 	}
 	for _, c := range checks {
+		if len(byID[c.ID]) == 0 { // Config.Shard beyond the shards planned
+			byID[c.ID] = []report.Check{{ID: c.ID, Title: c.Title, Spec: c.Clause, Severity: string(c.Severity), Status: report.Error,
+				Reason: fmt.Sprintf("--shard %d: this run splits the state machine into fewer shards", cfg.Shard)}}
+		}
 		out.Checks = append(out.Checks, mergeShards(byID[c.ID]))
 	}
 	if _, ok := byID[stuckCheckID]; !ok && shared.stuckOp() != nil {
@@ -514,7 +567,11 @@ func (s *runState) fleetLine() string {
 // resets what it moved.
 func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 	c := u.check
-	s.cfg.Progress.Start(c.ID, c.Title)
+	if u.shards > 1 {
+		s.startShard(c)
+	} else {
+		s.cfg.Progress.Start(c.ID, c.Title)
+	}
 	start := time.Now()
 	before := s.log.Len()
 	res := report.Check{ID: c.ID, Title: c.Title, Spec: c.Clause, Severity: string(c.Severity)}
@@ -545,6 +602,11 @@ func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 		res.Status, res.Reason = report.Fail, f.reason
 		res.Counterexample = x.transcript(f, own)
 		res.Replay = s.cfg.Replay(f.seed(s.seed), c.ID)
+		if u.shards > 1 {
+			// The run's seed and the shard: rapid's failing seed is
+			// the shard's own stream's, which --shard derives again.
+			res.Replay = s.cfg.Replay(s.seed, c.ID) + fmt.Sprintf(" --shard %d", u.shard+1)
+		}
 	case ctx.Err() != nil:
 		// Cut short by the run's end, not broken.
 		res.Status, res.Reason = report.Skip, "not run to the end: "+stopCause(ctx)
@@ -554,7 +616,9 @@ func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 	}
 	res.Duration = time.Since(start)
 	res.Requests = s.requestsOf(c.ID, before)
-	s.cfg.Progress.Done(res)
+	if u.shards <= 1 {
+		s.cfg.Progress.Done(res) // a shard's is told by runLanes, with the others'
+	}
 	return res
 }
 

@@ -54,7 +54,10 @@ type unit struct {
 	check  *Check
 	shard  int // the state machine's shard, 0 to shards-1
 	shards int
-	cost   time.Duration // the estimate the plan was made with
+	// planned is how many units of the check the plan holds: shards,
+	// or 1 with Config.Shard.
+	planned int
+	cost    time.Duration // the estimate the plan was made with
 }
 
 func (u unit) String() string {
@@ -120,11 +123,17 @@ func makePlan(checks []*Check, lanes []*runState, cfg Config) ([][]unit, []*Chec
 		switch {
 		case c.Final:
 			finals = append(finals, c)
+		case c.ID == propertyID && cfg.Shard > propertyShards(cfg, lanes):
+			// No such shard: the check is reported as an error.
 		case c.ID == propertyID && len(lanes) > 1:
-			shards := min(len(lanes), max(cfg.Sequences/minShardSequences, 1))
+			shards := propertyShards(cfg, lanes)
+			planned := shards
+			if cfg.Shard > 0 {
+				planned = 1
+			}
 			for i := range shards {
 				n := shardSequences(cfg.Sequences, i, shards)
-				units = append(units, unit{check: c, shard: i, shards: shards, cost: estimate(c, transition, n, cfg.Steps)})
+				units = append(units, unit{check: c, shard: i, shards: shards, planned: planned, cost: estimate(c, transition, n, cfg.Steps)})
 			}
 		default:
 			units = append(units, unit{check: c, shards: 1, cost: estimate(c, transition, cfg.Sequences, cfg.Steps)})
@@ -150,6 +159,14 @@ func makePlan(checks []*Check, lanes []*runState, cfg Config) ([][]unit, []*Chec
 		}
 		plan[best] = append(plan[best], u)
 		est.add(best, u)
+	}
+	if cfg.Shard > 0 {
+		// One shard replayed: on the lane the whole plan gives it.
+		for k := range plan {
+			plan[k] = slices.DeleteFunc(plan[k], func(u unit) bool {
+				return u.check.ID == propertyID && u.shards > 1 && u.shard != cfg.Shard-1
+			})
+		}
 	}
 	// Within a lane, cheap first; ties in catalog order. On an account
 	// shared out, the checks that need it whole come last: the account's
@@ -239,6 +256,14 @@ func shareOut(running, stopped []string, needs []int, lanes int) [][]string {
 	}
 	shares[0] = append(running, stopped...)
 	return shares
+}
+
+// propertyShards is how many shards the state machine is split into.
+func propertyShards(cfg Config, lanes []*runState) int {
+	if len(lanes) <= 1 {
+		return 1
+	}
+	return min(len(lanes), max(cfg.Sequences/minShardSequences, 1))
 }
 
 // minShardSequences is the fewest sequences a shard of the state machine
@@ -400,6 +425,9 @@ func runLanes(ctx context.Context, plan [][]unit, lanes []*runState) ([]unitResu
 					res = l.runUnit(ctx, u)
 					release()
 					l.noteResult(res)
+				}
+				if u.shards > 1 {
+					l.doneShard(u, res)
 				}
 				ran[k] = true
 				mu.Lock()

@@ -49,8 +49,8 @@ func (c cli) judge(args []string) int {
 	fs := flag.NewFlagSet("judge", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	pf := addPassiveFlags(fs)
-	jsonPath := fs.String("json", "", "also write the JSON report to `FILE`")
-	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
+	jsonPath := fs.String("json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
+	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
 	fs.Usage = func() { fmt.Fprint(c.stderr, judgeUsage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -64,6 +64,9 @@ func (c cli) judge(args []string) int {
 	}
 	cfg, err := c.passiveConfig(pf)
 	if err != nil {
+		return fail("%v", err)
+	}
+	if err := c.checkOutputs(outputFile{"json", *jsonPath}, outputFile{"junit", *junitPath}); err != nil {
 		return fail("%v", err)
 	}
 	started := time.Now()
@@ -159,15 +162,17 @@ func (c cli) passiveKeys() (tcapi.KeyMap, error) {
 // be judged (the proxy's upstream never answered), else 0.
 func (c cli) finishPassive(cmd string, run report.Run, jsonPath, junitPath string) int {
 	_, noColor := c.env("NO_COLOR")
-	if err := report.Console(c.stdout, run, report.ConsoleOptions{Color: report.IsTerminal(c.stdout) && !noColor}); err != nil {
+	jsonOut, junitOut := outputFile{"json", jsonPath}, outputFile{"junit", junitPath}
+	console := c.console(jsonOut, junitOut)
+	if err := report.Console(console, run, report.ConsoleOptions{Color: report.IsTerminal(console) && !noColor}); err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform %s: writing the report: %v\n", cmd, err)
 		return exitUsage
 	}
-	for path, render := range map[string]func(io.Writer, report.Run) error{jsonPath: report.JSON, junitPath: report.JUnit} {
-		if path == "" {
-			continue
-		}
-		if err := report.WriteFile(path, func(w io.Writer) error { return render(w, run) }); err != nil {
+	for _, w := range []struct {
+		out    outputFile
+		render func(io.Writer, report.Run) error
+	}{{jsonOut, report.JSON}, {junitOut, report.JUnit}} {
+		if err := c.writeOutput(w.out, func(out io.Writer) error { return w.render(out, run) }); err != nil {
 			fmt.Fprintf(c.stderr, "cvmconform %s: %v\n", cmd, err)
 			return exitUsage
 		}

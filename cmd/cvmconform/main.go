@@ -6,7 +6,7 @@
 //
 //	cvmconform run [flags]        run the conformance suite against a target
 //	cvmconform emulate [flags]    serve the reference emulator
-//	cvmconform checks [--ledger]  list the checks, or the ambiguity ledger
+//	cvmconform checks [ID]        list the checks, one in full, or (--ledger) the ambiguity ledger
 //	cvmconform snapshot ...       record, verify and diff normalised responses
 //	cvmconform selftest [flags]   prove the suite: precision over emulator variants, recall over faults
 //	cvmconform judge FILE...      judge recorded traffic (cassettes, HAR files, transcripts)
@@ -26,6 +26,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
@@ -45,17 +47,44 @@ Usage:
 Commands:
   run       run the conformance suite against a target (default: the embedded emulator)
   emulate   serve the reference CVM emulator, a local fake the official SDKs work against
-  checks    list the checks; --ledger prints where the documentation does not decide
+  checks    list the checks (checks ID: one in full, with its sources); --ledger prints
+            where the documentation does not decide
   snapshot  record a target's normalised responses, verify a target against a record, diff two records
   selftest  prove the suite itself: it passes random emulator variants and catches every emulator fault
   judge     judge recorded traffic (cassettes, HAR files, transcripts) with the model
   proxy     a reverse proxy that judges live traffic between any client and a target
   call      sign and send one request with the environment's credentials, print the answer, judge it
 
-Run 'cvmconform <command> -h' for a command's flags.
+Run 'cvmconform <command> -h' for a command's flags; flags may come
+anywhere among a command's arguments. 'cvmconform --version' prints the
+version.
 Exit status: 0 conformant, 1 a check failed, 2 the run could not be made
 or its verdict is INCOMPLETE (cut short, nothing judged).
 `
+
+// versionLine is what --version prints: the module's version and the
+// VCS revision it was built from, as the build recorded them ("(devel)"
+// and no revision for a plain 'go run' outside a repository).
+func versionLine(info *debug.BuildInfo, ok bool) string {
+	if !ok {
+		return "cvmconform (no build information)"
+	}
+	line := "cvmconform " + info.Main.Version
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		line += " " + rev
+		if settings["vcs.modified"] == "true" {
+			line += " (modified)"
+		}
+		if t := settings["vcs.time"]; t != "" {
+			line += " " + t
+		}
+	}
+	return line + " " + info.GoVersion
+}
 
 // environment reads a variable; main passes os.LookupEnv, tests a map.
 type environment func(string) (string, bool)
@@ -126,19 +155,55 @@ func (c cli) main(args []string) int {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
+	case "--version", "-version", "version":
+		fmt.Fprintln(c.stdout, versionLine(debug.ReadBuildInfo()))
+		return exitOK
 	}
 	fmt.Fprintf(c.stderr, "cvmconform: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
 }
 
-// parse parses a subcommand's flags. It reports !ok with the exit status
-// to return: 0 after -h (the usage was asked for), 2 for a bad flag.
+// parse parses a subcommand's flags, which may come anywhere among its
+// arguments (judge good.har --json j.json); "--" ends them. It reports
+// !ok with the exit status to return: 0 after -h, which prints the
+// usage; 2 for a bad flag, which prints one line pointing at -h.
 func parse(fs *flag.FlagSet, args []string) (int, bool) {
-	switch err := fs.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK, false
-	case err != nil:
-		return exitUsage, false
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	defer func() { fs.SetOutput(out); fs.Usage = usage }()
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			fs.SetOutput(out)
+			usage()
+			return exitOK, false
+		case err != nil:
+			fmt.Fprintf(out, "cvmconform %s: %v (see 'cvmconform %s -h')\n", fs.Name(), err, fs.Name())
+			return exitUsage, false
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			positional = append(positional, rest...) // after "--", no flags
+			break
+		}
+		i := 0
+		for i < len(rest) && (rest[i] == "-" || !strings.HasPrefix(rest[i], "-")) {
+			i++
+		}
+		positional = append(positional, rest[:i]...)
+		if i == len(rest) {
+			break
+		}
+		if rest[i] == "--" {
+			positional = append(positional, rest[i+1:]...)
+			break
+		}
+		args = rest[i:]
 	}
+	// What was not a flag becomes fs.Args(), as if it had come last.
+	_ = fs.Parse(append([]string{"--"}, positional...))
 	return exitOK, true
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -55,9 +54,9 @@ func (c cli) proxy(args []string) int {
 	listen := fs.String("listen", "127.0.0.1:8081", "address `ADDR` to serve on (port 0 picks a free one)")
 	upstream := fs.String("upstream", "", "the target's base `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region")
 	region := fs.String("region", "", "region `REGION` for --upstream tencentcloud (default $TENCENTCLOUD_REGION)")
-	reportPath := fs.String("report", "", "write the JSON report to `FILE` on SIGINT or SIGTERM (and every --report-every)")
+	reportPath := fs.String("report", "", "write the JSON report to `FILE` on SIGINT or SIGTERM (and every --report-every; \"-\": standard output, the proxy's own lines then going to standard error)")
 	every := fs.Duration("report-every", 0, "also write --report every `D` (e.g. 1m)")
-	transcriptPath := fs.String("transcript", "", "write every exchange, redacted, to `FILE` as it completes (a transcript 'judge' reads)")
+	transcriptPath := fs.String("transcript", "", "write every exchange, redacted, to `FILE` as it completes (a transcript 'judge' reads; \"-\": standard output)")
 	resign := fs.Bool("resign", false, "verify each request with the keys in the environment and sign it again for the upstream's host")
 	pf := addPassiveFlags(fs)
 	fs.Usage = func() { fmt.Fprint(c.stderr, proxyUsage); fs.PrintDefaults() }
@@ -95,16 +94,21 @@ func (c cli) proxy(args []string) int {
 	if *resign && keys == nil {
 		return fail("--resign needs the clients' keys: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY")
 	}
-	out := &lockedWriter{w: c.stdout}
+	reportOut, transcriptOut := outputFile{"report", *reportPath}, outputFile{"transcript", *transcriptPath}
+	if err := c.checkOutputs(reportOut, transcriptOut); err != nil {
+		return fail("%v", err)
+	}
+	screen := c.console(reportOut, transcriptOut)
+	out := &lockedWriter{w: screen}
 	pc := passive.ProxyConfig{Upstream: base, Judge: cfg,
 		OnFinding: func(f passive.Finding) { fmt.Fprintln(out, "finding: "+printable(f.String())) }}
 	if *resign {
 		pc.Resign = keys
 	}
 	if *transcriptPath != "" {
-		f, err := os.Create(*transcriptPath)
+		f, err := c.createOutput(transcriptOut)
 		if err != nil {
-			return fail("--transcript: %v", err)
+			return fail("%v", err)
 		}
 		defer f.Close()
 		pc.Transcript = f
@@ -137,10 +141,7 @@ func (c cli) proxy(args []string) int {
 		return passive.Report(passive.ReportInfo{Strict: cfg.Strict, Started: started}, res)
 	}
 	write := func(run report.Run) error {
-		if *reportPath == "" {
-			return nil
-		}
-		return report.WriteFile(*reportPath, func(w io.Writer) error { return report.JSON(w, run) })
+		return c.writeOutput(reportOut, func(w io.Writer) error { return report.JSON(w, run) })
 	}
 	var tick <-chan time.Time
 	if *every > 0 {
@@ -174,7 +175,9 @@ func (c cli) proxy(args []string) int {
 		fmt.Fprintf(c.stderr, "cvmconform proxy: %v\n", err)
 		return exitUsage
 	}
-	return c.finishPassive("proxy", run, "", "")
+	onScreen := c
+	onScreen.stdout = screen
+	return onScreen.finishPassive("proxy", run, "", "")
 }
 
 // lockedWriter serialises the lines the proxy's handlers and its main

@@ -56,15 +56,16 @@ func (c cli) run(args []string) int {
 	only := fs.String("only", "", "run only the checks whose ID starts with one of these comma-separated `PREFIXES` (e.g. SI-BATCH,SI-ID-01)")
 	signature := fs.String("signature", "tc3", "signature `STYLE` of ordinary requests: tc3, hmacsha256, hmacsha1, or all (in turn)")
 	strict := fs.Bool("strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
-	jsonPath := fs.String("json", "", "also write the JSON report to `FILE`")
-	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
+	jsonPath := fs.String("json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
+	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
 	skip := fs.String("skip", "", "leave out the checks whose ID starts with one of these comma-separated `PREFIXES` (the inverse of --only)")
 	failFast := fs.Bool("fail-fast", false, "start no check after the first failure (the ones running finish); the rest are reported as not run")
 	timeout := fs.Duration("timeout", 0, "the whole run's budget `D` (e.g. 5m): when it runs out, running checks are cut short and the rest reported as not run")
-	transcriptPath := fs.String("transcript", "", "also write every exchange of the run, secrets redacted, to `FILE` (JSON lines; 'cvmconform judge' reads it, so a run can be judged again after a model change)")
+	transcriptPath := fs.String("transcript", "", "also write every exchange of the run, secrets redacted, to `FILE` (JSON lines; 'cvmconform judge' reads it, so a run can be judged again after a model change; \"-\": standard output)")
 	perAccount := fs.Int("lanes-per-account", 0, "share each account's allow-listed instances out among at most `N` lanes that run checks side by side under the account's one pacer (0: as many as its instances allow, at most 4; 1: one check at a time per account)")
 	requireAll := fs.Bool("require-all", false, "fail the gate (exit 2, verdict INCOMPLETE) when any check is skipped: the run must judge every check it selected")
 	restoreTimeout := fs.Duration("restore-timeout", 0, "the bound `D` on putting back, at the run's end, every instance it stopped or started (default twice --settle-timeout); a second SIGINT skips it")
+	shard := fs.Int("shard", 0, "run only shard `N` of the state machine SI-PROP-01 (as a failing shard's replay command names it): its sequences, seed and lane, as the run with the same --seed and --checks planned them")
 	planOnly := fs.Bool("plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
 	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
 	if code, ok := parse(fs, args); !ok {
@@ -90,6 +91,9 @@ func (c cli) run(args []string) int {
 	if *restoreTimeout < 0 {
 		return fail("--restore-timeout must not be negative")
 	}
+	if *shard < 0 {
+		return fail("--shard must not be negative")
+	}
 	if *perAccount < 0 {
 		return fail("--lanes-per-account must not be negative")
 	}
@@ -100,7 +104,7 @@ func (c cli) run(args []string) int {
 	}
 	cfg := conformance.Config{Strict: *strict, Seed: *seed, Sequences: *sequences, Only: splitList(*only),
 		Skip: splitList(*skip), FailFast: *failFast, LanesPerAccount: *perAccount, Instances: splitList(*tf.instances),
-		RestoreTimeout: *restoreTimeout, Halt: c.halt}
+		RestoreTimeout: *restoreTimeout, Halt: c.halt, Shard: *shard}
 	selected, err := conformance.Select(conformance.Catalog(), cfg.Only)
 	if err == nil {
 		selected, err = conformance.Exclude(selected, cfg.Skip)
@@ -110,6 +114,10 @@ func (c cli) run(args []string) int {
 	}
 	if len(selected) == 0 {
 		return fail("nothing was judged: --only and --skip leave no check to run")
+	}
+	outputs := []outputFile{{"json", *jsonPath}, {"junit", *junitPath}, {"transcript", *transcriptPath}}
+	if err := c.checkOutputs(outputs...); err != nil {
+		return fail("%v", err)
 	}
 	t, err := c.resolve(tf, "the suite")
 	if err != nil {
@@ -129,6 +137,10 @@ func (c cli) run(args []string) int {
 	}
 	if *signature != "tc3" {
 		replay = append(replay, "--signature", *signature)
+	}
+	if *sequences != 100 {
+		// The state machine's shards and their sequences follow from it.
+		replay = append(replay, "--checks", strconv.Itoa(*sequences))
 	}
 	cfg.Replay = func(seed uint64, check string) string {
 		return strings.Join(append(append([]string{"cvmconform", "run"}, replay...), "--seed", strconv.FormatUint(seed, 10), "--only", check), " ")
@@ -161,19 +173,19 @@ func (c cli) run(args []string) int {
 		}
 	}
 	_, noColor := c.env("NO_COLOR")
-	if err := report.Console(c.stdout, result, report.ConsoleOptions{Color: report.IsTerminal(c.stdout) && !noColor}); err != nil {
+	console := c.console(outputs...)
+	if err := report.Console(console, result, report.ConsoleOptions{Color: report.IsTerminal(console) && !noColor}); err != nil {
 		return fail("writing the report: %v", err)
 	}
-	for path, render := range map[string]func(io.Writer, report.Run) error{*jsonPath: report.JSON, *junitPath: report.JUnit} {
-		if path == "" {
-			continue
-		}
-		if err := report.WriteFile(path, func(w io.Writer) error { return render(w, result) }); err != nil {
-			return fail("%v", err)
-		}
-	}
-	if *transcriptPath != "" {
-		if err := report.WriteFile(*transcriptPath, func(w io.Writer) error { return passive.WriteTranscript(w, log.Since(0)) }); err != nil {
+	for _, w := range []struct {
+		out    outputFile
+		render func(io.Writer) error
+	}{
+		{outputs[0], func(w io.Writer) error { return report.JSON(w, result) }},
+		{outputs[1], func(w io.Writer) error { return report.JUnit(w, result) }},
+		{outputs[2], func(w io.Writer) error { return passive.WriteTranscript(w, log.Since(0)) }},
+	} {
+		if err := c.writeOutput(w.out, w.render); err != nil {
 			return fail("%v", err)
 		}
 	}

@@ -98,6 +98,11 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 	case *dir == "":
 		return fail("--against DIR is required")
 	}
+	if sub == "record" {
+		if err := checkOutputDir("out", *dir); err != nil {
+			return fail("%v", err)
+		}
+	}
 	scenarios, err := snapshot.Scenarios()
 	if err != nil {
 		return fail("%v", err)
@@ -200,8 +205,16 @@ func (c cli) reportDrifts(drifts []snapshot.Drift, was, now, what string, scenar
 }
 
 func (c cli) snapshotList(args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintf(c.stderr, "cvmconform snapshot list: unexpected argument %q\n", args[0])
+	fs := flag.NewFlagSet("snapshot list", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(c.stderr, "Usage: cvmconform snapshot list\n\nLists the scenarios: name, steps, roles, title.\n\nSee 'cvmconform snapshot --help'.\n")
+	}
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "cvmconform snapshot list: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
 	scenarios, err := snapshot.Scenarios()

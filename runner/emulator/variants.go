@@ -397,7 +397,7 @@ func (c Choices) Validate() error {
 	for _, name := range slices.Sorted(maps.Keys(c)) {
 		v, ok := VariantNamed(name)
 		if !ok {
-			return fmt.Errorf("unknown variant %q (see --list-variants)", name)
+			return fmt.Errorf("unknown variant %q (see 'cvmconform emulate --list-variants')", name)
 		}
 		choice := c[name]
 		if slices.Contains(v.Choices, choice) {

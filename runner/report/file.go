@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // WriteFile writes a report to path atomically: render writes into a new
@@ -21,11 +22,13 @@ import (
 // the error names path and wraps the cause with %w.
 //
 // A new file gets mode 0666 less the umask, as [os.Create] gives; a
-// replaced one keeps its permissions. If path is a symbolic link, the link
-// itself is replaced. If path exists and is not a regular file (a device
-// such as /dev/stdout, a named pipe), nothing can be renamed over it:
-// WriteFile renders into memory and then writes to it directly, so a
-// render error still writes nothing. For example:
+// replaced one keeps its permissions. If path exists and is not a regular
+// file — a device such as /dev/null, a named pipe, a symbolic link (such
+// as /dev/stdout) to anything — nothing is renamed over it: WriteFile
+// renders into memory and then writes through path in place (truncating
+// a regular file a link leads to), so a render error still writes
+// nothing and the link stays a link. [CheckWritable] tells beforehand
+// whether WriteFile could write path. For example:
 //
 //	err := report.WriteFile("report.json", func(w io.Writer) error { return report.JSON(w, run) })
 func WriteFile(path string, render func(io.Writer) error) error {
@@ -36,7 +39,7 @@ func WriteFile(path string, render func(io.Writer) error) error {
 }
 
 func writeFile(path string, render func(io.Writer) error) (err error) {
-	fi, statErr := os.Stat(path)
+	fi, statErr := os.Lstat(path)
 	if statErr == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 		return writeDirect(path, render)
 	}
@@ -92,14 +95,19 @@ func createTemp(dir, base string) (*os.File, error) {
 	return nil, errors.New("cannot create a temporary file")
 }
 
-// writeDirect renders into memory, then writes to the existing non-regular
-// file path.
+// writeDirect renders into memory, then writes through the existing
+// non-regular file path in place; a regular file a link leads to is
+// truncated first.
 func writeDirect(path string, render func(io.Writer) error) error {
 	var buf bytes.Buffer
 	if err := render(&buf); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	flags := os.O_WRONLY
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0)
 	if err != nil {
 		return err
 	}
@@ -108,6 +116,43 @@ func writeDirect(path string, render func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+// CheckWritable reports, without writing anything, whether [WriteFile]
+// could write path: a path that exists and is not a regular file (a
+// device, a named pipe, a link) must open for writing — a named pipe
+// nobody reads yet counts as writable; any other path must not be a
+// directory, and its directory must exist and take a new file (one is
+// created and removed at once). The error names path and says which.
+func CheckWritable(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return fmt.Errorf("report: %q is a directory", path)
+	case err == nil && !fi.Mode().IsRegular():
+		f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if errors.Is(err, syscall.ENXIO) { // a named pipe without a reader yet
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("report: cannot write %q: %w", path, err)
+		}
+		return f.Close()
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("report: cannot write %q: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	if di, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("report: cannot write %q: its directory %q: %w", path, dir, err)
+	} else if !di.IsDir() {
+		return fmt.Errorf("report: cannot write %q: %q is not a directory", path, dir)
+	}
+	f, err := createTemp(dir, filepath.Base(path))
+	if err != nil {
+		return fmt.Errorf("report: cannot write %q: its directory %q takes no new file: %w", path, dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // syncDir makes a rename in dir durable where the system allows it

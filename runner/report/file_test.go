@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -173,4 +174,67 @@ func TestIsTerminal(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, IsTerminal(tc.w), "%s: %s", tc.name, tc.reason)
 	}
+}
+
+// TestWriteFileThroughLink: a link (as /dev/stdout is one) is written
+// through in place and stays a link; renaming over it would turn it into
+// a regular file and lose the report for whoever reads what it leads to.
+func TestWriteFileThroughLink(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges")
+	}
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "target.json"), filepath.Join(dir, "link.json")
+	require.NoError(t, os.WriteFile(target, []byte("a much longer previous report\n"), 0o644))
+	require.NoError(t, os.Symlink(target, link))
+	require.NoError(t, WriteFile(link, writeString("new\n")))
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	require.Equal(t, fs.ModeSymlink, fi.Mode().Type(), "the link stays a link")
+	got, err := os.ReadFile(target)
+	require.NoError(t, err)
+	require.Equal(t, "new\n", string(got), "what the link leads to holds the report alone")
+}
+
+func TestCheckWritable(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("no named pipes or /dev/null")
+	}
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "old.json")
+	require.NoError(t, os.WriteFile(existing, []byte("x"), 0o644))
+	fifo := filepath.Join(dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	dangling := filepath.Join(dir, "dangling")
+	require.NoError(t, os.Symlink(filepath.Join(dir, "nowhere", "x"), dangling))
+	for _, tc := range []struct {
+		name, path string
+		wantErr    string // "" = writable
+		reason     string
+	}{
+		{name: "new file", path: filepath.Join(dir, "new.json"), reason: "its directory takes a new file"},
+		{name: "existing file", path: existing, reason: "it is replaced"},
+		{name: "device", path: os.DevNull, reason: "a device is written in place"},
+		{name: "named pipe without a reader", path: fifo, reason: "the reader may come later"},
+		{name: "missing directory", path: filepath.Join(dir, "no", "such", "r.json"), wantErr: "its directory", reason: "refused before a run, not after it"},
+		{name: "directory", path: dir, wantErr: "is a directory", reason: "a directory cannot hold a report's bytes"},
+		{name: "file as directory", path: filepath.Join(existing, "r.json"), wantErr: "not a directory", reason: "the directory is a file"},
+		{name: "dangling link", path: dangling, wantErr: "cannot write", reason: "a link is written through, and this one leads nowhere"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := CheckWritable(tc.path)
+			if tc.wantErr == "" {
+				require.NoError(t, err, tc.reason)
+				return
+			}
+			require.ErrorContains(t, err, tc.wantErr, tc.reason)
+			require.ErrorContains(t, err, `"`+tc.path+`"`, "the error quotes the path")
+		})
+	}
+	t.Cleanup(func() { // after the parallel subtests
+		require.Equal(t, []string{"dangling", "fifo", "old.json"}, entries(t, dir), "nothing left behind")
+	})
 }
