@@ -85,11 +85,6 @@ func (c cli) call(args []string) int {
 		fmt.Fprintf(c.stderr, "cvmconform call: "+format+"\n", a...)
 		return exitUsage
 	}
-	for _, a := range fs.Args()[min(1, fs.NArg()):] {
-		if strings.HasPrefix(a, "-") {
-			return fail("%s: flags go before ACTION", a)
-		}
-	}
 	if fs.NArg() == 0 || fs.NArg() > 2 {
 		return fail("want ACTION and at most one JSON object of parameters, e.g. StopInstances '{\"InstanceIds\":[\"ins-r8hr2upy\"]}'")
 	}
@@ -150,7 +145,7 @@ func (c cli) call(args []string) int {
 		fmt.Fprintf(c.stderr, "< no answer: %v (the outcome is unknown: the request may or may not have taken effect)\n", x.Err)
 		return exitUsage
 	}
-	fmt.Fprintf(c.stderr, "< HTTP %d, %s\n", x.Status, x.Duration().Round(time.Millisecond))
+	fmt.Fprintf(c.stderr, "< HTTP %d, %s\n", x.Status, millis(x.Duration()))
 	c.printAnswer([]byte(x.RawResponse), *raw)
 	return c.judgeCall(x, base, passive.Config{Strict: *strict, Keys: keys})
 }
@@ -271,4 +266,12 @@ func (c cli) judgeCall(x *runner.Exchange, target string, cfg passive.Config) in
 		}
 	}
 	return exitFailed
+}
+
+// millis is d to the millisecond, "<1ms" below one (never "0s").
+func millis(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1ms"
+	}
+	return d.Round(time.Millisecond).String()
 }
