@@ -1,9 +1,7 @@
 package conformance
 
 import (
-	"maps"
 	"net/url"
-	"slices"
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
@@ -111,9 +109,13 @@ func (c *Ctx) servesOtherRegion() (string, error) {
 // listedInItsRegionOnly describes an instance of the run's region, by ID,
 // in another region: the model wants it left out (DESCRIBE-ISOLATION).
 func listedInItsRegionOnly(c *Ctx) error {
+	// The instance is one of this lane's share, which its observer
+	// judges: an instance another lane holds is ceded here, and a listing
+	// of it in the wrong region would not be judged at all.
 	var id string
-	for _, v := range slices.Sorted(maps.Keys(c.run.views)) {
-		if c.run.views[v].State != model.Terminated {
+	for _, v := range c.run.obs.IDs() {
+		ps := c.run.obs.Possible(v)
+		if len(ps) > 0 && ps[0].Owner == runner.AccountMain && ps[0].Region() == c.run.cfg.Target.Region && !allIn(ps, model.Terminated) {
 			id = v
 			break
 		}

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -203,4 +204,29 @@ func TestStoppedInstancesCanStart(t *testing.T) {
 		require.NotEqual(t, model.StopCharging, s.obs.Possible(id)[0].StopChargingMode, "%s's start may fail", id)
 	}
 	require.NoError(t, s.reset(c))
+}
+
+// SI-PROTO-14 judges a listing of an instance of its own lane's share: a
+// server that lists every instance in every region fails it whichever
+// lane runs it, not only when it runs alone (a new user's finding: with
+// the whole suite it ran on a lane that is not its account's first share,
+// picked the first share's instance, which that lane's observer cedes,
+// and judged nothing).
+func TestRegionListingJudgedOnEveryShare(t *testing.T) {
+	t.Parallel()
+	cfg := withFaults(t, emulator.FaultRegionsOneFleet)
+	run := Config{Target: cfg, Only: []string{"SI-PROTO-14", "SI-ACCT", "SI-STATE", "SI-AUTH", "SI-ID", "SI-PARAM"}, Seed: 1}
+	plan, err := Schedule(context.Background(), run)
+	require.NoError(t, err)
+	lane := ""
+	for _, l := range plan.Lanes {
+		if slices.Contains(l.Checks, "SI-PROTO-14") {
+			lane = l.Lane
+		}
+	}
+	require.Regexp(t, `/[2-9]$`, lane, "the plan puts the check on a later share:\n%s", plan)
+	res, err := Run(context.Background(), run)
+	require.NoError(t, err)
+	c := checkByID(t, res, "SI-PROTO-14")
+	require.Equal(t, report.Fail, c.Status, "%s", c.Reason)
 }
