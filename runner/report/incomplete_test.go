@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"slices"
 	"testing"
 	"time"
 
@@ -25,6 +26,10 @@ func TestIncompleteRunIsNeverGreen(t *testing.T) {
 	whole.Checks = whole.Checks[:1]
 	skipped := cut
 	skipped.Incomplete, skipped.RequireAll = "", true
+	nothing := cut
+	nothing.Incomplete, nothing.Checks = "", nothing.Checks[1:]
+	errored := whole
+	errored.Checks = append(slices.Clone(whole.Checks), Check{ID: "SI-A-03", Title: "c", Status: Error, Reason: "the target did not answer"})
 
 	for _, tc := range []struct {
 		name      string
@@ -33,12 +38,19 @@ func TestIncompleteRunIsNeverGreen(t *testing.T) {
 		junitRed  bool
 		wantWhy   string
 		wantError string
+		errorCase bool // the JUnit shows the verdict as the check's own error
 	}{
 		{name: "cut short", run: cut, complete: false, junitRed: true, wantWhy: cut.Incomplete,
 			wantError: "INCOMPLETE: the run did not reach its end: interrupted by SIGINT; 1 of 2 checks passed, 1 skipped or not run, none failed"},
 		{name: "whole and green", run: whole, complete: true},
-		{name: "skipped under --require-all", run: skipped, complete: true, junitRed: true,
+		{name: "skipped under --require-all", run: skipped, complete: false, junitRed: true,
+			wantWhy:   "1 of 2 checks skipped (SI-A-02), and every check was required (--require-all)",
 			wantError: "INCOMPLETE: 1 of 2 checks skipped (SI-A-02), and every check was required (--require-all)"},
+		{name: "nothing judged", run: nothing, complete: false, junitRed: true,
+			wantWhy:   "nothing was judged (no check passed, 1 check skipped)",
+			wantError: "INCOMPLETE: nothing was judged (no check passed, 1 check skipped)"},
+		{name: "a check errored", run: errored, complete: false, errorCase: true,
+			wantWhy: "1 check could not be carried out (SI-A-03); no check failed, but conformance is undecided"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -47,10 +59,15 @@ func TestIncompleteRunIsNeverGreen(t *testing.T) {
 				Complete   *bool   `json:"complete"`
 				Why        *string `json:"incomplete_reason"`
 				RequireAll *bool   `json:"require_all"`
+				Verdict    string  `json:"verdict"`
+				Line       string  `json:"verdict_line"`
 			}
 			require.NoError(t, json.Unmarshal(b.Bytes(), &got))
 			require.NotNil(t, got.Complete)
 			require.Equal(t, tc.complete, *got.Complete)
+			require.Equal(t, string(tc.run.Verdict()), got.Verdict)
+			require.Equal(t, tc.complete, got.Verdict != string(Incomplete), "complete and the verdict agree")
+			require.Equal(t, verdictLine(tc.run, kinds[KindRun]), got.Line)
 			require.Equal(t, tc.wantWhy, *got.Why)
 			require.Equal(t, tc.run.RequireAll, *got.RequireAll)
 
@@ -59,6 +76,10 @@ func TestIncompleteRunIsNeverGreen(t *testing.T) {
 			var suites junitSuites
 			require.NoError(t, xml.Unmarshal(b.Bytes(), &suites))
 			suite := suites.Suites[0]
+			if tc.errorCase {
+				require.Equal(t, 1, suites.Errors, "the check's own error")
+				return
+			}
 			if !tc.junitRed {
 				require.Zero(t, suites.Errors+suites.Failures, b.String())
 				require.Len(t, suite.Cases, len(tc.run.Checks))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,10 +35,12 @@ import (
 //	  }],
 //	  "summary": {"pass", "fail", "skip", "error": number},
 //	  "kind": "run" | "recorded" | "proxy",
-//	  "complete": bool,          // false: the run did not reach its end
-//	  "incomplete_reason": string, // why not ([Run.Incomplete]); "" when complete
+//	  "complete": bool,          // false: the verdict rests on less than the whole ([Run.Verdict] is INCOMPLETE, or the run did not reach its end)
+//	  "incomplete_reason": string, // why not; "" when complete
 //	  "require_all": bool        // any skip makes the verdict INCOMPLETE
-//	  "left_changed": [{"account", "region", "instance", "found", "left": string}]
+//	  "left_changed": [{"account", "region", "instance", "found", "left": string}],
+//	  "verdict": "CONFORMANT" | "NOT CONFORMANT" | "INCOMPLETE",
+//	  "verdict_line": string     // the console report's last line: the verdict and what it rests on
 //	}
 //
 // The keys of DESIGN are target, seed, started, duration_ms, requests,
@@ -94,6 +97,8 @@ type jsonRun struct {
 	Why        string      `json:"incomplete_reason"`
 	RequireAll bool        `json:"require_all"`
 	Left       []jsonLeft  `json:"left_changed"`
+	Verdict    Verdict     `json:"verdict"`
+	Line       string      `json:"verdict_line"`
 }
 
 type jsonLeft struct {
@@ -148,10 +153,12 @@ func encodeJSON(w io.Writer, r Run) error {
 		Checks:     make([]jsonCheck, 0, len(r.Checks)),
 		Summary:    jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
 		Kind:       t.kind,
-		Complete:   r.Incomplete == "",
-		Why:        r.Incomplete,
+		Complete:   r.Incomplete == "" && r.Verdict() != Incomplete,
+		Why:        incompleteReason(r, t),
 		RequireAll: r.RequireAll,
 		Left:       make([]jsonLeft, 0, len(r.LeftChanged)),
+		Verdict:    r.Verdict(),
+		Line:       verdictLine(r, t),
 	}
 	for _, l := range r.LeftChanged {
 		out.Left = append(out.Left, jsonLeft(l))
@@ -198,4 +205,19 @@ func validStatuses(r Run) error {
 		}
 	}
 	return nil
+}
+
+// incompleteReason says why a run is not complete: it did not reach its
+// end ([Run.Incomplete]), or its verdict is INCOMPLETE for another reason
+// (it judged nothing, a check could not be carried out, or it skipped
+// one under --require-all), in the verdict line's words. It is "" for a
+// complete run, so that "complete" and the verdict never disagree.
+func incompleteReason(r Run, t kindText) string {
+	switch {
+	case r.Incomplete != "":
+		return r.Incomplete
+	case r.Verdict() == Incomplete:
+		return strings.TrimPrefix(verdictLine(r, t), string(Incomplete)+": ")
+	}
+	return ""
 }

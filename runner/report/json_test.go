@@ -59,6 +59,7 @@ var (
 		"region": "string", "seed_text": "string", "strict": "bool", "fleet": "string",
 		"lanes": "number", "longest_lane_ms": "number", "kind": "string",
 		"complete": "bool", "incomplete_reason": "string", "require_all": "bool",
+		"verdict": "string", "verdict_line": "string",
 	}
 	checkKeys = map[string]string{
 		"id": "string", "title": "string", "spec": "string", "status": "string", "reason": "string", "counterexample": "string",
