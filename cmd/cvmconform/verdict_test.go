@@ -58,9 +58,13 @@ func TestRunNothingJudged(t *testing.T) {
 	requireOneSentence(t, stdout, stderr, "--instances names ins-zzzzzzzz, which no account of the target lists")
 
 	// Without a second account, the isolation checks all skip.
-	code, stdout, _ = invoke(t, credsOf(e), "run", "--endpoint", e.URL, "--all-instances", "--only", "SI-ACCT", "--seed", "1")
+	jsonPath := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, _ = invoke(t, credsOf(e), "run", "--endpoint", e.URL, "--all-instances", "--only", "SI-ACCT", "--seed", "1", "--json", jsonPath)
 	require.Equal(t, exitUsage, code, stdout)
 	require.Equal(t, "INCOMPLETE: nothing was judged (no check passed, 3 checks skipped)", lastLine(stdout))
+	_, raw := readJSONReport(t, jsonPath)
+	require.Equal(t, false, raw["complete"], "the JSON never says complete next to an INCOMPLETE verdict")
+	require.Equal(t, "nothing was judged (no check passed, 3 checks skipped)", raw["incomplete_reason"])
 }
 
 // A run that skipped says on how many checks its verdict rests; with
@@ -80,6 +84,9 @@ func TestRunSaysWhatItJudged(t *testing.T) {
 	require.Equal(t, "INCOMPLETE: 1 of 2 checks skipped (SI-ACCT-01), and every check was required (--require-all)", lastLine(stdout))
 	_, raw := readJSONReport(t, jsonPath)
 	require.Equal(t, true, raw["require_all"])
+	require.Equal(t, false, raw["complete"], "the JSON never says complete next to an INCOMPLETE verdict")
+	require.Equal(t, "INCOMPLETE", raw["verdict"])
+	require.Contains(t, raw["incomplete_reason"], "--require-all")
 }
 
 // Credentials the target refuses are our configuration's fault, never
