@@ -211,8 +211,8 @@ func stopWhileStarting(c *Ctx) error {
 			if err != nil {
 				return err
 			}
-			c.passf("refused (%s) %s after a listing showed STARTING (OPERATING), %s after the start; that start stayed so more than %s",
-				stop.Outcome.Code, ms(window), ms(total), ms(d))
+			c.passf("refused (%s) %s after a listing showed STARTING (OPERATING), %s after the start; %s",
+				stop.Outcome.Code, ms(window), ms(total), startSeen(d))
 			return nil
 		}
 		c.Note("trial %d: stop accepted %s after a listing showed STARTING (OPERATING), %s after the start was sent", len(trials)+1, ms(window), ms(total))
@@ -260,8 +260,8 @@ func judgeStartTrials(c *Ctx, id string, trials []startTrial, timed []time.Durat
 	n, k := len(timed), len(trials)
 	p := rankBound(n, k, m)
 	numbers := fmt.Sprintf("%d stops of %s accepted, each at most %s after a listing showed STARTING (OPERATING) and at most %s after its start was sent; "+
-		"%d of %d timed starts stayed STARTING (OPERATING) longer than that (more than %s)",
-		k, id, ms(W), ms(T), m, n, msList(timed))
+		"%d of %d timed starts stayed STARTING (OPERATING) longer than that (%s)",
+		k, id, ms(W), ms(T), m, n, timedSeen(timed))
 	if p < transientBound {
 		return c.Failf("STATE-STOP: %s: were the target refusing stops of STARTING instances, the chance of every one of those starts having ended in time is at most %.2g (< %.0g) [seed §1 only RUNNING; facts §7 %s]",
 			numbers, p, transientBound, model.StateCode(model.Starting))
@@ -315,6 +315,34 @@ func stopWhileStopping(c *Ctx) error {
 		}
 	}
 	return c.Skipf("cannot prove the state at the time of the stop: no listing showed %s STOPPING with LatestOperationState OPERATING; the stop had ended %s after it was sent", id, msList(missed))
+}
+
+// startSeen says how long the listings after a start saw it STARTING
+// (OPERATING), a lower bound from timeStart.
+func startSeen(d time.Duration) string {
+	if d == 0 {
+		return "the next listing showed that start ended"
+	}
+	return "listings showed that start STARTING (OPERATING) until " + ms(d) + " after its answer"
+}
+
+// timedSeen says the same of the timed starts: the lower bounds on how
+// long each stayed STARTING (OPERATING), and how many no listing saw so.
+func timedSeen(timed []time.Duration) string {
+	var seen []time.Duration
+	for _, d := range timed {
+		if d > 0 {
+			seen = append(seen, d)
+		}
+	}
+	switch {
+	case len(seen) == 0:
+		return "no listing after any of them showed STARTING (OPERATING)"
+	case len(seen) < len(timed):
+		return fmt.Sprintf("listings saw %d of them STARTING (OPERATING) until %s after their answer; the next listing after the other %d showed them ended",
+			len(seen), msList(seen), len(timed)-len(seen))
+	}
+	return "listings saw them STARTING (OPERATING) until " + msList(seen) + " after their answer"
 }
 
 // ms renders a duration in milliseconds.

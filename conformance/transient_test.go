@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -84,4 +85,18 @@ func TestRankBound(t *testing.T) {
 	}
 	require.Less(t, rankBound(transientTimed, transientTrials, transientTimed), transientBound)
 	require.Greater(t, rankBound(transientTimed, transientTrials, transientTimed-1), transientBound, "one slow timed start is enough to withhold the verdict")
+}
+
+// The transient check's numbers read as what was seen: a start no listing
+// saw STARTING is said to have ended by the next listing, never to have
+// stayed so "more than 0 ms" (a new user's finding).
+func TestTransientWording(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "the next listing showed that start ended", startSeen(0))
+	require.Equal(t, "listings showed that start STARTING (OPERATING) until 296 ms after its answer", startSeen(296*time.Millisecond))
+	require.Equal(t, "no listing after any of them showed STARTING (OPERATING)", timedSeen([]time.Duration{0, 0, 0}))
+	require.Equal(t, "listings saw 2 of them STARTING (OPERATING) until 5, 9 ms after their answer; the next listing after the other 1 showed them ended",
+		timedSeen([]time.Duration{9 * time.Millisecond, 0, 5 * time.Millisecond}))
+	require.Equal(t, "listings saw them STARTING (OPERATING) until 5, 9 ms after their answer",
+		timedSeen([]time.Duration{9 * time.Millisecond, 5 * time.Millisecond}))
 }

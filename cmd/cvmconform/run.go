@@ -18,8 +18,11 @@ import (
 )
 
 // embeddedLatency is the operation latency of the embedded emulator: short,
-// so that `make run` is quick, and long enough to see STOPPING.
-const embeddedLatency = 20 * time.Millisecond
+// so that `make run` is quick, and long enough that a listing sent right
+// after a start or stop sees STARTING or STOPPING even on a busy 2-core
+// machine (at 20 ms, SI-STATE-12 skipped there: every start had ended
+// before its listing).
+const embeddedLatency = 100 * time.Millisecond
 
 const runUsage = `Usage: cvmconform run [flags]
 
