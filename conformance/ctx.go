@@ -27,6 +27,9 @@ type Ctx struct {
 	steps   []string
 	touched map[string]bool
 	used    map[string]bool
+	// told is the findings' rules and clauses the transcript has given
+	// in full (see findingLine).
+	told map[string]bool
 	// shard and shards: which part of the state machine's sequences this
 	// check runs (0 of 1 for every other check).
 	shard, shards int
@@ -51,7 +54,7 @@ type part struct {
 
 func (s *runState) newCtx(ctx context.Context, c *Check) *Ctx {
 	return &Ctx{Context: ctx, run: s, check: c, Rand: checkRand(s.seed, c.ID),
-		touched: map[string]bool{}, used: map[string]bool{}}
+		touched: map[string]bool{}, used: map[string]bool{}, told: map[string]bool{}}
 }
 
 // failure is a departure from the specification.
@@ -138,12 +141,12 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 		x, err := c.do(s)
 		if err != nil {
 			if x != nil {
-				c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", nil))
+				c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", nil, nil))
 			}
 			return x, nil, err
 		}
 		f, expect := c.judge(x)
-		c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f))
+		c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f, c.told))
 		if when, ok := model.CannotServeCode(x.Call.Action, x.Outcome.Code); ok && f != nil {
 			return x, nil, fmt.Errorf("the target answered %s, so the check could not be carried out: %s (ledger L-29)", x.Outcome.Code, when)
 		}
@@ -527,15 +530,37 @@ func pluralOf(n int, noun string) string {
 //  3. > StopInstances {"InstanceIds":["ins-…"]} (TC3JSON, ap-guangzhou)
 //     < success (RequestId …, 2ms)
 //     model: success
-func renderStep(n int, x *runner.Exchange, expect string, f *model.Finding) string {
+// told, when not nil, keeps the findings given in full (findingLine).
+func renderStep(n int, x *runner.Exchange, expect string, f *model.Finding, told map[string]bool) string {
 	s := fmt.Sprintf("%2d. > %s\n    < %s", n, x.Summary(), x.Answer())
 	if expect != "" {
 		s += "\n    model: " + expect
 	}
 	if f != nil {
-		s += "\n    ✗ " + oneLine(f)
+		s += "\n    ✗ " + findingLine(f, expect, told)
 	}
 	return s
+}
+
+// findingLine is a step's ✗ line: the finding in full (as a failure's
+// reason gives it, so that the console can point to the reason above)
+// the first time the transcript meets its rule and clause (told); later,
+// what was got and "(the clause above)", leaving what was expected to the
+// model line above it. A check that meets one rule in many cases says
+// its clause once.
+func findingLine(f *model.Finding, expect string, told map[string]bool) string {
+	key := f.Rule + "\x00" + f.Clause
+	if told == nil || !told[key] || expect == "" || !strings.HasPrefix(f.Expected, expect) {
+		if told != nil {
+			told[key] = true
+		}
+		return oneLine(f)
+	}
+	s := f.Rule + ": "
+	if f.Instance != "" {
+		s += f.Instance + ": "
+	}
+	return s + "got " + f.Actual + " (the clause above)"
 }
 
 // stopCall is a StopInstances of ids, with extra parameters as name, value

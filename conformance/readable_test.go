@@ -122,3 +122,17 @@ func TestReasonPrintedOnce(t *testing.T) {
 }
 
 func itoa(n int) string { return uintString(uint64(n)) }
+
+// A check that meets one rule in many cases gives its clause once: the
+// first ✗ line in full, each later one what was got and "(the clause
+// above)" (a new user's finding: SI-HOSTILE-02 repeated the whole finding
+// under each of 16 cases).
+func TestClauseGivenOnce(t *testing.T) {
+	t.Parallel()
+	res, _ := runAndShow(t, emulator.FaultTypesUnchecked, "SI-HOSTILE-02")
+	c := onlyFailure(t, res)
+	full := regexp.MustCompile(`(?m)✗ PARAM-TYPE: expected .*; got success \[seed §2 Type column`).FindAllString(c.Counterexample, -1)
+	require.Len(t, full, 1, "%s", c.Counterexample)
+	short := strings.Count(c.Counterexample, "✗ PARAM-TYPE: got success (the clause above)")
+	require.GreaterOrEqual(t, short, 10, "%s", c.Counterexample)
+}
