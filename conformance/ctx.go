@@ -530,6 +530,7 @@ func pluralOf(n int, noun string) string {
 //  3. > StopInstances {"InstanceIds":["ins-…"]} (TC3JSON, ap-guangzhou)
 //     < success (RequestId …, 2ms)
 //     model: success
+//
 // told, when not nil, keeps the findings given in full (findingLine).
 func renderStep(n int, x *runner.Exchange, expect string, f *model.Finding, told map[string]bool) string {
 	s := fmt.Sprintf("%2d. > %s\n    < %s", n, x.Summary(), x.Answer())
