@@ -94,7 +94,7 @@ func TestRunLeavesTheFleetAsFound(t *testing.T) {
 				}
 			}}
 			res, err := Run(ctx, Config{Target: cfg, Seed: 5, Sequences: 20, Only: tc.only, Progress: progress, Halt: halt})
-			require.ErrorIs(t, err, ErrCannotRun, "the run was cut: %s", tc.reason)
+			require.ErrorIs(t, err, ErrCutShort, "the run was cut: %s", tc.reason)
 			require.Len(t, res.Checks, len(selected(t, tc.only)))
 
 			after := fleetOf(t, cfg)

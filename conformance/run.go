@@ -99,6 +99,11 @@ func (noProgress) Note(string, ...any)  {}
 // exits 2 on it.
 var ErrCannotRun = errors.New("the run could not be made")
 
+// ErrCutShort is Run's error when its context ended (a deadline, SIGINT,
+// SIGTERM): unlike ErrCannotRun, the report is whole, and its verdict
+// says why it is INCOMPLETE (report.Run.Incomplete).
+var ErrCutShort = errors.New("the run was cut short")
+
 // runShared is what every lane of a run shares.
 type runShared struct {
 	cfg     Config
@@ -394,7 +399,7 @@ func proveSecond(ctx context.Context, t *runner.Target) (string, error) {
 // error wrapping ErrCannotRun when the run cannot be made. When ctx ends
 // (a deadline, SIGINT, SIGTERM), the checks not started are reported as
 // not run, and the report is whole: every check, the requests sent, the
-// time taken.
+// time taken; the error then wraps ErrCutShort.
 func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	cfg, checks, err := prepare(cfg)
 	if err != nil {
@@ -420,7 +425,7 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	out.Requests = shared.log.Len()
 	out.Incomplete = incomplete(ctx, shared, out.Checks)
 	if ctx.Err() != nil {
-		return out, fmt.Errorf("%w: %s", ErrCannotRun, stopCause(ctx))
+		return out, fmt.Errorf("%w: %s", ErrCutShort, stopCause(ctx))
 	}
 	return out, nil
 }

@@ -142,7 +142,7 @@ func TestRunCutShortIsWhole(t *testing.T) {
 			ctx, cancel := context.WithTimeoutCause(context.Background(), budget, errTestBudget)
 			defer cancel()
 			res, err := Run(ctx, Config{Target: cfg, Seed: 1})
-			require.ErrorIs(t, err, ErrCannotRun)
+			require.ErrorIs(t, err, ErrCutShort)
 			require.Len(t, res.Checks, len(Catalog()))
 			sum := 0
 			for _, c := range res.Checks {

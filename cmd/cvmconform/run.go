@@ -169,7 +169,10 @@ func (c cli) run(args []string) int {
 	result, err := conformance.Run(ctx, cfg)
 	result.RequireAll = *requireAll
 	progress.Close()
-	if err != nil {
+	switch {
+	case errors.Is(err, conformance.ErrCutShort):
+		// The report's verdict says it: INCOMPLETE, and why.
+	case err != nil:
 		fmt.Fprintf(c.stderr, "cvmconform run: %v\n", err)
 		if errors.Is(err, conformance.ErrCannotRun) && len(result.Checks) == 0 {
 			return exitUsage
