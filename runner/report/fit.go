@@ -1,6 +1,7 @@
 package report
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -37,17 +38,54 @@ func cutValues(s string, most int) string {
 			b.WriteString(run)
 			continue
 		}
-		kept := run
-		for i := range run {
-			if utf8.RuneCountInString(run[:i]) == keep {
-				kept = run[:i]
-				break
-			}
-		}
-		b.WriteString(kept)
-		b.WriteString("…(+" + thousands(len(run)-len(kept)) + " bytes)")
+		b.WriteString(cutRun(run, keep))
 	}
 	return b.String()
+}
+
+// minCut is the fewest bytes worth cutting: a cut that would leave out
+// less shows the value whole.
+const minCut = 16
+
+// cutMarker is how a value already shortened says so: the model's
+// "…(1000 digits)", "…(65 bytes)" (model.Value.String) or this file's
+// "…(+9,812 bytes)".
+var cutMarker = regexp.MustCompile(`…\(\+?[0-9,]+ (?:bytes|digits)\)`)
+
+// cutRun cuts one value to its first keep runes and "…(+N bytes)". A
+// value already cut before (model.Value.String shortens long strings and
+// numbers) is never cut twice ("…(+67 bytes) bytes)"): a cut that falls
+// inside the earlier marker moves past it, and one that falls before it
+// keeps the marker, which gives the value's true size, and cuts what
+// follows it on its own. A cut that would leave out fewer than minCut
+// bytes leaves the value whole.
+func cutRun(run string, keep int) string {
+	kept := run
+	for i := range run {
+		if utf8.RuneCountInString(run[:i]) == keep {
+			kept = run[:i]
+			break
+		}
+	}
+	for _, m := range cutMarker.FindAllStringIndex(run, -1) {
+		switch {
+		case m[1] <= len(kept):
+			continue
+		case m[0] < len(kept):
+			kept = run[:m[1]]
+		default:
+			rest := run[m[1]:]
+			if utf8.RuneCountInString(rest) > keep/2 {
+				rest = cutRun(rest, keep/2)
+			}
+			return kept + run[m[0]:m[1]] + rest
+		}
+		break
+	}
+	if len(run)-len(kept) < minCut {
+		return run
+	}
+	return kept + "…(+" + thousands(len(run)-len(kept)) + " bytes)"
 }
 
 // leadingRun is the longest prefix of s (not empty) that is all spaces
@@ -56,10 +94,26 @@ func leadingRun(s string) string {
 	space := unicode.IsSpace(firstRune(s))
 	for i, r := range s {
 		if unicode.IsSpace(r) != space {
+			if !space && inMarker(s, i) {
+				continue // "…(1000 digits)" is one value with the one before it
+			}
 			return s[:i]
 		}
 	}
 	return s
+}
+
+// markerHead is a cut marker up to its space: "…(1000", "…(+9,812".
+var markerHead = regexp.MustCompile(`…\(\+?[0-9,]+$`)
+
+// inMarker reports whether the space at s[i] is the one inside a cut
+// marker.
+func inMarker(s string, i int) bool {
+	tail := s[i:]
+	if !strings.HasPrefix(tail, " bytes)") && !strings.HasPrefix(tail, " digits)") {
+		return false
+	}
+	return markerHead.MatchString(s[max(0, i-32):i])
 }
 
 func firstRune(s string) rune {

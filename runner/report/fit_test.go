@@ -27,6 +27,17 @@ func TestCutValues(t *testing.T) {
 			"a run of spaces is a value too (a body padded to 10 MB)"},
 		{"runes", strings.Repeat("é", 100), strings.Repeat("é", 60) + "…(+80 bytes)",
 			"runes are never split; the count is of bytes"},
+		{"cut before", `{"InstanceIds":["ins-fa2e91rr"],"ForceStop":` + strings.Repeat("1", 20) + "…(1000 digits)}",
+			`{"InstanceIds":["ins-fa2e91rr"],"ForceStop":` + strings.Repeat("1", 20) + "…(1000 digits)}",
+			"a value the model has shortened, which says its true size, is not cut again inside its marker"},
+		{"cut before, and more after", `{"ForceStop":` + strings.Repeat("1", 40) + "…(1000 digits),\"StopType\":\"" + strings.Repeat("H", 60) + `"}`,
+			`{"ForceStop":` + strings.Repeat("1", 40) + "…(1000 digits)…(+" + thousands(len(`,"StopType":"`)+60+2) + " bytes)",
+			"a cut falling in the marker moves past it; what follows is cut once, with its own size"},
+		{"cut before the marker", `{"InstanceIds":["ins-fa2e91rr"],"ForceStop":` + strings.Repeat("1", 100) + "…(1000 digits)}",
+			`{"InstanceIds":["ins-fa2e91rr"],"ForceStop":` + strings.Repeat("1", 16) + "…(1000 digits)}",
+			"a cut before the earlier marker keeps it, and with it the value's true size"},
+		{"little left", "> StopInstances " + ids[:70] + " (TC3JSON)", "> StopInstances " + ids[:70] + " (TC3JSON)",
+			"a cut that would leave out less than 16 bytes leaves the value whole"},
 	} {
 		require.Equal(t, tc.want, cutValues(tc.in, longValue), "%s: %s", tc.name, tc.reason)
 	}
