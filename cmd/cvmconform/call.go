@@ -13,6 +13,7 @@ import (
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/passive"
+	"github.com/cvmconform/cvmconform/runner/report"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -245,7 +246,7 @@ func (c cli) judgeCall(x *runner.Exchange, target string, cfg passive.Config) in
 			printable(res.NotJudged[0].What))
 		return exitUsage
 	}
-	fmt.Fprintf(c.stderr, "model:   expected %s; %s\n", j.Expected(ex), strictness)
+	fmt.Fprintln(c.stderr, report.Fit(fmt.Sprintf("model:   expected %s; %s", fewAnswers(j.Expected(ex)), strictness), callHang))
 	switch {
 	case len(res.Findings) == 0:
 		fmt.Fprintln(c.stderr, "verdict: acceptable")
@@ -260,12 +261,31 @@ func (c cli) judgeCall(x *runner.Exchange, target string, cfg passive.Config) in
 	}
 	fmt.Fprintln(c.stderr, "verdict: NOT acceptable")
 	for _, f := range res.Findings {
-		fmt.Fprintln(c.stderr, "finding: "+printable(f.String()))
+		fmt.Fprintln(c.stderr, report.Fit("finding: "+printable(f.String()), callHang))
 		if f.Detail != "" {
 			c.printLines(f.Detail)
 		}
 	}
 	return exitFailed
+}
+
+// callHang indents the continuation of call's model, verdict and finding
+// lines under their text.
+const callHang = "         "
+
+// mostAnswers is how many of the answers the model accepts call names; a
+// call that knows nothing of the fleet may accept some 25.
+const mostAnswers = 8
+
+// fewAnswers shortens the model's "a | b | c …" to its first mostAnswers
+// and how many more: the verdict line says whether the answer got is
+// among them all.
+func fewAnswers(expected string) string {
+	alts := strings.Split(expected, " | ")
+	if len(alts) <= mostAnswers {
+		return expected
+	}
+	return fmt.Sprintf("%s | … and %d more (%d answers in all)", strings.Join(alts[:mostAnswers], " | "), len(alts)-mostAnswers, len(alts))
 }
 
 // millis is d to the millisecond, "<1ms" below one (never "0s").

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -133,7 +135,12 @@ func TestCallStopsAndJudges(t *testing.T) {
 	require.Equal(t, exitFailed, code, stderr)
 	require.Contains(t, stderr, "verdict: NOT acceptable")
 	require.Contains(t, stderr, "finding: "+broken.URL+" #1: ID-MALFORMED: expected InvalidInstanceId.Malformed")
-	require.Contains(t, stderr, "got InvalidInstanceId.NotFound")
+	require.Contains(t, strings.Join(strings.Fields(stderr), " "), "got InvalidInstanceId.NotFound", "the finding, wrapped to the screen")
+	for _, line := range strings.Split(stderr, "\n") {
+		if !strings.HasPrefix(line, ">") { // the request's headers are as sent, whole
+			require.LessOrEqual(t, utf8.RuneCountInString(line), 120, "the judgement fits the screen: %q", line)
+		}
+	}
 	require.True(t, strings.HasPrefix(stdout, `{"Response":{"Error":{"Code":"InvalidInstanceId.NotFound"`), "--raw: the bytes as received, compact: %s", stdout)
 	require.NotContains(t, stdout, "\n")
 	requireNoEnvSecret(t, env, stdout, stderr)
@@ -210,4 +217,18 @@ func TestCallHelp(t *testing.T) {
 	}
 	_, stdout, _ := invoke(t, nil, "--help")
 	require.Contains(t, stdout, "  call ", "listed among the commands")
+}
+
+// A call that knows nothing of the fleet may accept some 25 answers: the
+// model line names the first eight and how many more, not a line of
+// 1,000 characters (a new user's finding).
+func TestCallNamesFewAnswers(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "a | b", fewAnswers("a | b"))
+	many := make([]string, 25)
+	for i := range many {
+		many[i] = fmt.Sprintf("Code%d", i)
+	}
+	require.Equal(t, "Code0 | Code1 | Code2 | Code3 | Code4 | Code5 | Code6 | Code7 | … and 17 more (25 answers in all)",
+		fewAnswers(strings.Join(many, " | ")))
 }
