@@ -77,7 +77,7 @@ func (n Needs) String() string {
 		parts = append(parts, fmt.Sprintf("%d STOPPED", n.Stopped))
 	}
 	for _, s := range n.States {
-		parts = append(parts, "a "+string(s))
+		parts = append(parts, s.Article()+" "+string(s))
 	}
 	if n.SecondAccount {
 		parts = append(parts, "a second account")

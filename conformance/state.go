@@ -88,7 +88,7 @@ func stateChecks() []*Check {
 			needs, run = Needs{Running: 1}, stopWhileStopping
 		}
 		checks = append(checks, &Check{ID: fmt.Sprintf("SI-STATE-%02d", 10+i),
-			Title:  fmt.Sprintf("Stopping a %s instance is refused with %s", st, model.StateCode(st)),
+			Title:  fmt.Sprintf("Stopping %s %s instance is refused with %s", st.Article(), st, model.StateCode(st)),
 			Clause: "seed §1 only RUNNING; facts §7 " + model.StateCode(st), Severity: MUST,
 			Needs: needs, Run: run})
 	}

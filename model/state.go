@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // The enumerations of CVM 2017-03-12, as the SDK defines them
 // (facts sheet §10, [SDK-cvm] models.go).
 
@@ -192,4 +194,13 @@ func TriOf(b bool) Tri {
 		return Yes
 	}
 	return No
+}
+
+// Article is the indefinite article before the state's name as English
+// reads it aloud: "an ENTER_RESCUE_MODE instance", "a RUNNING one".
+func (s InstanceState) Article() string {
+	if s != "" && strings.ContainsRune("AEIOU", rune(s[0])) {
+		return "an"
+	}
+	return "a"
 }

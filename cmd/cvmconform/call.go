@@ -78,7 +78,7 @@ func (c cli) call(args []string) int {
 	raw := fs.Bool("raw", false, "print the answer's body as received (a gzip body decompressed), not indented")
 	timeout := fs.Duration("timeout", callTimeout, "how long to wait for the answer, `D`; none in time is exit 2 (the outcome is unknown)")
 	strict := fs.Bool("strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
-	fs.Usage = func() { fmt.Fprint(c.stderr, callUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(c.stderr, callUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}

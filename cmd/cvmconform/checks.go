@@ -109,7 +109,7 @@ func (c cli) checks(args []string) int {
 			"Lists the check catalog (id, severity, title, clause, needs). With a check ID, prints that\n"+
 			"check in full: its clause with the text of each section it cites (model/SOURCES.md), the\n"+
 			"ledger entries it cites and the emulator faults that prove it.\n\n")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	if code, ok := parse(fs, args); !ok {
 		return code

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmconform/cvmconform/runner"
 )
 
 // everyCommand is each command and subcommand that takes flags.
@@ -79,8 +81,11 @@ func TestVersion(t *testing.T) {
 
 	info := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: "github.com/cvmconform/cvmconform", Version: "v0.3.0"},
 		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "9ff7b8f0"}, {Key: "vcs.modified", Value: "true"}, {Key: "vcs.time", Value: "2026-12-02T18:00:00Z"}}}
-	require.Equal(t, "cvmconform v0.3.0 9ff7b8f0 (modified) 2026-12-02T18:00:00Z go1.26.0", versionLine(info, true))
-	require.Equal(t, "cvmconform (no build information)", versionLine(nil, false))
+	require.Equal(t, "cvmconform "+runner.Version+" (module v0.3.0) 9ff7b8f0 (modified) 2026-12-02T18:00:00Z go1.26.0", versionLine(info, true))
+	info.Main.Version = "(devel)"
+	require.Equal(t, "cvmconform "+runner.Version+" 9ff7b8f0 (modified) 2026-12-02T18:00:00Z go1.26.0", versionLine(info, true),
+		"the version its requests carry, never (devel)")
+	require.Equal(t, "cvmconform "+runner.Version+" (no build information)", versionLine(nil, false))
 }
 
 // TestErrorsPointAtTheirCommand: a message that points at a flag names the

@@ -51,10 +51,10 @@ func credentialVars(i int) (id, key string) {
 func (c cli) emulate(args []string) int {
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "address to serve on (port 0 picks a free one)")
+	listen := fs.String("listen", "127.0.0.1:8080", "address `HOST:PORT` to serve on (port 0 picks a free one)")
 	fleet := fs.String("fleet", "", "fleet fixture `FILE` (JSON, see fixtures/README.md); default: the embedded default fleet")
-	rate := fs.Int("rate-limit", 10, "StopInstances requests per second and account; 0 turns every rate limit off")
-	latency := fs.Duration("stop-latency", emulator.DefaultLatency, "how long STOPPING and STARTING last")
+	rate := fs.Int("rate-limit", 10, "StopInstances requests `N` a second and account; 0 turns every rate limit off")
+	latency := fs.Duration("stop-latency", emulator.DefaultLatency, "how long `D` STOPPING and STARTING last (a Go duration: 300ms, 2s)")
 	listFaults := fs.Bool("list-faults", false, "list the faults --fault can inject, with the rule each breaks, and exit")
 	lanes := fs.Int("lanes", emulator.DefaultLanes, "with the default fleet: how many lane accounts `N` to serve besides the main and the second, each a copy of the main fleet under its own IDs and credentials (a run spreads its checks over them)")
 	listVariants := fs.Bool("list-variants", false, "list the variants --variant can choose, each with the ledger entry it comes from and its choices (the first is the default), and exit")
@@ -76,7 +76,7 @@ is generated and printed. One log line a request goes to stderr.
 
 Flags:
 `)
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	if code, ok := parse(fs, args); !ok {
 		return code

@@ -51,7 +51,7 @@ func (c cli) judge(args []string) int {
 	pf := addPassiveFlags(fs)
 	jsonPath := fs.String("json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
 	junitPath := fs.String("junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
-	fs.Usage = func() { fmt.Fprint(c.stderr, judgeUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(c.stderr, judgeUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}

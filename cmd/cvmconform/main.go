@@ -29,6 +29,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"unicode/utf8"
+
+	"github.com/cvmconform/cvmconform/runner"
 )
 
 // Exit statuses (DESIGN "Command line").
@@ -62,14 +65,18 @@ Exit status: 0 conformant, 1 a check failed, 2 the run could not be made
 or its verdict is INCOMPLETE (cut short, nothing judged).
 `
 
-// versionLine is what --version prints: the module's version and the
-// VCS revision it was built from, as the build recorded them ("(devel)"
-// and no revision for a plain 'go run' outside a repository).
+// versionLine is what --version prints: the suite's version, the one its
+// requests carry (X-TC-RequestClient cvmconform/…), then the module
+// version when the build recorded another than "(devel)", and the VCS
+// revision it was built from.
 func versionLine(info *debug.BuildInfo, ok bool) string {
+	line := "cvmconform " + runner.Version
 	if !ok {
-		return "cvmconform (no build information)"
+		return line + " (no build information)"
 	}
-	line := "cvmconform " + info.Main.Version
+	if v := info.Main.Version; v != "" && v != "(devel)" && v != "v"+runner.Version {
+		line += " (module " + v + ")"
+	}
 	settings := map[string]string{}
 	for _, s := range info.Settings {
 		settings[s.Key] = s.Value
@@ -206,4 +213,50 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	// What was not a flag becomes fs.Args(), as if it had come last.
 	_ = fs.Parse(append([]string{"--"}, positional...))
 	return exitOK, true
+}
+
+// helpWidth is how wide printFlags wraps a flag's description.
+const helpWidth = 100
+
+// printFlags is flag.PrintDefaults wrapped to the screen: each flag as
+// "  -name value", then its description in lines of at most helpWidth
+// columns, indented, with its default when it is not the zero value.
+func printFlags(fs *flag.FlagSet) {
+	w := fs.Output()
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		head := "  -" + f.Name
+		if name != "" {
+			head += " " + name
+		}
+		switch f.DefValue {
+		case "", "0", "false", "0s", "[]":
+		default:
+			if name == "string" || name == "" {
+				usage += fmt.Sprintf(" (default %q)", f.DefValue)
+			} else {
+				usage += fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+		}
+		fmt.Fprintln(w, head)
+		fmt.Fprintln(w, wrapWords(usage, "        ", helpWidth))
+	})
+}
+
+// wrapWords wraps text at spaces into lines of at most width columns,
+// each starting with indent (a word longer than a line has one to itself).
+func wrapWords(text, indent string, width int) string {
+	var lines []string
+	line := indent
+	for _, word := range strings.Fields(text) {
+		if line != indent && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width {
+			lines = append(lines, line)
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += word
+	}
+	return strings.Join(append(lines, line), "\n")
 }

@@ -53,13 +53,13 @@ func (c cli) proxy(args []string) int {
 	fs.SetOutput(c.stderr)
 	listen := fs.String("listen", "127.0.0.1:8081", "address `ADDR` to serve on (port 0 picks a free one)")
 	upstream := fs.String("upstream", "", "the target's base `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region")
-	region := fs.String("region", "", "region `REGION` for --upstream tencentcloud (default $TENCENTCLOUD_REGION)")
+	region := fs.String("region", "", "region `REGION` for --upstream tencentcloud or tencentcloud-intl, which need one (default $TENCENTCLOUD_REGION; no other default)")
 	reportPath := fs.String("report", "", "write the JSON report to `FILE` on SIGINT or SIGTERM (and every --report-every; \"-\": standard output, the proxy's own lines then going to standard error)")
 	every := fs.Duration("report-every", 0, "also write --report every `D` (e.g. 1m)")
 	transcriptPath := fs.String("transcript", "", "write every exchange, redacted, to `FILE` as it completes (a transcript 'judge' reads; \"-\": standard output)")
 	resign := fs.Bool("resign", false, "verify each request with the keys in the environment and sign it again for the upstream's host")
 	pf := addPassiveFlags(fs)
-	fs.Usage = func() { fmt.Fprint(c.stderr, proxyUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(c.stderr, proxyUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}

@@ -53,7 +53,7 @@ func (c cli) run(args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	tf := addTargetFlags(fs, "the suite")
-	sequences := fs.Int("checks", 100, "how many random `N` state-machine sequences SI-PROP-01 runs")
+	sequences := fs.Int("checks", 100, "the number `N` of random request sequences the state machine SI-PROP-01 runs (not a number of checks)")
 	seed := fs.Uint64("seed", 0, "seed `S` for a reproducible run (default: random, printed in the report)")
 	tf.seed = seed
 	only := fs.String("only", "", "run only the checks whose ID starts with one of these comma-separated `PREFIXES` (e.g. SI-BATCH,SI-ID-01)")
@@ -70,7 +70,7 @@ func (c cli) run(args []string) int {
 	restoreTimeout := fs.Duration("restore-timeout", 0, "the bound `D` on putting back, at the run's end, every instance it stopped or started (default twice --settle-timeout); a second SIGINT skips it")
 	shard := fs.Int("shard", 0, "run only shard `N` of the state machine SI-PROP-01 (as a failing shard's replay command names it): its sequences, seed and lane, as the run with the same --seed and --checks planned them")
 	planOnly := fs.Bool("plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
-	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(c.stderr, runUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}

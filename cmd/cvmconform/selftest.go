@@ -48,7 +48,7 @@ func (c cli) selftest(args []string) int {
 	faults := fs.String("faults", "", "prove only these comma-separated fault `NAMES` (default: every fault)")
 	parallel := fs.Int("parallel", 4, "how many suites `N` run at once")
 	sequences := fs.Int("checks", 20, "state-machine sequences `N` SI-PROP-01 runs in each suite")
-	fs.Usage = func() { fmt.Fprint(c.stderr, selftestUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(c.stderr, selftestUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}

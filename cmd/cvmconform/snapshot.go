@@ -80,7 +80,7 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(c.stderr, "Usage: cvmconform snapshot %s [flags]\n\n", sub)
-		fs.PrintDefaults()
+		printFlags(fs)
 		fmt.Fprint(c.stderr, "\nSee 'cvmconform snapshot --help'.\n")
 	}
 	if code, ok := parse(fs, args); !ok {
@@ -164,7 +164,7 @@ func (c cli) snapshotDiff(args []string) int {
 	ignore := fs.String("ignore", "", "leave these comma-separated `PATHS` out of the comparison, e.g. Response.Error.Message (\"#\" for any array index)")
 	fs.Usage = func() {
 		fmt.Fprint(c.stderr, "Usage: cvmconform snapshot diff [--ignore PATHS] DIR_A DIR_B\n\nCompares two records without a target: exit 0 if they read the same, 1 if not.\n\n")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	if code, ok := parse(fs, args); !ok {
 		return code

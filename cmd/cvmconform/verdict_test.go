@@ -143,10 +143,21 @@ func TestJudgeNothingJudged(t *testing.T) {
 // and the verdict is INCOMPLETE, exit 2, never CONFORMANT.
 func TestProxyDeadUpstreamIsNotJudged(t *testing.T) {
 	t.Parallel()
+	// An upstream that hangs up on every connection without a word. (A
+	// closed port is not dead for long: a parallel test may listen there.)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
 	dead := "http://" + l.Addr().String()
-	require.NoError(t, l.Close()) // nothing listens there now: connections are refused
 
 	reportPath := filepath.Join(t.TempDir(), "report.json")
 	p := startProxyCmd(t, nil, "--upstream", dead, "--report", reportPath)

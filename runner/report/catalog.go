@@ -14,7 +14,7 @@ type CatalogEntry struct {
 // clause each check enforces and what it needs of the fleet. The layout is
 // for people and may change.
 func Catalog(w io.Writer, entries []CatalogEntry) error {
-	t := &table{header: []string{"ID", "SEVERITY", "TITLE", "CLAUSE", "NEEDS"}, widths: []int{0, 0, 50, 44, 18}}
+	t := &table{header: []string{"ID", "SEVERITY", "TITLE", "CLAUSE", "NEEDS"}, widths: []int{0, 0, 38, 36, 16}}
 	for _, e := range entries {
 		t.add(e.ID, e.Severity, e.Title, e.Clause, e.Needs)
 	}

@@ -65,8 +65,9 @@ func (t *table) render(w io.Writer) error {
 	return err
 }
 
-// wrap splits s into lines of at most width runes at spaces (a longer word
-// stays whole); width 0 means no wrapping. Newlines in s are kept.
+// wrap splits s into lines of at most width runes at spaces, a longer
+// word after a '.', '_' or '-' (breakWord); width 0 means no wrapping.
+// Newlines in s are kept.
 func wrap(s string, width int) []string {
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
@@ -75,7 +76,11 @@ func wrap(s string, width int) []string {
 			continue
 		}
 		cur := ""
+		var words []string
 		for _, word := range strings.Fields(para) {
+			words = append(words, breakWord(word, width)...)
+		}
+		for _, word := range words {
 			switch {
 			case cur == "":
 				cur = word
@@ -89,4 +94,24 @@ func wrap(s string, width int) []string {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// breakWord splits a word longer than width after the last '.', '_' or
+// '-' that keeps a piece within width ("UnsupportedOperation." and
+// "InstanceStateEnterServiceLiveMigrate"), and otherwise at width.
+func breakWord(word string, width int) []string {
+	var out []string
+	for utf8.RuneCountInString(word) > width {
+		runes := []rune(word)
+		cut := width
+		for i := width; i > 0; i-- {
+			if strings.ContainsRune("._-", runes[i-1]) {
+				cut = i
+				break
+			}
+		}
+		out = append(out, string(runes[:cut]))
+		word = string(runes[cut:])
+	}
+	return append(out, word)
 }
