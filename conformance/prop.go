@@ -133,7 +133,7 @@ func stateMachine(c *Ctx) error {
 			setHarness(fmt.Errorf("resetting the fleet before a sequence: %w", err))
 			t.Fatalf("harness: %v", err)
 		}
-		c.steps = nil
+		c.steps, c.told = nil, map[string]bool{}
 		run := &sequenceRun{}
 		defer func() {
 			run.steps = slices.Clone(c.steps)

@@ -102,6 +102,7 @@ func TestPropertyShardReplay(t *testing.T) {
 	require.Greater(t, all.Lanes, 1, "the state machine is split into shards")
 	c := all.Checks[0]
 	require.Equal(t, report.Fail, c.Status, c.Reason)
+	require.Regexp(t, `^STATE-STOP: .*expected .*; got success \[seed`, c.Reason, "the reason is the finding in full, with its clause")
 	require.Equal(t, map[string]int{propertyID: 1}, p.starts, "one progress line a check")
 	require.Equal(t, map[string]int{propertyID: 1}, p.dones, "one progress line a check")
 	m := shardFlag.FindStringSubmatch(c.Replay)
