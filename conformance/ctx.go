@@ -156,6 +156,8 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 		if attempt == runner.RateRetries {
 			return x, nil, fmt.Errorf("the target rate-limited this paced request %d times in a row, so the check could not be carried out", runner.RateRetries+1)
 		}
+		c.Note("rate-limited although paced (requests spaced under the limit can reach the target closer together); " +
+			"a refusal with no effect, which the model accepts: sent again after the limiter's window")
 		c.run.target.Pacer().Rest(s.Call.Action)
 	}
 }

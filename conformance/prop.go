@@ -46,6 +46,7 @@ func propertyChecks() []*Check {
 type sequenceRun struct {
 	steps  []string
 	failed bool
+	sends  int // the requests the sequence drew (settling and retries aside)
 }
 
 // rapidMu guards rapid's settings, which are process-wide flags, while
@@ -150,6 +151,12 @@ func stateMachine(c *Ctx) error {
 				}
 				if shortest == nil || len(run.steps) < len(shortest.steps) {
 					shortest = run
+				}
+				if run.sends <= 1 {
+					// No sequence is shorter than one request: what is
+					// left to shrink is its values, which takes rapid
+					// a few replays, not the whole budget.
+					shrinkUntil = minTime(shrinkUntil, time.Now().Add(shrinkOneRequest))
 				}
 			}
 		}()
@@ -266,6 +273,17 @@ func failingSeed(msg string) uint64 {
 // for the process (rapid reads it when it starts to shrink, from a
 // process-wide flag), so it is changed only before any state machine runs.
 var shrinkTime = 20 * time.Second
+
+// shrinkOneRequest is the time left to shrink once a failing sequence of
+// one request is found.
+const shrinkOneRequest = 2 * time.Second
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
 
 // configureRapid sets rapid's flags for this run: rapid reads its settings
 // only from its command-line flags (with RAPID_* environment defaults), so
@@ -403,6 +421,7 @@ func (m *machine) do(s runner.Send) {
 		i := slices.Index(names, rapid.SampledFrom(names).Draw(m.t, "style"))
 		s.Call.Style, s.Call.V1Method, s.ExactStyle = m.styles[i].sign.Style, m.styles[i].sign.V1Method, true
 	}
+	m.run.sends++
 	_, f, err := m.c.Send(s)
 	if err != nil {
 		m.harness(err)
