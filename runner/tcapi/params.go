@@ -31,7 +31,7 @@ func ParseParams(b []byte) ([]Param, error) {
 		if err := d.Decode(&v); err != nil {
 			return nil, fmt.Errorf("%q: %w", t, err)
 		}
-		out = append(out, Param{Name: t.(string), Value: paramValue(v)})
+		out = append(out, Param{Name: t.(string), Value: ValueOf(v)})
 	}
 	if _, err := d.Token(); err != nil {
 		return nil, err
@@ -42,20 +42,20 @@ func ParseParams(b []byte) ([]Param, error) {
 	return out, nil
 }
 
-// paramValue converts what encoding/json decoded (with UseNumber) to the
+// ValueOf converts what encoding/json decoded (with UseNumber) to the
 // model's value.
-func paramValue(x any) model.Value {
+func ValueOf(x any) model.Value {
 	switch x := x.(type) {
 	case map[string]any:
 		m := make(map[string]model.Value, len(x))
 		for k, v := range x {
-			m[k] = paramValue(v)
+			m[k] = ValueOf(v)
 		}
 		return model.Obj(m)
 	case []any:
 		items := make([]model.Value, len(x))
 		for i, v := range x {
-			items[i] = paramValue(v)
+			items[i] = ValueOf(v)
 		}
 		return model.Arr(items...)
 	case json.Number:
