@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -95,7 +96,8 @@ func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Durati
 	if len(res.Precision) > 0 {
 		fmt.Fprintf(w, "Precision: the suite against the lenient and strict corners and %d random variant combinations; each must pass\n\n",
 			len(res.Precision)-corners(res.Precision))
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		var table bytes.Buffer
+		tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "VARIANTS\tRESULT\tCHECKS\tREQUESTS\tTIME\tNOTABLE CHOICES")
 		for _, p := range res.Precision {
 			s := p.Result.Summary()
@@ -103,6 +105,13 @@ func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Durati
 				s.Pass, s.Skip, p.Result.Requests, p.Result.Duration.Seconds(), notable(p.Variants))
 		}
 		tw.Flush()
+		// The last column wraps under itself, so that the table fits the
+		// screen however many choices a row names.
+		lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+		hang := strings.Repeat(" ", strings.Index(lines[0], "NOTABLE CHOICES"))
+		for _, line := range lines {
+			fmt.Fprintln(w, report.Fit(line, hang))
+		}
 		for _, p := range res.Precision {
 			if p.Passed() {
 				continue
