@@ -38,7 +38,7 @@ func propertyChecks() []*Check {
 	return []*Check{
 		{ID: propertyID, Title: "Random sequences of stops, starts and describes follow the model",
 			Clause: "seed §1, §2, §6; facts §7–§9; DESIGN \"The model\"", Severity: MUST, Needs: Needs{Running: 1},
-			Run: stateMachine},
+			Sharded: true, Run: stateMachine},
 	}
 }
 

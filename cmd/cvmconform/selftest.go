@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cvmconform/cvmconform/conformance"
+	"github.com/cvmconform/cvmconform/conformance/selftest"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -62,7 +62,7 @@ func (c cli) selftest(args []string) int {
 	case *variants < 0 || *parallel <= 0 || *sequences <= 0:
 		return fail("--variants must be ≥ 0, --parallel and --checks positive")
 	}
-	cfg := conformance.SelftestConfig{Variants: *variants, Seed: *seed, Quick: *quick, Faults: splitList(*faults),
+	cfg := selftest.Config{Variants: *variants, Seed: *seed, Quick: *quick, Faults: splitList(*faults),
 		Parallel: *parallel, Sequences: *sequences}
 	if *quick {
 		cfg.Only = splitList(*only)
@@ -74,7 +74,7 @@ func (c cli) selftest(args []string) int {
 	cfg.Progress = func(line string) {
 		fmt.Fprintf(c.stderr, "[%5.1fs] %s\n", time.Since(start).Seconds(), line)
 	}
-	res, err := conformance.Selftest(c.ctx, cfg)
+	res, err := selftest.Run(c.ctx, cfg)
 	if err != nil && len(res.Precision)+len(res.Recall) == 0 {
 		return fail("%v", err)
 	}
@@ -90,7 +90,7 @@ func (c cli) selftest(args []string) int {
 }
 
 // writeSelftest renders the self-test's table.
-func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Duration) {
+func writeSelftest(w io.Writer, res selftest.Result, took time.Duration) {
 	fmt.Fprintf(w, "cvmconform selftest (seed %d, %s)\n\n", res.Seed, took.Round(time.Second))
 	if len(res.Precision) > 0 {
 		fmt.Fprintf(w, "Precision: the suite against the lenient and strict corners and %d random variant combinations; each must pass\n\n",
@@ -150,7 +150,7 @@ func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Durati
 
 // precisionName names a precision run's combination: its corner, or the
 // seed it was drawn from.
-func precisionName(p conformance.PrecisionRun) string {
+func precisionName(p selftest.PrecisionRun) string {
 	if p.Corner != "" {
 		return p.Corner + " corner"
 	}
@@ -158,7 +158,7 @@ func precisionName(p conformance.PrecisionRun) string {
 }
 
 // corners counts the corner runs among ps.
-func corners(ps []conformance.PrecisionRun) int {
+func corners(ps []selftest.PrecisionRun) int {
 	n := 0
 	for _, p := range ps {
 		if p.Corner != "" {

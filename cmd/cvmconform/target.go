@@ -12,6 +12,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -97,7 +98,7 @@ func (c cli) resolve(tf *targetFlags, actor string) (target, error) {
 		if tf.seed != nil {
 			seed = *tf.seed
 		}
-		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, RateLimit: *tf.rate,
+		emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: embeddedLatency, RateLimit: *tf.rate,
 			Variants: choices, Faults: tf.faults, Seed: seed})
 		if err != nil {
 			return t, fmt.Errorf("starting the embedded emulator: %w", err)
