@@ -304,20 +304,34 @@ type answer struct {
 	describe      tcapi.RawObject
 }
 
-// answer judges req with the model and applies it: it walks the rules
-// the request breaks in the emulator's precedence order, consulting the
-// rate limiter where the rate-limit stage comes, and answers the first
-// code chosen (see choose: a fault passes its rule over, a variant picks
-// among the rule's defensible answers); with none, the action's effect.
+// answer judges req with the model and applies it (see judge); with
+// FaultLostTransition it writes the effect judge planned late, after
+// judge has released the store (see writeLate).
 func (e *Emulator) answer(req model.Request, rid string) answer {
 	now := e.clock.Now()
+	a, late := e.judge(req, rid, now)
+	if late != nil {
+		e.writeLate(late)
+	}
+	return a
+}
+
+// judge judges req with the model and applies it under the store's lock,
+// which it takes and releases: it walks the rules the request breaks in
+// the emulator's precedence order, consulting the rate limiter where the
+// rate-limit stage comes, and answers the first code chosen (see choose: a
+// fault passes its rule over, a variant picks among the rule's defensible
+// answers); with none, the action's effect. With FaultLostTransition the
+// effect is not applied but returned, planned, for writeLate; the plan is
+// nil otherwise.
+func (e *Emulator) judge(req model.Request, rid string, now time.Time) (answer, *latePlan) {
 	s := e.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)
 	j := model.Judge(s, req, model.Env{Now: now, Limited: model.No, Home: e.home})
 	if j.Abstain {
-		return answer{code: model.CodeInvalidAction, message: fmt.Sprintf("the action %s is not served by this emulator", req.Action)}
+		return answer{code: model.CodeInvalidAction, message: fmt.Sprintf("the action %s is not served by this emulator", req.Action)}, nil
 	}
 	vs := e.ordered(j.Violations)
 	rate := e.precedence(model.RuleRateLimit)
@@ -325,7 +339,7 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		if i == len(vs) || e.precedence(vs[i].Rule) > rate {
 			// The rate-limit stage: every rule before it has been passed.
 			if limited, ans := e.rateLimit(req, j, vs[i:], rid, now); limited {
-				return ans
+				return ans, nil
 			}
 			if i == len(vs) {
 				break
@@ -338,10 +352,10 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		if e.faults[FaultPartialBatch] {
 			e.applyWhere(req, j, rid, now, func(p model.Instance) bool { return model.AllowsSuccess(j.Action, p, j.Intent) })
 		}
-		return answer{code: code, message: vs[i].Detail + ": " + vs[i].Rule.Requirement}
+		return answer{code: code, message: vs[i].Detail + ": " + vs[i].Rule.Requirement}, nil
 	}
 	if j.Action == model.ActionStop && e.mfa[req.Account] {
-		return answer{code: "UnauthorizedOperation.MFANotFound", message: "the account requires MFA for StopInstances"}
+		return answer{code: "UnauthorizedOperation.MFANotFound", message: "the account requires MFA for StopInstances"}, nil
 	}
 	if e.faults[FaultStopChargingIgnored] {
 		j.Intent.Mode = model.KeepCharging
@@ -349,16 +363,15 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 	switch j.Action {
 	case model.ActionStop, model.ActionStart:
 		if e.faults[FaultLostTransition] {
-			e.applyLate(req, j, rid, now)
-			return answer{}
+			return answer{}, e.planLate(req, j, rid, now)
 		}
 		e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
-		return answer{}
+		return answer{}, nil
 	}
 	if e.form.instancesChanged() {
-		return answer{describe: s.describeAs(e.form, req.Account, req.Region, j, requestedIDs(req))}
+		return answer{describe: s.describeAs(e.form, req.Account, req.Region, j, requestedIDs(req))}, nil
 	}
-	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}
+	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}, nil
 }
 
 // stopsStarting reports whether FaultStopWhileStarting passes v over: a
@@ -420,26 +433,43 @@ func (e *Emulator) applyWhere(req model.Request, j model.Judgement, rid string, 
 	}
 }
 
-// applyLate is FaultLostTransition's apply: it computes the new states from
-// what it judged, releases the store for a moment, then writes them over
-// whatever other requests did meanwhile. The caller holds the lock, and
-// holds it again when applyLate returns.
-func (e *Emulator) applyLate(req model.Request, j model.Judgement, rid string, now time.Time) {
-	type update struct {
-		r    *record
-		next model.Instance
-	}
-	var plan []update
+// latePlan is FaultLostTransition's effect of one request: the next
+// states computed from what the request judged, as of when it judged
+// them, to be written after other requests have had their turn.
+type latePlan struct {
+	at      time.Time
+	updates []lateUpdate
+}
+
+// lateUpdate is one instance's planned next state.
+type lateUpdate struct {
+	r    *record
+	next model.Instance
+}
+
+// planLate is FaultLostTransition's plan: the next state of each target of
+// j the caller owns, computed from the state it judged at now. It changes
+// nothing. The caller holds the lock.
+func (e *Emulator) planLate(req model.Request, j model.Judgement, rid string, now time.Time) *latePlan {
+	plan := &latePlan{at: now}
 	for _, id := range j.Targets {
 		if r := e.store.byID[id]; r != nil && r.inst.Owner == req.Account {
-			plan = append(plan, update{r, model.Effect(j.Action, r.inst, j.Intent, rid)[0]})
+			plan.updates = append(plan.updates, lateUpdate{r, model.Effect(j.Action, r.inst, j.Intent, rid)[0]})
 		}
 	}
-	e.store.mu.Unlock()
+	return plan
+}
+
+// writeLate is FaultLostTransition's write: after a moment in which other
+// requests run, it takes the lock and writes the planned states over
+// whatever those requests did meanwhile. The caller does not hold the
+// lock.
+func (e *Emulator) writeLate(plan *latePlan) {
 	time.Sleep(20 * time.Millisecond)
 	e.store.mu.Lock()
-	for _, u := range plan {
-		e.store.set(u.r, u.next, now)
+	defer e.store.mu.Unlock()
+	for _, u := range plan.updates {
+		e.store.set(u.r, u.next, plan.at)
 	}
 }
 
