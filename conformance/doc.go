@@ -20,8 +20,10 @@
 //   - The engine: run.go (Run: prepare, discover each account's fleet,
 //     carry out the plan, restore, report), schedule.go (the plan: which
 //     unit runs on which lane, and the executor that runs the lanes),
-//     stuck.go (an operation that never ends is reported once) and
-//     restore.go (a run puts back what it moved, however it ends).
+//     stuck.go (an operation that never ends is reported once),
+//     restore.go (a run puts back what it moved, however it ends) and
+//     replay.go (how a run is made again: the one place a run's seed is
+//     drawn, and the one builder of the replay command a failure prints).
 //
 // The words the engine uses, each for one thing:
 //

@@ -41,34 +41,20 @@ Flags:
 func (c cli) selftest(args []string) int {
 	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	variants := fs.Int("variants", 20, "how many random variant combinations `N` the precision half runs, besides the lenient and strict corners")
-	seed := fs.Uint64("seed", 0, "seed `S` of the whole self-test (default: random, printed)")
-	quick := fs.Bool("quick", false, "bounded, for CI: precision runs only --only's checks, and each fault only the checks of its area")
-	only := fs.String("only", "SI-PROTO,SI-AUTH,SI-PARAM,SI-BATCH,SI-ID,SI-STATE,SI-ASYNC,SI-ATOMIC,SI-ACCT,SI-HOSTILE", "with --quick: the checks each precision run selects, by ID `PREFIXES`")
-	faults := fs.String("faults", "", "prove only these comma-separated fault `NAMES` (default: every fault)")
-	parallel := fs.Int("parallel", 4, "how many suites `N` run at once")
-	sequences := fs.Int("checks", 20, "state-machine sequences `N` SI-PROP-01 runs in each suite")
+	var f selftestFlags
+	f.register(fs)
 	fs.Usage = func() { fmt.Fprint(c.stderr, selftestUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	f.args = fs.Args()
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(c.stderr, "cvmconform selftest: "+format+"\n", a...)
 		return exitUsage
 	}
-	switch {
-	case fs.NArg() > 0:
-		return fail("unexpected argument %q", fs.Arg(0))
-	case *variants < 0 || *parallel <= 0 || *sequences <= 0:
-		return fail("--variants must be ≥ 0, --parallel and --checks positive")
-	}
-	cfg := selftest.Config{Variants: *variants, Seed: *seed, Quick: *quick, Faults: splitList(*faults),
-		Parallel: *parallel, Sequences: *sequences}
-	if *quick {
-		cfg.Only = splitList(*only)
-	}
-	if *variants == 0 {
-		cfg.Variants = -1
+	cfg, err := resolveSelftest(f)
+	if err != nil {
+		return fail("%v", err)
 	}
 	start := time.Now()
 	cfg.Progress = func(line string) {

@@ -13,8 +13,6 @@ package selftest
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -201,9 +199,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.Sequences = 20
 	}
 	if cfg.Seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:])
-		cfg.Seed = binary.LittleEndian.Uint64(b[:]) >> 1
+		cfg.Seed = conformance.NewSeed()
 	}
 	if _, err := conformance.Select(conformance.Catalog(), cfg.Only); err != nil {
 		return Result{}, err
@@ -233,7 +229,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			}
 			p.Settle = settleFor(p.Variants)
 			p.Result, p.Err = selftestRun(ctx, p.Variants, nil, seed, p.Settle, only, false, cfg.Sequences, nil)
-			p.Replay = replay(seed, spec, nil, nil, p.Settle, only)
+			p.Replay = replay(seed, spec, nil, nil, p.Settle, cfg.Sequences, only)
 			s := p.Result.Summary()
 			cfg.note(fmt.Sprintf("precision %s: %s (%d pass, %d skip, %d fail, %d error in %.1f s)", name,
 				verdictWord(p.Passed(), "pass", "FAIL"), s.Pass, s.Skip, s.Fail, s.Error, p.Result.Duration.Seconds()))
@@ -254,7 +250,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			r.Result, r.Err = selftestRun(ctx, r.Variants, []string{proof.Fault}, seed, r.Settle, only, !cfg.Quick, cfg.Sequences, d)
 			r.First, r.Requests, r.Elapsed = d.first, d.requests, d.elapsed
 			r.Steps = conformance.CountSteps(r.First.Counterexample)
-			r.Replay = replay(seed, fmt.Sprintf("random:%d", seed), proof.Needs, []string{proof.Fault}, r.Settle, only)
+			r.Replay = replay(seed, fmt.Sprintf("random:%d", seed), proof.Needs, []string{proof.Fault}, r.Settle, cfg.Sequences, only)
 			word := "missed"
 			if r.Detected() {
 				word = fmt.Sprintf("detected by %s in %.1f s", r.First.ID, r.Elapsed.Seconds())
@@ -344,25 +340,16 @@ func selftestRun(ctx context.Context, variants emulator.Choices, faults []string
 	return out, nil
 }
 
-// replay is the command that runs one self-test suite again: the
-// variants variant names (random:SEED, or a corner), with needs put over
-// them.
-func replay(seed uint64, variant string, needs emulator.Choices, faults []string, settle time.Duration, only []string) string {
-	parts := []string{"cvmconform", "run", "--variant", variant}
+// replay is the command that runs one self-test suite again, built by
+// the one builder of replay commands (conformance.RunCommand): the
+// variant variant names (random:SEED, or a corner) with needs put over
+// it, the faults, and the suite's settle bound and sequences.
+func replay(seed uint64, variant string, needs emulator.Choices, faults []string, settle time.Duration, sequences int, only []string) string {
+	variants := []string{variant}
 	if v := needs.String(); v != "" {
-		parts = append(parts, "--variant", v)
+		variants = append(variants, v)
 	}
-	for _, f := range faults {
-		parts = append(parts, "--fault", f)
-	}
-	parts = append(parts, "--seed", fmt.Sprint(seed), "--checks", "20")
-	if settle > 0 {
-		parts = append(parts, "--settle-timeout", settle.String())
-	}
-	if len(only) > 0 {
-		parts = append(parts, "--only", strings.Join(only, ","))
-	}
-	return strings.Join(parts, " ")
+	return conformance.RunCommand{Variants: variants, Faults: faults, SettleTimeout: settle, Sequences: sequences}.Line(seed, strings.Join(only, ","))
 }
 
 // detector is a Progress that notes when the first check failed, and the
