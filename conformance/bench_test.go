@@ -12,6 +12,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -25,7 +26,7 @@ import (
 // emulator, both with the emulator's rate limits off and no pacing.
 // "ratio" is the suite's rate over the SDK's (target: ≥ 0.5).
 func BenchmarkSuiteOverheadVsSDK(b *testing.B) {
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{RateLimit: -1, Latency: time.Millisecond})
+	emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{RateLimit: -1, Latency: time.Millisecond})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func BenchmarkSuiteOverheadVsSDK(b *testing.B) {
 // is > 1). Run it alone: make bench-run.
 func BenchmarkMakeRun(b *testing.B) {
 	for range b.N {
-		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 20 * time.Millisecond})
+		emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: 20 * time.Millisecond})
 		if err != nil {
 			b.Fatal(err)
 		}

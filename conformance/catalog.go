@@ -35,6 +35,10 @@ type Check struct {
 	Run func(*Ctx) error
 	// Final checks run after all others, over the whole run's transcript.
 	Final bool
+	// Sharded checks run Config.Sequences random sequences (the state
+	// machine), which the plan splits into shards, one a lane, and
+	// estimates by the sequence.
+	Sharded bool
 	// Takes is a rough estimate of the check's own time (its pacing and
 	// sleeps, not counting operations), for the scheduler only.
 	Takes time.Duration

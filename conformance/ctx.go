@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -507,13 +508,13 @@ func (c *Ctx) shown(n int) []string {
 			flush()
 			until := min(max(p.until, p.from), end)
 			out = append(out, steps[p.from:until]...)
-			if n := countSteps(strings.Join(steps[until:end], "\n")); n > 0 {
+			if n := CountSteps(strings.Join(steps[until:end], "\n")); n > 0 {
 				out = append(out, fmt.Sprintf("    … %s %s", pluralOf(n, "exchange"), p.after))
 			}
 			continue
 		}
 		passed = append(passed, p.name)
-		exchanges += countSteps(strings.Join(steps[p.from:end], "\n"))
+		exchanges += CountSteps(strings.Join(steps[p.from:end], "\n"))
 	}
 	flush()
 	return out
@@ -581,4 +582,12 @@ func actionCall(action string, ids []string, extra ...any) runner.Send {
 		params = append(params, tcapi.Param{Name: extra[i].(string), Value: extra[i+1].(model.Value)})
 	}
 	return runner.Send{Call: tcapi.Call{Action: action, Params: params}}
+}
+
+var stepLine = regexp.MustCompile(`(?m)^\s*\d+\. > `)
+
+// CountSteps counts the requests of a counterexample (or of any part of a
+// transcript): its lines "  3. > …".
+func CountSteps(counterexample string) int {
+	return len(stepLine.FindAllString(counterexample, -1))
 }

@@ -32,7 +32,7 @@ var (
 
 // embedded is the emulator the package's tests share when no -endpoint is
 // given.
-var embedded *runner.Embedded
+var embedded *emulator.Embedded
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 	shrinkTime = 2 * time.Second
 	if *flagEndpoint == "" {
 		var err error
-		if embedded, err = runner.StartEmbedded(runner.EmbeddedOptions{Latency: testLatency}); err != nil {
+		if embedded, err = emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: testLatency}); err != nil {
 			fmt.Fprintf(os.Stderr, "starting the embedded emulator: %v\n", err)
 			os.Exit(2)
 		}
@@ -108,7 +108,7 @@ func withFaultsOn(t *testing.T, variants emulator.Choices, faults ...string) run
 	if *flagEndpoint != "" {
 		t.Skip("fault self-tests run against the embedded emulator only")
 	}
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: testLatency, Faults: faults, Variants: variants})
+	emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: testLatency, Faults: faults, Variants: variants})
 	if err != nil {
 		t.Fatal(err)
 	}

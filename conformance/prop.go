@@ -38,7 +38,7 @@ func propertyChecks() []*Check {
 	return []*Check{
 		{ID: propertyID, Title: "Random sequences of stops, starts and describes follow the model",
 			Clause: "seed §1, §2, §6; facts §7–§9; DESIGN \"The model\"", Severity: MUST, Needs: Needs{Running: 1},
-			Run: stateMachine},
+			Sharded: true, Run: stateMachine},
 	}
 }
 
@@ -69,136 +69,184 @@ func shardSeed(seed uint64, i int) uint64 {
 	return checkRand(seed, fmt.Sprintf("%s/shard-%d", propertyID, i)).Uint64()>>1 | 1
 }
 
+// stateMachine is SI-PROP-01: this lane's shard of the random sequences,
+// driven by rapid (rapidDriver), each request in a style the target serves.
 func stateMachine(c *Ctx) error {
 	styles, notDrawn, err := servedStyles(c)
 	if err != nil {
 		return err
-	}
-	rapidMu.Lock()
-	var release sync.Once
-	unlock := func() { release.Do(rapidMu.Unlock) }
-	defer unlock()
-	configureRapid(shardSequences(c.run.cfg.Sequences, c.shard, c.shards), c.run.cfg.Steps, shardSeed(c.run.seed, c.shard))
-	var (
-		mu          sync.Mutex
-		first, last *sequenceRun
-		shortest    *sequenceRun
-		harness     error
-		sequences   int
-		failures    int       // sequences that failed: the first, and its replays
-		notRun      *stuckOp  // why a sequence was not run, if one was not
-		overtaken   string    // the shard that failed first, when this one stopped for it
-		shrinkUntil time.Time // when shrinking must end: shrinkTime after the first failure
-	)
-	setHarness := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if harness == nil {
-			harness = err
-		}
-	}
-	prop := func(t *rapid.T) {
-		unlock()
-		if c.shards > 1 {
-			if first, ok := c.run.shardFailedFirst(c.check.ID); ok && first.shard != c.shard {
-				// Another shard failed first, and its counterexample is
-				// the check's: this one stops, searching or shrinking
-				// (rapid has no other way to be cancelled than its
-				// goroutine ending).
-				mu.Lock()
-				overtaken = fmt.Sprintf("the shard on lane %s", first.lane)
-				mu.Unlock()
-				runtime.Goexit()
-			}
-		}
-		if st := c.run.stuckOp(); st != nil {
-			// An operation was shown stuck, by this check or another: no
-			// sequence (nor replay) could settle, so none is tried (rapid
-			// keeps the failure it has).
-			mu.Lock()
-			notRun = st
-			mu.Unlock()
-			t.Skip("not run: " + st.cause())
-		}
-		mu.Lock()
-		spent := !shrinkUntil.IsZero() && time.Now().After(shrinkUntil)
-		mu.Unlock()
-		if spent {
-			// rapid checks its own shrink deadline only between passes,
-			// and one pass may replay the sequence a hundred times, each
-			// paced against the target: past the budget every attempt is
-			// refused unsent, so the pass ends at once.
-			t.Skip("the time to shrink is spent")
-		}
-		if err := c.run.reset(c); err != nil {
-			setHarness(fmt.Errorf("resetting the fleet before a sequence: %w", err))
-			t.Fatalf("harness: %v", err)
-		}
-		c.steps, c.told = nil, map[string]bool{}
-		run := &sequenceRun{}
-		defer func() {
-			run.steps = slices.Clone(c.steps)
-			mu.Lock()
-			defer mu.Unlock()
-			sequences++
-			last = run
-			if run.failed {
-				failures++
-				if first == nil {
-					first = run
-					shrinkUntil = time.Now().Add(shrinkTime)
-					c.run.cfg.Progress.Note("%s: a sequence of %d step(s) failed; shrinking it, for %s at most", c.check.ID, len(run.steps), shrinkTime)
-				}
-				if shortest == nil || len(run.steps) < len(shortest.steps) {
-					shortest = run
-				}
-				if run.sends <= 1 {
-					// No sequence is shorter than one request: what is
-					// left to shrink is its values, which takes rapid
-					// a few replays, not the whole budget.
-					shrinkUntil = minTime(shrinkUntil, time.Now().Add(shrinkOneRequest))
-				}
-			}
-		}()
-		m := &machine{c: c, t: t, run: run, harness: setHarness, styles: styles}
-		t.Repeat(map[string]func(*rapid.T){
-			"stopValid":      m.stopValid,
-			"stopMixed":      m.stopMixed,
-			"stopInvalid":    m.stopInvalid,
-			"start":          m.start,
-			"describeIds":    m.describeIDs,
-			"describeFilter": m.describeFilter,
-			"describePage":   m.describePage,
-			"settle":         m.settle,
-		})
-	}
-	tb := &rapidTB{name: c.check.ID}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		rapid.Check(tb, prop)
-	}()
-	<-done
-	c.steps = nil
-	if harness != nil {
-		return harness
-	}
-	if overtaken != "" {
-		return &skipped{reason: "not run to the end: " + overtaken + " failed first, and its counterexample is the check's"}
-	}
-	if !tb.failed && notRun != nil {
-		return &skipped{reason: "not run to the end: its sequences need instances to change state, and " + notRun.cause()}
 	}
 	defer func() {
 		for _, n := range notDrawn {
 			c.Note("%s", n)
 		}
 	}()
-	if !tb.failed {
-		c.Note("%d sequences passed", sequences)
+	return (&rapidDriver{c: c, styles: styles}).run()
+}
+
+// rapidDriver runs one shard of the state machine with rapid, outside `go
+// test`: rapid.Check calls property once a sequence (its search, its
+// replays of a failure, and its shrinking attempts), and the driver keeps
+// what the sequences left behind, which verdict turns into the check's
+// result.
+//
+// rapid reads its settings from process-wide flags (configureRapid), so a
+// driver holds rapidMu from setting them until its property first runs;
+// and rapid can be stopped only by ending the goroutine it runs in, which
+// is why property ends with runtime.Goexit when another shard has failed.
+type rapidDriver struct {
+	c      *Ctx
+	styles []namedStyle
+	unlock func() // releases rapidMu, once
+
+	mu          sync.Mutex // the fields below: property runs in rapid's goroutine
+	first, last *sequenceRun
+	shortest    *sequenceRun
+	harness     error // the suite's own failure, not the target's
+	sequences   int
+	failures    int       // sequences that failed: the first, and its replays
+	notRun      *stuckOp  // why a sequence was not run, if one was not
+	overtaken   string    // the shard that failed first, when this one stopped for it
+	shrinkUntil time.Time // when shrinking must end: shrinkTime after the first failure
+}
+
+// run runs rapid over the shard's sequences and returns the check's
+// result.
+func (d *rapidDriver) run() error {
+	c := d.c
+	rapidMu.Lock()
+	var release sync.Once
+	d.unlock = func() { release.Do(rapidMu.Unlock) }
+	defer d.unlock()
+	configureRapid(shardSequences(c.run.cfg.Sequences, c.shard, c.shards), c.run.cfg.Steps, shardSeed(c.run.seed, c.shard))
+	tb := &rapidTB{name: c.check.ID}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rapid.Check(tb, d.property)
+	}()
+	<-done
+	c.steps = nil
+	return d.verdict(tb)
+}
+
+// property is one sequence: the fleet reset, then rapid's random actions
+// until it stops drawing them or one fails.
+func (d *rapidDriver) property(t *rapid.T) {
+	d.unlock()
+	c := d.c
+	if why := d.whyNotRun(); why != "" {
+		t.Skip(why)
+	}
+	if err := c.run.reset(c); err != nil {
+		d.setHarness(fmt.Errorf("resetting the fleet before a sequence: %w", err))
+		t.Fatalf("harness: %v", err)
+	}
+	c.steps, c.told = nil, map[string]bool{}
+	run := &sequenceRun{}
+	defer func() {
+		run.steps = slices.Clone(c.steps)
+		d.record(run)
+	}()
+	m := &machine{c: c, t: t, run: run, harness: d.setHarness, styles: d.styles}
+	t.Repeat(map[string]func(*rapid.T){
+		"stopValid":      m.stopValid,
+		"stopMixed":      m.stopMixed,
+		"stopInvalid":    m.stopInvalid,
+		"start":          m.start,
+		"describeIds":    m.describeIDs,
+		"describeFilter": m.describeFilter,
+		"describePage":   m.describePage,
+		"settle":         m.settle,
+	})
+}
+
+// whyNotRun says why the next sequence is not to be run, or "". When
+// another shard has failed first, its counterexample is the check's, and
+// this shard stops searching or shrinking: it ends rapid's goroutine.
+func (d *rapidDriver) whyNotRun() string {
+	c := d.c
+	if c.shards > 1 {
+		if first, ok := c.run.shardFailedFirst(c.check.ID); ok && first.shard != c.shard {
+			d.mu.Lock()
+			d.overtaken = fmt.Sprintf("the shard on lane %s", first.lane)
+			d.mu.Unlock()
+			runtime.Goexit()
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st := c.run.stuckOp(); st != nil {
+		// An operation was shown stuck, by this check or another: no
+		// sequence (nor replay) could settle, so none is tried (rapid
+		// keeps the failure it has).
+		d.notRun = st
+		return "not run: " + st.cause()
+	}
+	if !d.shrinkUntil.IsZero() && time.Now().After(d.shrinkUntil) {
+		// rapid checks its own shrink deadline only between passes, and
+		// one pass may replay the sequence a hundred times, each paced
+		// against the target: past the budget every attempt is refused
+		// unsent, so the pass ends at once.
+		return "the time to shrink is spent"
+	}
+	return ""
+}
+
+// record keeps what a sequence left behind, and starts (or shortens) the
+// time to shrink when it failed.
+func (d *rapidDriver) record(run *sequenceRun) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.sequences++
+	d.last = run
+	if !run.failed {
+		return
+	}
+	d.failures++
+	if d.first == nil {
+		d.first = run
+		d.shrinkUntil = time.Now().Add(shrinkTime)
+		d.c.run.cfg.Progress.Note("%s: a sequence of %d step(s) failed; shrinking it, for %s at most", d.c.check.ID, len(run.steps), shrinkTime)
+	}
+	if d.shortest == nil || len(run.steps) < len(d.shortest.steps) {
+		d.shortest = run
+	}
+	if run.sends <= 1 {
+		// No sequence is shorter than one request: what is left to
+		// shrink is its values, which takes rapid a few replays, not
+		// the whole budget.
+		d.shrinkUntil = minTime(d.shrinkUntil, time.Now().Add(shrinkOneRequest))
+	}
+}
+
+func (d *rapidDriver) setHarness(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.harness == nil {
+		d.harness = err
+	}
+}
+
+// verdict is the check's result once rapid has ended: the harness's own
+// error, a skip when the shard could not run to its end, a pass, or the
+// failure with the counterexample judgeSequences chooses.
+func (d *rapidDriver) verdict(tb *rapidTB) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.c
+	switch {
+	case d.harness != nil:
+		return d.harness
+	case d.overtaken != "":
+		return &skipped{reason: "not run to the end: " + d.overtaken + " failed first, and its counterexample is the check's"}
+	case !tb.failed && d.notRun != nil:
+		return &skipped{reason: "not run to the end: its sequences need instances to change state, and " + d.notRun.cause()}
+	case !tb.failed:
+		c.Note("%d sequences passed", d.sequences)
 		return nil
 	}
-	v := judgeSequences(tb.message(), sequences, failures, first, last, shortest)
+	v := judgeSequences(tb.message(), d.sequences, d.failures, d.first, d.last, d.shortest)
 	if v.chosen != nil {
 		c.steps = v.chosen.steps
 		c.Note("%s", v.note)
@@ -227,10 +275,10 @@ func judgeSequences(msg string, sequences, failures int, first, last, shortest *
 	case !reproduced:
 		v.chosen = first
 		v.failure.reason = "a sequence failed, but passed when it was replayed (not reproduced): " + firstFailure(first)
-	case last != nil && last.failed:
-		v.chosen = last
-		fallthrough
 	default:
+		if last != nil && last.failed {
+			v.chosen = last
+		}
 		v.failure.reason = firstFailure(v.chosen)
 	}
 	switch {

@@ -30,12 +30,12 @@ func TestPerActionLimitOnEveryLimiter(t *testing.T) {
 				}
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
-					o := runner.EmbeddedOptions{Latency: testLatency, Seed: 1,
+					o := emulator.EmbeddedOptions{Latency: testLatency, Seed: 1,
 						Variants: emulator.Choices{emulator.VariantLimiter: algorithm, emulator.VariantLimiterCount: counts}}
 					if fault != "" {
 						o.Faults = []string{fault}
 					}
-					emu, err := runner.StartEmbedded(o)
+					emu, err := emulator.StartEmbedded(o)
 					require.NoError(t, err)
 					t.Cleanup(func() { emu.Close() })
 					target := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
@@ -76,12 +76,12 @@ func TestEachPerRuleBothWaysOnEveryLimiter(t *testing.T) {
 				}
 				t.Run(c.check+"/"+algorithm+"/"+counts+"/"+c.fault, func(t *testing.T) {
 					t.Parallel()
-					o := runner.EmbeddedOptions{Latency: testLatency, Seed: 1,
+					o := emulator.EmbeddedOptions{Latency: testLatency, Seed: 1,
 						Variants: emulator.Choices{emulator.VariantLimiter: algorithm, emulator.VariantLimiterCount: counts}}
 					if c.fault != "" {
 						o.Faults = []string{c.fault}
 					}
-					emu, err := runner.StartEmbedded(o)
+					emu, err := emulator.StartEmbedded(o)
 					require.NoError(t, err)
 					t.Cleanup(func() { emu.Close() })
 					target := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,

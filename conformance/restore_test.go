@@ -67,7 +67,7 @@ func TestRunLeavesTheFleetAsFound(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			opts := runner.EmbeddedOptions{Latency: testLatency}
+			opts := emulator.EmbeddedOptions{Latency: testLatency}
 			if tc.fault != "" {
 				opts.Faults = []string{tc.fault}
 			}

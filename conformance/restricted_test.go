@@ -43,7 +43,7 @@ func restrictedFleet(t *testing.T) (*emulator.FleetFile, []string) {
 func TestRestrictedInstancesDrawNoFinding(t *testing.T) {
 	t.Parallel()
 	fleet, ids := restrictedFleet(t)
-	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Fleet: fleet, Lanes: -1})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency, Fleet: fleet, Lanes: -1})
 	cfg.Transcript = &runner.Transcript{}
 	res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-PROP-01", "SI-STATE-01", "SI-STATE-02", "SI-STATE-04", "SI-ASYNC-03"},
 		Sequences: 30, Seed: 1})
@@ -71,7 +71,7 @@ func TestMFAAccountIsAnErrorNotAFailure(t *testing.T) {
 	t.Parallel()
 	fleet := emulator.DefaultFleet()
 	fleet.Accounts[0].RequiresMFA = true
-	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Fleet: fleet, Lanes: -1})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency, Fleet: fleet, Lanes: -1})
 	res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-STATE-01", "SI-STATE-04"}, Seed: 1})
 	require.NoError(t, err)
 	c := checkByID(t, res, "SI-STATE-01")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 )
 
 // After requests the observer did not see (the concurrent clients'), resync
@@ -17,7 +18,7 @@ import (
 // observer must not guess another mode (a spurious failure the soak test
 // found once in eighteen runs).
 func TestResyncRecordsWhatWasSeen(t *testing.T) {
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 200 * time.Millisecond})
+	emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: 200 * time.Millisecond})
 	require.NoError(t, err)
 	defer emu.Close()
 	cfg := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Allowed: func(string) bool { return true }}

@@ -2,8 +2,6 @@ package conformance
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -37,7 +35,8 @@ type Config struct {
 	Only []string
 	// Progress receives the run's progress; nil for none.
 	Progress Progress
-	// Replay renders the command that replays one check with a seed.
+	// Replay renders the command that replays one check with a seed;
+	// RunCommand{}.Line if nil.
 	Replay func(seed uint64, check string) string
 	// Artifacts is a directory for files a failure refers to (such as a
 	// linearizability visualisation); "" keeps them in the temp dir.
@@ -246,9 +245,7 @@ func prepare(cfg Config) (Config, []*Check, error) {
 		cfg.Steps = 4
 	}
 	if cfg.Replay == nil {
-		cfg.Replay = func(seed uint64, check string) string {
-			return fmt.Sprintf("cvmconform run --seed %d --only %s", seed, check)
-		}
+		cfg.Replay = RunCommand{}.Line
 	}
 	if cfg.SettleTimeout == 0 {
 		cfg.SettleTimeout = runner.SettleTimeout(cfg.Target.Endpoint)
@@ -257,9 +254,7 @@ func prepare(cfg Config) (Config, []*Check, error) {
 		cfg.RestoreTimeout = restoreBound(cfg.SettleTimeout)
 	}
 	if cfg.Seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:])
-		cfg.Seed = binary.LittleEndian.Uint64(b[:]) >> 1
+		cfg.Seed = NewSeed()
 	}
 	return cfg, checks, nil
 }

@@ -101,7 +101,7 @@ func planTransition(endpoint string) time.Duration {
 // instances, plus a few paced requests.
 func estimate(c *Check, transition time.Duration, sequences, steps int) time.Duration {
 	d := 150*time.Millisecond + c.Takes
-	if c.ID == propertyID {
+	if c.Sharded {
 		per := time.Duration(steps)*150*time.Millisecond + 2*transition
 		return time.Duration(sequences) * per
 	}
@@ -123,9 +123,9 @@ func makePlan(checks []*Check, lanes []*runState, cfg Config) ([][]unit, []*Chec
 		switch {
 		case c.Final:
 			finals = append(finals, c)
-		case c.ID == propertyID && cfg.Shard > propertyShards(cfg, lanes):
+		case c.Sharded && cfg.Shard > propertyShards(cfg, lanes):
 			// No such shard: the check is reported as an error.
-		case c.ID == propertyID && len(lanes) > 1:
+		case c.Sharded && len(lanes) > 1:
 			shards := propertyShards(cfg, lanes)
 			planned := shards
 			if cfg.Shard > 0 {
@@ -164,7 +164,7 @@ func makePlan(checks []*Check, lanes []*runState, cfg Config) ([][]unit, []*Chec
 		// One shard replayed: on the lane the whole plan gives it.
 		for k := range plan {
 			plan[k] = slices.DeleteFunc(plan[k], func(u unit) bool {
-				return u.check.ID == propertyID && u.shards > 1 && u.shard != cfg.Shard-1
+				return u.check.Sharded && u.shards > 1 && u.shard != cfg.Shard-1
 			})
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
@@ -23,7 +24,7 @@ import (
 // DescribeInstances sent to make it.
 func TestPlanCoversEveryCheckOnce(t *testing.T) {
 	t.Parallel()
-	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency})
 	c, checks, err := prepare(Config{Target: cfg, Sequences: 37})
 	require.NoError(t, err)
 	lanes, shared, err := open(context.Background(), c, checks)
@@ -138,7 +139,7 @@ func TestRunCutShortIsWhole(t *testing.T) {
 	for _, budget := range []time.Duration{time.Millisecond, 700 * time.Millisecond, 2 * time.Second, 3500 * time.Millisecond} {
 		t.Run(budget.String(), func(t *testing.T) {
 			t.Parallel()
-			cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency})
+			cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency})
 			ctx, cancel := context.WithTimeoutCause(context.Background(), budget, errTestBudget)
 			defer cancel()
 			res, err := Run(ctx, Config{Target: cfg, Seed: 1})
@@ -182,7 +183,7 @@ func (e errTestCause) Error() string { return string(e) }
 // its first and its last.
 func TestOneAccountSharedOut(t *testing.T) {
 	t.Parallel()
-	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: 50 * time.Millisecond, Lanes: -1})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: 50 * time.Millisecond, Lanes: -1})
 	cfg.Transcript = &runner.Transcript{}
 	res, err := Run(context.Background(), Config{Target: cfg, Seed: 7, Sequences: 10, Only: []string{"SI-RATE-01", "SI-RATE-03", "SI-RATE-04", "SI-CONC", "SI-ASYNC", "SI-BATCH", "SI-PROP"}})
 	require.NoError(t, err)
@@ -219,7 +220,7 @@ func TestOneAccountSharedOut(t *testing.T) {
 // account.
 func TestIdleLaneTakesWork(t *testing.T) {
 	t.Parallel()
-	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Lanes: -1})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency, Lanes: -1})
 	c, checks, err := prepare(Config{Target: cfg})
 	require.NoError(t, err)
 	lanes, _, err := open(context.Background(), c, checks)

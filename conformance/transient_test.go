@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -27,7 +26,7 @@ func TestTransientChecksPassEveryTiming(t *testing.T) {
 		for _, opState := range op.Choices {
 			t.Run(latency+"/"+opState, func(t *testing.T) {
 				t.Parallel()
-				cfg := withEmulator(t, runner.EmbeddedOptions{Variants: emulator.Choices{
+				cfg := withEmulator(t, emulator.EmbeddedOptions{Variants: emulator.Choices{
 					emulator.VariantLatency: latency, emulator.VariantOpState: opState}})
 				res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-STATE-12", "SI-STATE-13"}, Seed: 1})
 				require.NoError(t, err)
@@ -51,7 +50,7 @@ func TestStopWhileStartingCaughtOnEveryOpState(t *testing.T) {
 	for _, opState := range op.Choices {
 		t.Run(opState, func(t *testing.T) {
 			t.Parallel()
-			cfg := withEmulator(t, runner.EmbeddedOptions{Faults: []string{emulator.FaultStopWhileStarting},
+			cfg := withEmulator(t, emulator.EmbeddedOptions{Faults: []string{emulator.FaultStopWhileStarting},
 				Variants: emulator.Choices{emulator.VariantLatency: "1s", emulator.VariantOpState: opState}})
 			res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-STATE-12"}, Seed: 1})
 			require.NoError(t, err)

@@ -20,12 +20,12 @@ import (
 
 // withEmulator starts a private embedded emulator with the given options
 // and returns its target configuration; it is closed when the test ends.
-func withEmulator(t *testing.T, o runner.EmbeddedOptions) runner.TargetConfig {
+func withEmulator(t *testing.T, o emulator.EmbeddedOptions) runner.TargetConfig {
 	t.Helper()
 	if *flagEndpoint != "" {
 		t.Skip("about the embedded emulator")
 	}
-	emu, err := runner.StartEmbedded(o)
+	emu, err := emulator.StartEmbedded(o)
 	require.NoError(t, err)
 	t.Cleanup(func() { emu.Close() })
 	return runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
@@ -67,7 +67,7 @@ func onlyFailure(t *testing.T, res report.Run) report.Check {
 func TestOneRegionTargetSkipsTheFinanceCheck(t *testing.T) {
 	t.Parallel()
 	for _, strict := range []bool{false, true} {
-		cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency,
+		cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency,
 			Variants: emulator.Choices{"proto-region-not-served": "UnsupportedRegion"}})
 		res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-PROTO"}, Seed: 1, Strict: strict})
 		require.NoError(t, err)
@@ -93,7 +93,7 @@ func TestOneRegionTargetSkipsTheFinanceCheck(t *testing.T) {
 // them (finding 2): the bound is the user's, never a hidden constant.
 func TestSlowTargetPassesWithinTheBound(t *testing.T) {
 	t.Parallel()
-	cfg := withEmulator(t, runner.EmbeddedOptions{Variants: emulator.Choices{emulator.VariantLatency: "1s-2s", emulator.VariantOpState: "ahead"}})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Variants: emulator.Choices{emulator.VariantLatency: "1s-2s", emulator.VariantOpState: "ahead"}})
 	res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-PROTO-10", "SI-ASYNC-01", "SI-ASYNC-02"},
 		Seed: 1, SettleTimeout: 10 * time.Second})
 	require.NoError(t, err)
@@ -109,7 +109,7 @@ func TestSlowTargetPassesWithinTheBound(t *testing.T) {
 // it is reported.
 func TestSlowerThanTheBoundFailsOnceAsSlow(t *testing.T) {
 	t.Parallel()
-	cfg := withEmulator(t, runner.EmbeddedOptions{Variants: emulator.Choices{emulator.VariantLatency: "1s"}})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Variants: emulator.Choices{emulator.VariantLatency: "1s"}})
 	start := time.Now()
 	res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-PROTO-10", "SI-PROTO-11", "SI-ASYNC-01", "SI-PROTO-03"},
 		Seed: 1, SettleTimeout: 700 * time.Millisecond})
@@ -155,7 +155,7 @@ func TestStuckTargetFailsOnceAsStuck(t *testing.T) {
 // the state machine (finding 3).
 func TestOperationStateAheadPasses(t *testing.T) {
 	t.Parallel()
-	cfg := withEmulator(t, runner.EmbeddedOptions{Variants: emulator.Choices{emulator.VariantLatency: "200ms", emulator.VariantOpState: "ahead"}})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Variants: emulator.Choices{emulator.VariantLatency: "200ms", emulator.VariantOpState: "ahead"}})
 	res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-ASYNC", "SI-STATE-0", "SI-PROP-01"}, Seed: 1, Sequences: 10})
 	require.NoError(t, err)
 	for _, c := range res.Checks {
@@ -169,7 +169,7 @@ func TestOperationStateAheadPasses(t *testing.T) {
 // traffic long enough to empty its burst.
 func TestHalfRateBurstyLimiterIsCaught(t *testing.T) {
 	t.Parallel()
-	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Faults: []string{emulator.FaultStrictRateLimit},
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency, Faults: []string{emulator.FaultStrictRateLimit},
 		Variants: emulator.Choices{emulator.VariantLimiter: "token"}})
 	res, err := Run(context.Background(), Config{Target: cfg, Only: []string{"SI-RATE-02"}, Seed: 1})
 	require.NoError(t, err)
@@ -184,7 +184,7 @@ func TestHalfRateBurstyLimiterIsCaught(t *testing.T) {
 // STOPPED instance stopped with STOP_CHARGING, and its start failed).
 func TestStoppedInstancesCanStart(t *testing.T) {
 	t.Parallel()
-	cfg := withEmulator(t, runner.EmbeddedOptions{Latency: testLatency, Lanes: -1})
+	cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency, Lanes: -1})
 	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second}, nil)
 	require.NoError(t, err)
 	s := lanes[0]

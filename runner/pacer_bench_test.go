@@ -7,6 +7,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 )
 
 // BenchmarkPacerSustainsTheDocumentedRate sends paced StopInstances
@@ -20,7 +21,7 @@ import (
 // One iteration is 30 requests, about 3.2 s.
 func BenchmarkPacerSustainsTheDocumentedRate(b *testing.B) {
 	const perIteration = 30
-	e := embedded(b, runner.EmbeddedOptions{})
+	e := embedded(b, emulator.EmbeddedOptions{})
 	tg := target(b, e)
 	limit := model.RateLimit(model.ActionStop)
 	var sends, limited int

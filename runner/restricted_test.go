@@ -28,7 +28,7 @@ func TestRestrictedInstanceEndToEnd(t *testing.T) {
 			break
 		}
 	}
-	tg := target(t, embedded(t, runner.EmbeddedOptions{Fleet: fleet, Lanes: -1}))
+	tg := target(t, embedded(t, emulator.EmbeddedOptions{Fleet: fleet, Lanes: -1}))
 	views, err := tg.Discover(context.Background(), "discovery")
 	require.NoError(t, err)
 	restricted, normal := model.NewObserver(runner.AccountMain, region, model.Lenient), model.NewObserver(runner.AccountMain, region, model.Lenient)

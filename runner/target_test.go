@@ -21,6 +21,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -28,12 +29,12 @@ const region = "ap-guangzhou"
 
 // embedded starts the reference emulator for one test and closes it when
 // the test ends.
-func embedded(t testing.TB, o runner.EmbeddedOptions) *runner.Embedded {
+func embedded(t testing.TB, o emulator.EmbeddedOptions) *emulator.Embedded {
 	t.Helper()
 	if o.Latency == 0 {
 		o.Latency = 20 * time.Millisecond
 	}
-	e, err := runner.StartEmbedded(o)
+	e, err := emulator.StartEmbedded(o)
 	if err != nil {
 		t.Fatalf("StartEmbedded: %v", err)
 	}
@@ -45,7 +46,7 @@ func embedded(t testing.TB, o runner.EmbeddedOptions) *runner.Embedded {
 func allowAll(string) bool { return true }
 
 // target returns a target for the embedded emulator e, adjusted by mods.
-func target(t testing.TB, e *runner.Embedded, mods ...func(*runner.TargetConfig)) *runner.Target {
+func target(t testing.TB, e *emulator.Embedded, mods ...func(*runner.TargetConfig)) *runner.Target {
 	t.Helper()
 	cfg := runner.TargetConfig{Endpoint: e.URL, Region: region, Cred: e.Cred, Cred2: e.Cred2, Allowed: allowAll}
 	for _, m := range mods {
@@ -127,7 +128,7 @@ func TestNewTargetRefusesBadConfig(t *testing.T) {
 
 func TestDoFillsRecordsAndJudges(t *testing.T) {
 	t.Parallel()
-	e := embedded(t, runner.EmbeddedOptions{})
+	e := embedded(t, emulator.EmbeddedOptions{})
 	tg := target(t, e)
 	if !tg.HasSecondAccount() {
 		t.Fatal("HasSecondAccount = false with the emulator's second account")
@@ -231,7 +232,7 @@ func flipSignature(r *http.Request) {
 
 func TestDeliberateBreakageReadsAsSuch(t *testing.T) {
 	t.Parallel()
-	e := embedded(t, runner.EmbeddedOptions{})
+	e := embedded(t, emulator.EmbeddedOptions{})
 	tg := target(t, e)
 
 	x := do(t, tg, runner.Send{Call: describe(), Mutate: flipSignature})
@@ -277,7 +278,7 @@ func TestDeliberateBreakageReadsAsSuch(t *testing.T) {
 
 func TestEverySigningStyleWorks(t *testing.T) {
 	t.Parallel()
-	e := embedded(t, runner.EmbeddedOptions{})
+	e := embedded(t, emulator.EmbeddedOptions{})
 	all := []runner.Signing{runner.SignTC3, runner.SignHmacSHA256, runner.SignHmacSHA1}
 	tg := target(t, e, func(c *runner.TargetConfig) { c.Signings = all })
 	wantMethod := map[tcapi.Style]string{tcapi.StyleTC3JSON: http.MethodPost, tcapi.StyleV1Get: http.MethodGet, tcapi.StyleV1PostForm: http.MethodPost}
@@ -398,7 +399,7 @@ func TestMaskSecretID(t *testing.T) {
 
 func TestAllowListGuard(t *testing.T) {
 	t.Parallel()
-	e := embedded(t, runner.EmbeddedOptions{})
+	e := embedded(t, emulator.EmbeddedOptions{})
 	var views []model.View
 	{
 		tg := target(t, e)
@@ -622,7 +623,7 @@ func TestUnreachableHangingAndGarbledTargets(t *testing.T) {
 
 func TestDiscoverPagesTheWholeFleet(t *testing.T) {
 	t.Parallel()
-	e := embedded(t, runner.EmbeddedOptions{})
+	e := embedded(t, emulator.EmbeddedOptions{})
 	tg := target(t, e)
 	views, err := tg.Discover(context.Background(), "discovery")
 	if err != nil {
@@ -680,7 +681,7 @@ func firstIn(views []model.View, st model.InstanceState, n int) []string {
 
 func TestSettleWaitsForStopped(t *testing.T) {
 	t.Parallel()
-	e := embedded(t, runner.EmbeddedOptions{})
+	e := embedded(t, emulator.EmbeddedOptions{})
 	tg := target(t, e)
 	obs, views := observerFor(t, tg)
 	ids := firstIn(views, model.Running, 3)
@@ -731,7 +732,7 @@ func TestSettleWaitsForStopped(t *testing.T) {
 
 func TestSettleGivesUpOnAStuckInstance(t *testing.T) {
 	t.Parallel()
-	e := embedded(t, runner.EmbeddedOptions{Faults: []string{"stuck-stopping"}})
+	e := embedded(t, emulator.EmbeddedOptions{Faults: []string{"stuck-stopping"}})
 	tg := target(t, e)
 	obs, views := observerFor(t, tg)
 	ids := firstIn(views, model.Running, 2)

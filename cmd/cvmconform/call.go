@@ -70,66 +70,26 @@ const callTimeout = 30 * time.Second
 func (c cli) call(args []string) int {
 	fs := flag.NewFlagSet("call", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	endpoint := fs.String("endpoint", "", "the target's base `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region")
-	region := fs.String("region", "", "region `REGION` sent with the request (default $TENCENTCLOUD_REGION, else ap-guangzhou)")
-	signature := fs.String("signature", "tc3", "signature `S`: tc3, hmacsha256 or hmacsha1")
-	get := fs.Bool("get", false, "send a GET, the parameters in the query")
-	form := fs.Bool("form", false, "send a POST form (application/x-www-form-urlencoded), v1 signatures only (their default)")
-	raw := fs.Bool("raw", false, "print the answer's body as received (a gzip body decompressed), not indented")
-	timeout := fs.Duration("timeout", callTimeout, "how long to wait for the answer, `D`; none in time is exit 2 (the outcome is unknown)")
-	strict := fs.Bool("strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
+	var f callFlags
+	f.register(fs)
 	fs.Usage = func() { fmt.Fprint(c.stderr, callUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	f.args = fs.Args()
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(c.stderr, "cvmconform call: "+format+"\n", a...)
 		return exitUsage
 	}
-	if fs.NArg() == 0 || fs.NArg() > 2 {
-		return fail("want ACTION and at most one JSON object of parameters, e.g. StopInstances '{\"InstanceIds\":[\"ins-r8hr2upy\"]}'")
-	}
-	call := tcapi.Call{Action: fs.Arg(0)}
-	if fs.NArg() == 2 {
-		params, err := tcapi.ParseParams([]byte(fs.Arg(1)))
-		if err != nil {
-			return fail("parameters: %v", err)
-		}
-		call.Params = params
-	}
-	style, err := callStyle(*signature, *get, *form)
+	cfg, err := resolveCall(f, c.env)
 	if err != nil {
 		return fail("%v", err)
 	}
-	call.Style, call.V1Method = style.Style, style.V1Method
+	call := cfg.call
 	// v1's Nonce is a random positive integer (facts §1), so that two
 	// calls in one second are not taken for a replay.
 	call.Nonce = 1 + rand.Uint64N(1<<31-1)
-	if *timeout <= 0 {
-		return fail("--timeout must be positive")
-	}
-	if *endpoint == "" {
-		return fail("--endpoint is required: the target's URL (e.g. http://127.0.0.1:8080), or tencentcloud / tencentcloud-intl")
-	}
-	if *region == "" {
-		*region = c.getenv("TENCENTCLOUD_REGION")
-	}
-	if *region == "" {
-		*region = "ap-guangzhou"
-	}
-	base, err := runner.ResolveEndpoint(*endpoint, *region)
-	if err != nil {
-		return fail("%v", err)
-	}
-	cred := c.envCredential()
-	if cred.SecretID == "" || cred.SecretKey == "" {
-		return fail("set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to the target's credentials")
-	}
-	keys, err := c.passiveKeys()
-	if err != nil {
-		return fail("%v", err)
-	}
-	tg, err := runner.NewTarget(runner.TargetConfig{Endpoint: base, Region: *region, Cred: cred, Timeout: *timeout})
+	tg, err := runner.NewTarget(cfg.target)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -147,8 +107,8 @@ func (c cli) call(args []string) int {
 		return exitUsage
 	}
 	fmt.Fprintf(c.stderr, "< HTTP %d, %s\n", x.Status, millis(x.Duration()))
-	c.printAnswer([]byte(x.RawResponse), *raw)
-	return c.judgeCall(x, base, passive.Config{Strict: *strict, Keys: keys})
+	c.printAnswer([]byte(x.RawResponse), cfg.raw)
+	return c.judgeCall(x, cfg.target.Endpoint, cfg.judge)
 }
 
 // callStyle is the request style of --signature, --get and --form (facts

@@ -13,11 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 )
 
 // callEnv is the environment of a user who exported the emulator's
 // credentials, as 'cvmconform emulate' prints them.
-func callEnv(e *runner.Embedded) map[string]string {
+func callEnv(e *emulator.Embedded) map[string]string {
 	return map[string]string{"TENCENTCLOUD_SECRET_ID": e.Cred.SecretID, "TENCENTCLOUD_SECRET_KEY": e.Cred.SecretKey}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cvmconform/cvmconform/conformance"
+	"github.com/cvmconform/cvmconform/conformance/selftest"
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -32,7 +33,7 @@ type checkDetail struct {
 	Needs    string         `json:"needs"`
 	Sources  []sourceDetail `json:"sources"` // each section the clause cites, from model/SOURCES.md
 	Ledger   []string       `json:"ledger"`  // the ledger entries the clause cites
-	Faults   []string       `json:"faults"`  // the emulator faults that prove it (conformance.FaultProofs)
+	Faults   []string       `json:"faults"`  // the emulator faults that prove it (selftest.FaultProofs)
 }
 
 type sourceDetail struct {
@@ -57,7 +58,7 @@ func detailOf(c *conformance.Check) checkDetail {
 		}
 		d.Sources = append(d.Sources, sourceDetail{Citation: ref.String(), Heading: heading, Text: text})
 	}
-	for _, p := range conformance.FaultProofs {
+	for _, p := range selftest.FaultProofs {
 		if slices.ContainsFunc(p.Catch, func(prefix string) bool { return strings.HasPrefix(c.ID, prefix) }) && !slices.Contains(d.Faults, p.Fault) {
 			d.Faults = append(d.Faults, p.Fault)
 		}
@@ -92,7 +93,7 @@ func writeDetail(w io.Writer, d checkDetail) error {
 	if len(d.Faults) > 0 {
 		fmt.Fprintf(&b, "\n  proven by the emulator faults: %s\n  (cvmconform run --fault NAME --only %s fails it)\n", strings.Join(d.Faults, ", "), d.ID)
 	} else {
-		b.WriteString("\n  proven by: no fault names it as one it catches (conformance/proofs.go)\n")
+		b.WriteString("\n  proven by: no fault names it as one it catches (conformance/selftest/proofs.go)\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -19,6 +19,7 @@ import (
 	"github.com/cvmconform/cvmconform/fixtures"
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
@@ -35,9 +36,9 @@ func invokeJudge(t *testing.T, env map[string]string, args ...string) (code int,
 
 // passiveEmulator starts the reference emulator, with a short latency, for
 // one test of judge or proxy.
-func passiveEmulator(t *testing.T, faults ...string) *runner.Embedded {
+func passiveEmulator(t *testing.T, faults ...string) *emulator.Embedded {
 	t.Helper()
-	e, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 20 * time.Millisecond, Faults: faults})
+	e, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: 20 * time.Millisecond, Faults: faults})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	return e
@@ -46,7 +47,7 @@ func passiveEmulator(t *testing.T, faults ...string) *runner.Embedded {
 // targetCycle describes, stops (HARD) and waits for one instance of e
 // through runner.Target, then stops a malformed ID (seed §6 "ins-1122"),
 // and returns the exchanges, as 'run' records them.
-func targetCycle(t *testing.T, e *runner.Embedded, id string) []*runner.Exchange {
+func targetCycle(t *testing.T, e *emulator.Embedded, id string) []*runner.Exchange {
 	t.Helper()
 	tg, err := runner.NewTarget(runner.TargetConfig{Endpoint: e.URL, Region: "ap-guangzhou", Cred: e.Cred, Allowed: func(string) bool { return true }})
 	require.NoError(t, err)

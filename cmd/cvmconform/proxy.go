@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -51,62 +50,30 @@ Flags:
 func (c cli) proxy(args []string) int {
 	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	listen := fs.String("listen", "127.0.0.1:8081", "address `ADDR` to serve on (port 0 picks a free one)")
-	upstream := fs.String("upstream", "", "the target's base `URL` (e.g. http://127.0.0.1:8080), or \"tencentcloud\" / \"tencentcloud-intl\" for the real cloud's host for --region")
-	region := fs.String("region", "", "region `REGION` for --upstream tencentcloud or tencentcloud-intl, which need one (default $TENCENTCLOUD_REGION; no other default)")
-	reportPath := fs.String("report", "", "write the JSON report to `FILE` on SIGINT or SIGTERM (and every --report-every; \"-\": standard output, the proxy's own lines then going to standard error)")
-	every := fs.Duration("report-every", 0, "also write --report every `D` (e.g. 1m)")
-	transcriptPath := fs.String("transcript", "", "write every exchange, redacted, to `FILE` as it completes (a transcript 'judge' reads; \"-\": standard output)")
-	resign := fs.Bool("resign", false, "verify each request with the keys in the environment and sign it again for the upstream's host")
-	pf := addPassiveFlags(fs)
+	var f proxyFlags
+	f.register(fs)
 	fs.Usage = func() { fmt.Fprint(c.stderr, proxyUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	f.args = fs.Args()
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(c.stderr, "cvmconform proxy: "+format+"\n", a...)
 		return exitUsage
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
-	}
-	if *upstream == "" {
-		return fail("--upstream is required: the target to forward to")
-	}
-	if *region == "" {
-		*region = c.getenv("TENCENTCLOUD_REGION")
-	}
-	base, err := runner.ResolveEndpoint(*upstream, *region)
-	if err != nil {
-		return fail("--upstream: %v", err)
-	}
-	switch {
-	case *every < 0:
-		return fail("--report-every must not be negative")
-	case *every > 0 && *reportPath == "":
-		return fail("--report-every needs --report FILE")
-	}
-	cfg, err := c.passiveConfig(pf)
+	cfg, err := resolveProxy(f, c.env)
 	if err != nil {
 		return fail("%v", err)
 	}
-	keys, _ := c.passiveKeys()
-	if *resign && keys == nil {
-		return fail("--resign needs the clients' keys: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY")
-	}
-	reportOut, transcriptOut := outputFile{"report", *reportPath}, outputFile{"transcript", *transcriptPath}
-	if err := c.checkOutputs(reportOut, transcriptOut); err != nil {
+	if err := c.checkOutputs(cfg.report, cfg.transcript); err != nil {
 		return fail("%v", err)
 	}
-	screen := c.console(reportOut, transcriptOut)
+	screen := c.console(cfg.report, cfg.transcript)
 	out := &lockedWriter{w: screen}
-	pc := passive.ProxyConfig{Upstream: base, Judge: cfg,
-		OnFinding: func(f passive.Finding) { fmt.Fprintln(out, "finding: "+printable(f.String())) }}
-	if *resign {
-		pc.Resign = keys
-	}
-	if *transcriptPath != "" {
-		f, err := c.createOutput(transcriptOut)
+	pc := cfg.proxy
+	pc.OnFinding = func(f passive.Finding) { fmt.Fprintln(out, "finding: "+printable(f.String())) }
+	if cfg.transcript.path != "" {
+		f, err := c.createOutput(cfg.transcript)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -117,9 +84,9 @@ func (c cli) proxy(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
-		return fail("listen on %q: %v", *listen, err)
+		return fail("listen on %q: %v", cfg.listen, err)
 	}
 	started := time.Now()
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
@@ -138,14 +105,14 @@ func (c cli) proxy(args []string) int {
 				fmt.Fprintln(out, "finding: "+printable(f.String()))
 			}
 		}
-		return passive.Report(passive.ReportInfo{Strict: cfg.Strict, Started: started}, res)
+		return passive.Report(passive.ReportInfo{Strict: pc.Judge.Strict, Started: started}, res)
 	}
 	write := func(run report.Run) error {
-		return c.writeOutput(reportOut, func(w io.Writer) error { return report.JSON(w, run) })
+		return c.writeOutput(cfg.report, func(w io.Writer) error { return report.JSON(w, run) })
 	}
 	var tick <-chan time.Time
-	if *every > 0 {
-		t := time.NewTicker(*every)
+	if cfg.every > 0 {
+		t := time.NewTicker(cfg.every)
 		defer t.Stop()
 		tick = t.C
 	}
@@ -177,7 +144,7 @@ func (c cli) proxy(args []string) int {
 	}
 	onScreen := c
 	onScreen.stdout = screen
-	return onScreen.finishPassive("proxy", run, "", "")
+	return onScreen.finishPassive("proxy", run, outputFile{}, outputFile{})
 }
 
 // lockedWriter serialises the lines the proxy's handlers and its main

@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/stretchr/testify/require"
-
-	"github.com/cvmconform/cvmconform/runner"
 )
 
 // fakeCreds are credentials no target knows; tests that must refuse before
@@ -22,16 +21,16 @@ import (
 var fakeCreds = map[string]string{"TENCENTCLOUD_SECRET_ID": "AKIDrunTestFake000000000000000", "TENCENTCLOUD_SECRET_KEY": "not-a-real-key"}
 
 // startEmulator starts the reference emulator for one test.
-func startEmulator(t *testing.T, faults ...string) *runner.Embedded {
+func startEmulator(t *testing.T, faults ...string) *emulator.Embedded {
 	t.Helper()
-	e, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 20 * time.Millisecond, Faults: faults})
+	e, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: 20 * time.Millisecond, Faults: faults})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	return e
 }
 
 // credsOf is the environment holding e's first account's credentials.
-func credsOf(e *runner.Embedded) map[string]string {
+func credsOf(e *emulator.Embedded) map[string]string {
 	return map[string]string{"TENCENTCLOUD_SECRET_ID": e.Cred.SecretID, "TENCENTCLOUD_SECRET_KEY": e.Cred.SecretKey}
 }
 

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cvmconform/cvmconform/conformance"
+	"github.com/cvmconform/cvmconform/conformance/selftest"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -42,40 +42,26 @@ Flags:
 func (c cli) selftest(args []string) int {
 	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	variants := fs.Int("variants", 20, "how many random variant combinations `N` the precision half runs, besides the lenient and strict corners")
-	seed := fs.Uint64("seed", 0, "seed `S` of the whole self-test (default: random, printed)")
-	quick := fs.Bool("quick", false, "bounded, for CI: precision runs only --only's checks, and each fault only the checks of its area")
-	only := fs.String("only", "SI-PROTO,SI-AUTH,SI-PARAM,SI-BATCH,SI-ID,SI-STATE,SI-ASYNC,SI-ATOMIC,SI-ACCT,SI-HOSTILE", "with --quick: the checks each precision run selects, by ID `PREFIXES`")
-	faults := fs.String("faults", "", "prove only these comma-separated fault `NAMES` (default: every fault)")
-	parallel := fs.Int("parallel", 4, "how many suites `N` run at once")
-	sequences := fs.Int("checks", 20, "state-machine sequences `N` SI-PROP-01 runs in each suite")
+	var f selftestFlags
+	f.register(fs)
 	fs.Usage = func() { fmt.Fprint(c.stderr, selftestUsage); printFlags(fs) }
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	f.args = fs.Args()
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(c.stderr, "cvmconform selftest: "+format+"\n", a...)
 		return exitUsage
 	}
-	switch {
-	case fs.NArg() > 0:
-		return fail("unexpected argument %q", fs.Arg(0))
-	case *variants < 0 || *parallel <= 0 || *sequences <= 0:
-		return fail("--variants must be ≥ 0, --parallel and --checks positive")
-	}
-	cfg := conformance.SelftestConfig{Variants: *variants, Seed: *seed, Quick: *quick, Faults: splitList(*faults),
-		Parallel: *parallel, Sequences: *sequences}
-	if *quick {
-		cfg.Only = splitList(*only)
-	}
-	if *variants == 0 {
-		cfg.Variants = -1
+	cfg, err := resolveSelftest(f)
+	if err != nil {
+		return fail("%v", err)
 	}
 	start := time.Now()
 	cfg.Progress = func(line string) {
 		fmt.Fprintf(c.stderr, "[%5.1fs] %s\n", time.Since(start).Seconds(), line)
 	}
-	res, err := conformance.Selftest(c.ctx, cfg)
+	res, err := selftest.Run(c.ctx, cfg)
 	if err != nil && len(res.Precision)+len(res.Recall) == 0 {
 		return fail("%v", err)
 	}
@@ -91,7 +77,7 @@ func (c cli) selftest(args []string) int {
 }
 
 // writeSelftest renders the self-test's table.
-func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Duration) {
+func writeSelftest(w io.Writer, res selftest.Result, took time.Duration) {
 	fmt.Fprintf(w, "cvmconform selftest (seed %d, %s)\n\n", res.Seed, took.Round(time.Second))
 	if len(res.Precision) > 0 {
 		fmt.Fprintf(w, "Precision: the suite against the lenient and strict corners and %d random variant combinations; each must pass\n\n",
@@ -159,7 +145,7 @@ func writeSelftest(w io.Writer, res conformance.SelftestResult, took time.Durati
 
 // precisionName names a precision run's combination: its corner, or the
 // seed it was drawn from.
-func precisionName(p conformance.PrecisionRun) string {
+func precisionName(p selftest.PrecisionRun) string {
 	if p.Corner != "" {
 		return p.Corner + " corner"
 	}
@@ -167,7 +153,7 @@ func precisionName(p conformance.PrecisionRun) string {
 }
 
 // corners counts the corner runs among ps.
-func corners(ps []conformance.PrecisionRun) int {
+func corners(ps []selftest.PrecisionRun) int {
 	n := 0
 	for _, p := range ps {
 		if p.Corner != "" {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cvmconform/cvmconform/conformance"
+	"github.com/cvmconform/cvmconform/conformance/selftest"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -30,11 +30,11 @@ func TestSelftestSmall(t *testing.T) {
 // The table of a failed self-test shows what failed and how to replay it.
 func TestSelftestTableShowsFailures(t *testing.T) {
 	t.Parallel()
-	res := conformance.SelftestResult{Seed: 9,
-		Precision: []conformance.PrecisionRun{{Seed: 4, Variants: emulator.Choices{"op-state": "lag"},
+	res := selftest.Result{Seed: 9,
+		Precision: []selftest.PrecisionRun{{Seed: 4, Variants: emulator.Choices{"op-state": "lag"},
 			Result: report.Run{Checks: []report.Check{{ID: "SI-ASYNC-01", Status: report.Fail, Reason: "OBSERVED-STATE: …"}}},
 			Replay: "cvmconform run --variant random:4 --seed 4"}},
-		Recall: []conformance.RecallRun{{Proof: conformance.FaultProof{Fault: "no-rate-limit", Catch: []string{"SI-RATE-01"}}, Seed: 6,
+		Recall: []selftest.RecallRun{{Proof: selftest.FaultProof{Fault: "no-rate-limit", Catch: []string{"SI-RATE-01"}}, Seed: 6,
 			Variants: emulator.Choices{"limiter": "token"}, Replay: "cvmconform run --variant random:6 --fault no-rate-limit --seed 6"}}}
 	var b strings.Builder
 	writeSelftest(&b, res, 0)
@@ -74,8 +74,8 @@ func TestSelftestTableFitsTheScreen(t *testing.T) {
 	t.Parallel()
 	reason := "ID-MALFORMED: expected InvalidInstanceId.Malformed (lenient); got InvalidInstanceId.NotFound for ins-" +
 		strings.Repeat("a", 10000) + " [seed §6 InvalidInstanceId.Malformed: \"ins-1122 has an invalid ID length\"; facts §11]"
-	res := conformance.SelftestResult{Seed: 9,
-		Precision: []conformance.PrecisionRun{{Seed: 4, Variants: emulator.Choices{"op-state": "lag"},
+	res := selftest.Result{Seed: 9,
+		Precision: []selftest.PrecisionRun{{Seed: 4, Variants: emulator.Choices{"op-state": "lag"},
 			Result: report.Run{Checks: []report.Check{{ID: "SI-ID-04", Status: report.Fail, Reason: reason}}},
 			Replay: "cvmconform run --variant random:4 --seed 4"}}}
 	var b strings.Builder

@@ -69,15 +69,8 @@ func (c cli) snapshot(args []string) int {
 func (c cli) snapshotPlay(sub string, args []string) int {
 	fs := flag.NewFlagSet("snapshot "+sub, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	tf := addTargetFlags(fs, "the scenarios")
-	only := fs.String("only", "", "play only these comma-separated scenario `NAMES` (see 'snapshot list')")
-	var dir, ignore *string
-	if sub == "record" {
-		dir = fs.String("out", "", "write the records to `DIR`, one file per scenario (created if needed)")
-	} else {
-		dir = fs.String("against", "", "compare with the records in `DIR`")
-		ignore = fs.String("ignore", "", "leave these comma-separated `PATHS` out of the comparison, e.g. Response.Error.Message (\"#\" for any array index)")
-	}
+	var f snapshotFlags
+	f.register(fs, sub)
 	fs.Usage = func() {
 		fmt.Fprintf(c.stderr, "Usage: cvmconform snapshot %s [flags]\n\n", sub)
 		printFlags(fs)
@@ -86,59 +79,48 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	f.args = fs.Args()
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(c.stderr, "cvmconform snapshot %s: "+format+"\n", append([]any{sub}, a...)...)
 		return exitUsage
 	}
-	switch {
-	case fs.NArg() > 0:
-		return fail("unexpected argument %q", fs.Arg(0))
-	case *dir == "" && sub == "record":
-		return fail("--out DIR is required")
-	case *dir == "":
-		return fail("--against DIR is required")
-	}
-	if sub == "record" {
-		if err := checkOutputDir("out", *dir); err != nil {
-			return fail("%v", err)
-		}
-	}
-	scenarios, err := snapshot.Scenarios()
+	conf, err := resolveSnapshot(sub, f, c.env)
 	if err != nil {
 		return fail("%v", err)
 	}
-	if scenarios, err = snapshot.Select(scenarios, splitList(*only)); err != nil {
-		return fail("--only: %v", err)
-	}
 	var recorded []*snapshot.Record
-	if sub == "verify" {
-		if recorded, err = snapshot.ReadDir(*dir); err != nil {
+	if sub == "record" {
+		if err := checkOutputDir("out", conf.dir); err != nil {
 			return fail("%v", err)
 		}
-		if *only != "" {
+	} else {
+		if recorded, err = snapshot.ReadDir(conf.dir); err != nil {
+			return fail("%v", err)
+		}
+		if conf.only {
 			recorded = slices.DeleteFunc(recorded, func(r *snapshot.Record) bool {
-				return !slices.ContainsFunc(scenarios, func(sc *snapshot.Scenario) bool { return sc.Name == r.Scenario })
+				return !slices.ContainsFunc(conf.scenarios, func(sc *snapshot.Scenario) bool { return sc.Name == r.Scenario })
 			})
 		}
 	}
-	t, err := c.resolve(tf, "the scenarios")
+	t, err := conf.target.open(0)
 	if err != nil {
 		return fail("%v", err)
 	}
 	defer t.close()
-	cfg := snapshot.Config{Target: t.cfg, TargetName: t.name, SettleTimeout: t.settle}
-	fmt.Fprintf(c.stderr, "cvmconform snapshot %s: %s (%s), %d scenario(s)\n", sub, cfg.TargetName, cfg.Target.Region, len(scenarios))
+	cfg := snapshot.Config{Target: t.cfg, TargetName: t.name, SettleTimeout: conf.target.settle}
+	fmt.Fprintf(c.stderr, "cvmconform snapshot %s: %s (%s), %d scenario(s)\n", sub, cfg.TargetName, cfg.Target.Region, len(conf.scenarios))
 	player, err := snapshot.NewPlayer(c.ctx, cfg)
 	if err != nil {
 		return fail("%v", err)
 	}
-	for _, sc := range scenarios {
+	for _, sc := range conf.scenarios {
 		if err := player.CanPlay(sc); err != nil {
 			return fail("%v", err)
 		}
 	}
 	var now []*snapshot.Record
-	for _, sc := range snapshot.PlayOrder(scenarios) {
+	for _, sc := range snapshot.PlayOrder(conf.scenarios) {
 		start := time.Now()
 		rec, err := player.Play(c.ctx, sc)
 		if err != nil {
@@ -148,14 +130,14 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 		now = append(now, rec)
 	}
 	if sub == "record" {
-		if err := snapshot.WriteDir(*dir, now); err != nil {
+		if err := snapshot.WriteDir(conf.dir, now); err != nil {
 			return fail("%v", err)
 		}
-		fmt.Fprintf(c.stdout, "recorded %d scenario(s) of %s in %s\n", len(now), cfg.TargetName, *dir)
+		fmt.Fprintf(c.stdout, "recorded %d scenario(s) of %s in %s\n", len(now), cfg.TargetName, conf.dir)
 		return exitOK
 	}
-	drifts := snapshot.Compare(recorded, now, snapshot.Ignore(splitList(*ignore)...))
-	return c.reportDrifts(drifts, "recorded", "now", fmt.Sprintf("%s against the record in %s", cfg.TargetName, *dir), len(now))
+	drifts := snapshot.Compare(recorded, now, snapshot.Ignore(conf.ignore...))
+	return c.reportDrifts(drifts, "recorded", "now", fmt.Sprintf("%s against the record in %s", cfg.TargetName, conf.dir), len(now))
 }
 
 func (c cli) snapshotDiff(args []string) int {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 )
 
@@ -32,7 +31,7 @@ func TestSnapshotRecordVerify(t *testing.T) {
 
 	t.Run("fault", func(t *testing.T) {
 		t.Parallel()
-		emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency, Faults: []string{emulator.FaultMalformedIsNotFound}})
+		emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: embeddedLatency, Faults: []string{emulator.FaultMalformedIsNotFound}})
 		require.NoError(t, err)
 		defer emu.Close()
 		env := map[string]string{"TENCENTCLOUD_SECRET_ID": emu.Cred.SecretID, "TENCENTCLOUD_SECRET_KEY": emu.Cred.SecretKey}
@@ -123,7 +122,7 @@ func TestSnapshotUsage(t *testing.T) {
 // than --instances names is refused (exit 2), naming the role.
 func TestSnapshotRefusesUnboundRoles(t *testing.T) {
 	t.Parallel()
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: embeddedLatency})
+	emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: embeddedLatency})
 	require.NoError(t, err)
 	defer emu.Close()
 	env := map[string]string{"TENCENTCLOUD_SECRET_ID": emu.Cred.SecretID, "TENCENTCLOUD_SECRET_KEY": emu.Cred.SecretKey}

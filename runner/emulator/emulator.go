@@ -29,7 +29,8 @@ type Config struct {
 	// Clock drives transitions and the rate limiter; RealClock if nil.
 	Clock Clock
 	// Latency is how long STOPPING, STARTING and the other operations the
-	// emulator starts take; 300 ms if zero.
+	// emulator starts take; 300 ms if zero. The latency variant, where
+	// Variants names it, wins (see resolveOperations).
 	Latency time.Duration
 	// RateLimit is the StopInstances limit per second and account; the
 	// other actions keep their documented limits (facts §8, §9). Zero
@@ -69,19 +70,20 @@ const DefaultLatency = 300 * time.Millisecond
 // TencentCloud API 3.0 protocol, as an http.Handler. It is safe for
 // concurrent use.
 type Emulator struct {
-	store    *store
-	limiter  *limiter
-	keys     tcapi.KeyMap
-	creds    map[string]tcapi.Credential
-	order    []string // account names in fleet order
-	clock    Clock
-	faults   faultSet
-	variants Choices
-	form     form          // the answers' form, from the variants
-	parsing  tcapi.Parsing // how requests are read, from the variants
-	home     string
-	log      *slog.Logger
-	limits   tcapi.Limits
+	store   *store
+	limiter *limiter
+	keys    tcapi.KeyMap
+	creds   map[string]tcapi.Credential
+	order   []string // account names in fleet order
+	clock   Clock
+	// behaviour is what the faults and the variants make the emulator
+	// do, resolved once in New; variants are the choices as given, for
+	// the trace extra-fields=yes adds to answers.
+	behaviour behaviour
+	variants  Choices
+	home      string
+	log       *slog.Logger
+	limits    tcapi.Limits
 
 	randMu  sync.Mutex
 	rand    io.Reader
@@ -98,25 +100,20 @@ func New(cfg Config) (*Emulator, error) {
 	if cfg.Fleet == nil {
 		return nil, fmt.Errorf("emulator: no fleet")
 	}
-	faults, err := newFaultSet(cfg.Faults)
+	b, err := resolve(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
-	if err := cfg.Variants.Validate(); err != nil {
-		return nil, fmt.Errorf("emulator: %w", err)
-	}
 	e := &Emulator{
-		keys:     tcapi.KeyMap{},
-		creds:    map[string]tcapi.Credential{},
-		clock:    cfg.Clock,
-		faults:   faults,
-		variants: cfg.Variants.Merge(nil),
-		form:     formOf(cfg.Variants),
-		parsing:  parsingOf(cfg.Variants),
-		home:     cfg.Home,
-		log:      cfg.Logger,
-		limits:   cfg.Limits,
-		rand:     cfg.Rand,
+		keys:      tcapi.KeyMap{},
+		creds:     map[string]tcapi.Credential{},
+		clock:     cfg.Clock,
+		behaviour: b,
+		variants:  cfg.Variants.Merge(nil),
+		home:      cfg.Home,
+		log:       cfg.Logger,
+		limits:    cfg.Limits,
+		rand:      cfg.Rand,
 	}
 	if e.clock == nil {
 		e.clock = RealClock{}
@@ -130,44 +127,13 @@ func New(cfg Config) (*Emulator, error) {
 	if e.limits == (tcapi.Limits{}) {
 		e.limits = tcapi.DefaultLimits()
 	}
-	t, err := newTiming(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("emulator: %w", err)
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = mrand.Uint64()
 	}
-	rate := cfg.RateLimit
-	switch {
-	case rate == 0:
-		rate = model.RateLimit(model.ActionStop)
-	case rate < 0:
-		rate = 0
-	}
-	if faults[FaultNoRateLimit] {
-		rate = 0
-	}
-	if faults[FaultStrictRateLimit] {
-		rate = max(rate/2, 1)
-	}
-	e.store = newStore(cfg.Fleet, t)
+	e.store = newStore(cfg.Fleet, &timing{operations: b.ops, rng: mrand.New(mrand.NewPCG(seed, 0x71e))})
 	if e.home == "" && len(cfg.Fleet.Accounts) > 0 && len(e.store.accounts[cfg.Fleet.Accounts[0].Name]) > 0 {
 		e.home = e.store.accounts[cfg.Fleet.Accounts[0].Name][0].region
-	}
-	e.store.stuck = faults[FaultStuckStopping]
-	if faults[FaultUTF8Dropped] {
-		e.parsing.UTF8 = tcapi.UTF8Drop
-	}
-	e.limiter = newLimiter(rate, cfg.Variants.get(VariantLimiter), cfg.Variants.get(VariantLimiterCount))
-	if faults[FaultDescribesAsStops] {
-		e.limiter.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
-	}
-	if faults[FaultDescribesSpendStops] && rate > 0 {
-		e.limiter.spends = map[string]string{model.ActionDescribe: model.ActionStop}
-		documented := e.limiter.limit
-		e.limiter.limit = func(action string) int {
-			if action == model.ActionDescribe {
-				return max(rate-2, 1)
-			}
-			return documented(action)
-		}
 	}
 	for _, a := range cfg.Fleet.Accounts {
 		c, ok := cfg.Keys[a.Name]
@@ -187,33 +153,8 @@ func New(cfg Config) (*Emulator, error) {
 			e.mfa[a.Name] = true
 		}
 	}
-	if faults[FaultAccountsShareLimit] && len(e.order) > 1 {
-		e.limiter.alias = map[string]string{e.order[1]: e.order[0]}
-	}
+	e.limiter = newLimiter(b.limits, e.order)
 	return e, nil
-}
-
-// newTiming reads the operations' timing from the latency and op-state
-// variants, and Config.Latency where no latency variant is chosen.
-func newTiming(cfg Config) (*timing, error) {
-	t := &timing{lo: cfg.Latency, opState: cfg.Variants.get(VariantOpState),
-		startMayFail: cfg.Variants.get(VariantStartAfterSC) == "fails-sometimes"}
-	if t.lo == 0 {
-		t.lo = DefaultLatency
-	}
-	t.hi = t.lo
-	if l, ok := cfg.Variants[VariantLatency]; ok {
-		var err error
-		if t.lo, t.hi, err = parseLatency(l); err != nil {
-			return nil, err
-		}
-	}
-	seed := cfg.Seed
-	if seed == 0 {
-		seed = mrand.Uint64()
-	}
-	t.rng = mrand.New(mrand.NewPCG(seed, 0x71e))
-	return t, nil
 }
 
 // Accounts lists the fleet's account names in fixture order; the first is
@@ -238,7 +179,7 @@ func (e *Emulator) requestID() string {
 	e.randMu.Lock()
 	defer e.randMu.Unlock()
 	e.rids++
-	if e.faults[FaultRepeatedRequestID] && e.rids%5 == 0 && e.lastRID != "" {
+	if e.behaviour.repeatedRequestID && e.rids%5 == 0 && e.lastRID != "" {
 		return e.lastRID
 	}
 	e.lastRID = tcapi.NewRequestID(e.rand)
@@ -262,28 +203,28 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		e.logRequest(hr, req, rid, a, time.Since(start))
 	}()
 	body, err := io.ReadAll(io.LimitReader(hr.Body, e.limits.ReadLimit()))
-	req = tcapi.DecodeAs(hr, body, e.keys, e.limits, e.parsing)
+	req = tcapi.DecodeAs(hr, body, e.keys, e.limits, e.behaviour.parsing)
 	switch {
 	case err != nil:
 		// The body ended early (a chunked body cut off, a connection
 		// dropped): what arrived is no request, so it is judged as a
 		// malformed one, and nothing is repaired.
 		req.Transport.Decode = model.DecodeMalformed
-	case e.faults[FaultMalformedRepaired] && req.Transport.Decode == model.DecodeMalformed:
-		req = repaired(hr, body, req, e.keys, e.limits, e.parsing)
+	case e.behaviour.malformedRepaired && req.Transport.Decode == model.DecodeMalformed:
+		req = repaired(hr, body, req, e.keys, e.limits, e.behaviour.parsing)
 	}
 	switch {
-	case e.faults[FaultSignatureUnchecked] && req.Auth == model.AuthBadSignature:
+	case e.behaviour.signatureUnchecked && req.Auth == model.AuthBadSignature:
 		req.Account = e.accountOfSecretID(hr, body)
-	case e.faults[FaultSharedAccounts] && req.Auth == model.AuthOK:
+	case e.behaviour.sharedAccounts && req.Auth == model.AuthOK:
 		req.Account = e.order[0]
-	case e.faults[FaultHmacSHA256Refused] && req.Transport.Signature == model.SigHmacSHA256:
+	case e.behaviour.hmacSHA256Refused && req.Transport.Signature == model.SigHmacSHA256:
 		req.Auth = model.AuthBadSignature
-	case e.faults[FaultV1SignatureUnchecked] && req.Auth == model.AuthBadSignature &&
+	case e.behaviour.v1SignatureUnchecked && req.Auth == model.AuthBadSignature &&
 		(req.Transport.Signature == model.SigHmacSHA1 || req.Transport.Signature == model.SigHmacSHA256):
 		req.Auth, req.Account = model.AuthOK, e.accountOfSecretID(hr, body)
 	}
-	if e.faults[FaultRegionsOneFleet] && model.KnownRegion(req.Region) && !model.FinanceRegion(req.Region) {
+	if e.behaviour.regionsOneFleet && model.KnownRegion(req.Region) && !model.FinanceRegion(req.Region) {
 		req.Region = e.home
 	}
 	a = e.answer(req, rid)
@@ -304,20 +245,34 @@ type answer struct {
 	describe      tcapi.RawObject
 }
 
-// answer judges req with the model and applies it: it walks the rules
-// the request breaks in the emulator's precedence order, consulting the
-// rate limiter where the rate-limit stage comes, and answers the first
-// code chosen (see choose: a fault passes its rule over, a variant picks
-// among the rule's defensible answers); with none, the action's effect.
+// answer judges req with the model and applies it (see judge); with
+// FaultLostTransition it writes the effect judge planned late, after
+// judge has released the store (see writeLate).
 func (e *Emulator) answer(req model.Request, rid string) answer {
 	now := e.clock.Now()
+	a, late := e.judge(req, rid, now)
+	if late != nil {
+		e.writeLate(late)
+	}
+	return a
+}
+
+// judge judges req with the model and applies it under the store's lock,
+// which it takes and releases: it walks the rules the request breaks in
+// the emulator's precedence order, consulting the rate limiter where the
+// rate-limit stage comes, and answers the first code chosen (see choose: a
+// fault passes its rule over, a variant picks among the rule's defensible
+// answers); with none, the action's effect. With FaultLostTransition the
+// effect is not applied but returned, planned, for writeLate; the plan is
+// nil otherwise.
+func (e *Emulator) judge(req model.Request, rid string, now time.Time) (answer, *latePlan) {
 	s := e.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(now)
 	j := model.Judge(s, req, model.Env{Now: now, Limited: model.No, Home: e.home})
 	if j.Abstain {
-		return answer{code: model.CodeInvalidAction, message: fmt.Sprintf("the action %s is not served by this emulator", req.Action)}
+		return answer{code: model.CodeInvalidAction, message: fmt.Sprintf("the action %s is not served by this emulator", req.Action)}, nil
 	}
 	vs := e.ordered(j.Violations)
 	rate := e.precedence(model.RuleRateLimit)
@@ -325,7 +280,7 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		if i == len(vs) || e.precedence(vs[i].Rule) > rate {
 			// The rate-limit stage: every rule before it has been passed.
 			if limited, ans := e.rateLimit(req, j, vs[i:], rid, now); limited {
-				return ans
+				return ans, nil
 			}
 			if i == len(vs) {
 				break
@@ -335,37 +290,36 @@ func (e *Emulator) answer(req model.Request, rid string) answer {
 		if code == "" || e.stopsStarting(vs[i]) {
 			continue
 		}
-		if e.faults[FaultPartialBatch] {
+		if e.behaviour.partialBatch {
 			e.applyWhere(req, j, rid, now, func(p model.Instance) bool { return model.AllowsSuccess(j.Action, p, j.Intent) })
 		}
-		return answer{code: code, message: vs[i].Detail + ": " + vs[i].Rule.Requirement}
+		return answer{code: code, message: vs[i].Detail + ": " + vs[i].Rule.Requirement}, nil
 	}
 	if j.Action == model.ActionStop && e.mfa[req.Account] {
-		return answer{code: "UnauthorizedOperation.MFANotFound", message: "the account requires MFA for StopInstances"}
+		return answer{code: "UnauthorizedOperation.MFANotFound", message: "the account requires MFA for StopInstances"}, nil
 	}
-	if e.faults[FaultStopChargingIgnored] {
+	if e.behaviour.stopChargingIgnored {
 		j.Intent.Mode = model.KeepCharging
 	}
 	switch j.Action {
 	case model.ActionStop, model.ActionStart:
-		if e.faults[FaultLostTransition] {
-			e.applyLate(req, j, rid, now)
-			return answer{}
+		if e.behaviour.lostTransition {
+			return answer{}, e.planLate(req, j, rid, now)
 		}
 		e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
-		return answer{}
+		return answer{}, nil
 	}
-	if e.form.instancesChanged() {
-		return answer{describe: s.describeAs(e.form, req.Account, req.Region, j, requestedIDs(req))}
+	if e.behaviour.form.instancesChanged() {
+		return answer{describe: s.describeAs(e.behaviour.form, req.Account, req.Region, j, requestedIDs(req))}, nil
 	}
-	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}
+	return answer{describe: s.describe(req.Account, req.Region, j, requestedIDs(req))}, nil
 }
 
 // stopsStarting reports whether FaultStopWhileStarting passes v over: a
 // stop of an instance that is STARTING. The caller holds the lock.
 func (e *Emulator) stopsStarting(v model.Violation) bool {
 	r := e.store.byID[v.Instance]
-	return e.faults[FaultStopWhileStarting] && v.Rule == model.RuleStopState && r != nil && r.inst.State == model.Starting
+	return e.behaviour.stopWhileStarting && v.Rule == model.RuleStopState && r != nil && r.inst.State == model.Starting
 }
 
 // ordered returns the violations in the emulator's precedence order: the
@@ -373,7 +327,7 @@ func (e *Emulator) stopsStarting(v model.Violation) bool {
 // ledger L-05). Rules that need the caller's account (existence, state)
 // always come after authentication.
 func (e *Emulator) ordered(vs []model.Violation) []model.Violation {
-	if e.variants.get(VariantPrecedence) != "shape-first" {
+	if !e.behaviour.shapeFirst {
 		return vs // already in the model's order
 	}
 	out := slices.Clone(vs)
@@ -383,7 +337,7 @@ func (e *Emulator) ordered(vs []model.Violation) []model.Violation {
 
 // precedence is rule r's place in the emulator's order.
 func (e *Emulator) precedence(r *model.Rule) int {
-	if r.RequestShape() && e.variants.get(VariantPrecedence) == "shape-first" {
+	if r.RequestShape() && e.behaviour.shapeFirst {
 		return 2*model.RuleAuthMissing.Rank() - 1
 	}
 	return 2 * r.Rank()
@@ -397,7 +351,7 @@ func (e *Emulator) rateLimit(req model.Request, j model.Judgement, rest []model.
 	if e.limiter.allow(req.Account, req.Action, now) {
 		return false, answer{}
 	}
-	if e.faults[FaultLimitedTakesEffect] && !slices.ContainsFunc(rest, func(x model.Violation) bool { return e.choose(x) != "" }) {
+	if e.behaviour.limitedTakesEffect && !slices.ContainsFunc(rest, func(x model.Violation) bool { return e.choose(x) != "" }) {
 		e.applyWhere(req, j, rid, now, func(model.Instance) bool { return true })
 	}
 	v := model.Violation{Rule: model.RuleRateLimit, Lenient: model.RuleRateLimit.Lenient, Strict: model.RuleRateLimit.Strict}
@@ -408,7 +362,7 @@ func (e *Emulator) rateLimit(req model.Request, j model.Judgement, rest []model.
 // applyWhere applies the action's canonical effect to every target of j
 // that the caller can see and that satisfies ok. The caller holds the lock.
 func (e *Emulator) applyWhere(req model.Request, j model.Judgement, rid string, now time.Time, ok func(model.Instance) bool) {
-	if e.faults[FaultWrongRequestID] {
+	if e.behaviour.wrongRequestID {
 		rid = e.requestID()
 	}
 	for _, id := range j.Targets {
@@ -420,26 +374,43 @@ func (e *Emulator) applyWhere(req model.Request, j model.Judgement, rid string, 
 	}
 }
 
-// applyLate is FaultLostTransition's apply: it computes the new states from
-// what it judged, releases the store for a moment, then writes them over
-// whatever other requests did meanwhile. The caller holds the lock, and
-// holds it again when applyLate returns.
-func (e *Emulator) applyLate(req model.Request, j model.Judgement, rid string, now time.Time) {
-	type update struct {
-		r    *record
-		next model.Instance
-	}
-	var plan []update
+// latePlan is FaultLostTransition's effect of one request: the next
+// states computed from what the request judged, as of when it judged
+// them, to be written after other requests have had their turn.
+type latePlan struct {
+	at      time.Time
+	updates []lateUpdate
+}
+
+// lateUpdate is one instance's planned next state.
+type lateUpdate struct {
+	r    *record
+	next model.Instance
+}
+
+// planLate is FaultLostTransition's plan: the next state of each target of
+// j the caller owns, computed from the state it judged at now. It changes
+// nothing. The caller holds the lock.
+func (e *Emulator) planLate(req model.Request, j model.Judgement, rid string, now time.Time) *latePlan {
+	plan := &latePlan{at: now}
 	for _, id := range j.Targets {
 		if r := e.store.byID[id]; r != nil && r.inst.Owner == req.Account {
-			plan = append(plan, update{r, model.Effect(j.Action, r.inst, j.Intent, rid)[0]})
+			plan.updates = append(plan.updates, lateUpdate{r, model.Effect(j.Action, r.inst, j.Intent, rid)[0]})
 		}
 	}
-	e.store.mu.Unlock()
+	return plan
+}
+
+// writeLate is FaultLostTransition's write: after a moment in which other
+// requests run, it takes the lock and writes the planned states over
+// whatever those requests did meanwhile. The caller does not hold the
+// lock.
+func (e *Emulator) writeLate(plan *latePlan) {
 	time.Sleep(20 * time.Millisecond)
 	e.store.mu.Lock()
-	for _, u := range plan {
-		e.store.set(u.r, u.next, now)
+	defer e.store.mu.Unlock()
+	for _, u := range plan.updates {
+		e.store.set(u.r, u.next, plan.at)
 	}
 }
 

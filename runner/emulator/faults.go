@@ -22,6 +22,8 @@ type Fault struct {
 	// answer gives, for the rules it names, the code the faulty emulator
 	// answers instead of a defensible one, if that is how the fault works.
 	answer map[*model.Rule]string
+	// A fault with neither sets a field of behaviour that the handler,
+	// the store or the limiter acts on (see resolve).
 }
 
 // The faults, by name.
@@ -147,7 +149,8 @@ func sortFaults(fs []Fault) []Fault {
 	return fs
 }
 
-// faultSet is the set of faults an emulator runs with.
+// faultSet is the set of faults an emulator runs with; only resolve reads
+// it.
 type faultSet map[string]bool
 
 func newFaultSet(names []string) (faultSet, error) {

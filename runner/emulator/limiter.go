@@ -25,7 +25,7 @@ import (
 // for concurrent use.
 type limiter struct {
 	mu    sync.Mutex
-	limit func(action string) int // 0 = unlimited
+	limit func(action string) int // 0 = unlimited (limitPolicy.limit)
 	// fresh returns the empty state of one account's action.
 	fresh func() limitState
 	// countAll counts refused requests too (limiter-counts=all).
@@ -55,31 +55,72 @@ type limitState interface {
 	allow(now time.Time, n int, countAll bool) bool
 }
 
-// newLimiter returns the limiter of the variants' algorithm (sliding, fixed
-// or token; "" is sliding) and counting (accepted or all; "" is accepted),
-// with Stop limited to stopLimit a second (0: no limit on any action) and
-// every other action to its documented limit.
-func newLimiter(stopLimit int, algorithm, counts string) *limiter {
-	l := &limiter{
-		limit: func(action string) int {
-			switch {
-			case stopLimit == 0:
-				return 0
-			case action == model.ActionStop:
-				return stopLimit
-			}
-			return model.RateLimit(action)
-		},
-		countAll: counts == "all",
-		states:   map[limitKey]limitState{},
+// limitPolicy is what a limiter enforces, as resolveLimits reads it from
+// the configuration, the variants and the faults.
+type limitPolicy struct {
+	// stop is StopInstances' limit a second and account (Config.RateLimit,
+	// halved by FaultStrictRateLimit); 0 turns every action's limit off
+	// (a negative Config.RateLimit, or FaultNoRateLimit).
+	stop      int
+	algorithm limiterAlgorithm // variant limiter
+	countAll  bool             // variant limiter-counts=all: refused requests count too
+	// describesAsStops: DescribeInstances counts against StopInstances'
+	// limit (FaultDescribesAsStops).
+	describesAsStops bool
+	// describesSpendStops: every DescribeInstances served spends one of
+	// StopInstances' allowance, and DescribeInstances is limited to 2 a
+	// second fewer than StopInstances, so that describes alone never
+	// exhaust it (FaultDescribesSpendStops).
+	describesSpendStops bool
+	// accountsShare: the second account spends the first's allowance
+	// (FaultAccountsShareLimit).
+	accountsShare bool
+}
+
+// limiterAlgorithm is how a limiter counts a second (variant limiter,
+// ledger L-12; see limiter).
+type limiterAlgorithm int
+
+const (
+	limitSliding limiterAlgorithm = iota // sliding: a sliding-window log
+	limitFixed                           // fixed: a window per wall-clock second
+	limitToken                           // token: a token bucket bursting up to 2×L
+)
+
+// limit is action's limit a second: StopInstances' the policy's, every
+// other action's its documented one; 0 for no limit.
+func (p limitPolicy) limit(action string) int {
+	switch {
+	case p.stop == 0:
+		return 0
+	case action == model.ActionStop:
+		return p.stop
+	case action == model.ActionDescribe && p.describesSpendStops:
+		return max(p.stop-2, 1)
 	}
-	switch algorithm {
-	case "fixed":
+	return model.RateLimit(action)
+}
+
+// newLimiter returns the limiter that enforces p over accounts, given in
+// fleet order.
+func newLimiter(p limitPolicy, accounts []string) *limiter {
+	l := &limiter{limit: p.limit, countAll: p.countAll, states: map[limitKey]limitState{}}
+	switch p.algorithm {
+	case limitFixed:
 		l.fresh = func() limitState { return &fixedWindow{} }
-	case "token":
+	case limitToken:
 		l.fresh = func() limitState { return &tokenBucket{} }
 	default:
 		l.fresh = func() limitState { return &slidingLog{} }
+	}
+	if p.describesAsStops {
+		l.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
+	}
+	if p.describesSpendStops && p.stop > 0 {
+		l.spends = map[string]string{model.ActionDescribe: model.ActionStop}
+	}
+	if p.accountsShare && len(accounts) > 1 {
+		l.alias = map[string]string{accounts[1]: accounts[0]}
 	}
 	return l
 }

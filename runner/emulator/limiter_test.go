@@ -29,6 +29,19 @@ var limiterChoices = func() []struct{ algorithm, counts string } {
 	return out
 }()
 
+// newTestLimiter is the limiter New builds for the variants' algorithm
+// and counting choices, with StopInstances limited to stop a second (0:
+// no limit on any action) and no fault.
+func newTestLimiter(stop int, algorithm, counts string) *limiter {
+	b, err := resolve(Config{Variants: Choices{VariantLimiter: algorithm, VariantLimiterCount: counts}})
+	if err != nil {
+		panic(err)
+	}
+	p := b.limits
+	p.stop = stop
+	return newLimiter(p, nil)
+}
+
 // arrival is one request of a hand-made timeline: when it arrives, after
 // epoch (a whole second), and whether the limiter should accept it.
 type arrival struct {
@@ -91,7 +104,7 @@ func TestLimiterChoicesOnHandMadeTimelines(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.algorithm+"/"+c.counts+"/"+c.reason, func(t *testing.T) {
 			t.Parallel()
-			l := newLimiter(limit, c.algorithm, c.counts)
+			l := newTestLimiter(limit, c.algorithm, c.counts)
 			for i, a := range c.timeline {
 				got := l.allow("a", model.ActionStop, epoch.Add(a.at))
 				require.Equal(t, a.ok, got, "%s: arrival %d at %s", c.reason, i, a.at)
@@ -106,7 +119,7 @@ func TestLimiterKeysEveryChoiceByAccountAndAction(t *testing.T) {
 		t.Run(ch.algorithm+"/"+ch.counts, func(t *testing.T) {
 			t.Parallel()
 			burst := map[string]int{"sliding": 3, "fixed": 3, "token": 6}[ch.algorithm]
-			l := newLimiter(3, ch.algorithm, ch.counts)
+			l := newTestLimiter(3, ch.algorithm, ch.counts)
 			for _, k := range []struct {
 				reason, account, action string
 				n                       int
@@ -122,7 +135,7 @@ func TestLimiterKeysEveryChoiceByAccountAndAction(t *testing.T) {
 			}
 			l.bucket = map[string]string{model.ActionDescribe: model.ActionStop}
 			require.False(t, l.allow("b", model.ActionDescribe, epoch), "FaultDescribesAsStops: Describe counts against Stop")
-			unlimited := newLimiter(0, ch.algorithm, ch.counts)
+			unlimited := newTestLimiter(0, ch.algorithm, ch.counts)
 			for range 1000 {
 				require.True(t, unlimited.allow("a", model.ActionStop, epoch), "a limit of 0 is no limit")
 			}
@@ -203,7 +216,7 @@ func playLimiter(l *limiter, start time.Time, sends []limitedSend) map[limitKey]
 // finding CheckRate makes of any account's action at its documented limit,
 // with what it judged.
 func checkLimiter(algorithm, counts string, start time.Time, sends []limitedSend) (*model.Finding, string) {
-	l := newLimiter(model.RateLimit(model.ActionStop), algorithm, counts)
+	l := newTestLimiter(model.RateLimit(model.ActionStop), algorithm, counts)
 	timelines := playLimiter(l, start, sends)
 	for _, k := range []limitKey{{"a", model.ActionStop}, {"a", model.ActionStart}, {"a", model.ActionDescribe},
 		{"b", model.ActionStop}, {"b", model.ActionStart}, {"b", model.ActionDescribe}} {

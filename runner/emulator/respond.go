@@ -23,48 +23,38 @@ import (
 // its cached instance renderings; any other form re-renders the answer,
 // more slowly.
 
-// form is the answer form the variants choose; its zero value is the
-// default form.
+// form is the answer form the variants choose (see resolveForm); its zero
+// value is the default form.
 type form struct {
-	gzip     bool   // gzip=yes: compress when the request accepts gzip
-	order    string // key-order: "" (declared), "sorted" or "reversed"
-	ridFirst bool   // request-id=first
-	reworded bool   // messages=reworded
-	extra    bool   // extra-fields=yes
-	absent   bool   // optional-fields=absent
-	newest   bool   // describe-order=newest
-	status   int    // error-status: an error answer's HTTP status; 0 for 200
+	gzip     bool     // gzip=yes: compress when the request accepts gzip
+	order    keyOrder // key-order
+	ridFirst bool     // request-id=first
+	reworded bool     // messages=reworded
+	extra    bool     // extra-fields=yes
+	absent   bool     // optional-fields=absent
+	newest   bool     // describe-order=newest
+	status   int      // error-status: an error answer's HTTP status; 0 for 200
 }
 
-// formOf reads an answer form from the variants.
-func formOf(v Choices) form {
-	if len(v) == 0 {
-		return form{}
-	}
-	f := form{
-		gzip:     v.get(VariantGzip) == "yes",
-		ridFirst: v.get(VariantRequestID) == "first",
-		reworded: v.get(VariantMessages) == "reworded",
-		extra:    v.get(VariantExtraFields) == "yes",
-		absent:   v.get(VariantOptional) == "absent",
-		newest:   v.get(VariantDescribeOrd) == "newest",
-	}
-	if o := v.get(VariantKeyOrder); o != "declared" {
-		f.order = o
-	}
-	if s := v.get(VariantErrorStatus); s != "200" {
-		f.status, _ = strconv.Atoi(s) // Validate admits only the listed choices
-	}
-	return f
-}
+// keyOrder is the order of the keys of every object in an answer (variant
+// key-order).
+type keyOrder int
+
+const (
+	orderDeclared keyOrder = iota // declared: the SDK's struct order, as rendered
+	orderSorted                   // sorted: by name
+	orderReversed                 // reversed: the declared order, reversed
+)
 
 // instancesChanged reports whether f changes how DescribeInstances lists
 // instances, so that the cached renderings cannot be used as they are.
-func (f form) instancesChanged() bool { return f.order != "" || f.extra || f.absent || f.newest }
+func (f form) instancesChanged() bool {
+	return f.order != orderDeclared || f.extra || f.absent || f.newest
+}
 
 // writeError writes an error answer in the emulator's form.
 func (e *Emulator) writeError(w http.ResponseWriter, hr *http.Request, rid, code, message string) {
-	f := e.form
+	f := e.behaviour.form
 	if f == (form{}) {
 		tcapi.WriteError(w, rid, code, message)
 		return
@@ -83,7 +73,7 @@ func (e *Emulator) writeError(w http.ResponseWriter, hr *http.Request, rid, code
 // writeSuccess writes a success answer without fields (StopInstances,
 // StartInstances) in the emulator's form.
 func (e *Emulator) writeSuccess(w http.ResponseWriter, hr *http.Request, rid string) {
-	f := e.form
+	f := e.behaviour.form
 	if f == (form{}) {
 		tcapi.WriteSuccess(w, rid, nil)
 		return
@@ -95,7 +85,7 @@ func (e *Emulator) writeSuccess(w http.ResponseWriter, hr *http.Request, rid str
 // rendered them (in the form's order of instances and fields), in the
 // emulator's form.
 func (e *Emulator) writeDescribe(w http.ResponseWriter, hr *http.Request, rid string, fields tcapi.RawObject) {
-	f := e.form
+	f := e.behaviour.form
 	if f == (form{}) {
 		tcapi.WriteSuccess(w, rid, fields)
 		return
@@ -268,7 +258,7 @@ func expectDelim(dec *json.Decoder, d json.Delim) {
 
 // ordered returns ms in f's key order, each value's objects ordered too.
 func (f form) ordered(ms []member) []member {
-	if f.order == "" {
+	if f.order == orderDeclared {
 		return ms
 	}
 	out := make([]member, len(ms))
@@ -276,9 +266,9 @@ func (f form) ordered(ms []member) []member {
 		out[i] = member{m.key, f.reorder(m.val)}
 	}
 	switch f.order {
-	case "sorted":
+	case orderSorted:
 		slices.SortStableFunc(out, func(a, b member) int { return strings.Compare(a.key, b.key) })
-	case "reversed":
+	case orderReversed:
 		slices.Reverse(out)
 	}
 	return out

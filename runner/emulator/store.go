@@ -24,7 +24,6 @@ type store struct {
 	accounts map[string][]*record // each account's instances, in fixture order
 	due      dueHeap
 	timing   *timing
-	stuck    bool // FaultStuckStopping: a STOPPING instance never moves on
 }
 
 // record is one instance: the model's state, the fields only
@@ -70,7 +69,7 @@ func (s *store) set(r *record, p model.Instance, now time.Time) {
 	if r.heapIdx >= 0 {
 		heap.Remove(&s.due, r.heapIdx)
 	}
-	if len(model.Moves(p)) > 0 && !(s.stuck && p.State == model.Stopping) {
+	if len(model.Moves(p)) > 0 && !(s.timing.stuckStopping && p.State == model.Stopping) {
 		r.due = s.timing.schedule(r, now)
 		heap.Push(&s.due, r)
 	}
@@ -85,17 +84,41 @@ func (s *store) advance(now time.Time) {
 	}
 }
 
-// timing is how the emulator's operations unfold: how long each takes
-// (variant latency) and which of the model's possible next states it
-// takes (variant op-state, ledger L-16). Its methods are called with the
-// store's lock held.
-type timing struct {
-	lo, hi  time.Duration
-	opState string
-	rng     *rand.Rand
+// operations is how the emulator's operations unfold: how long each
+// takes and which of the model's possible next states it takes (see
+// behaviour).
+type operations struct {
+	// minLatency and maxLatency bound an operation's duration, drawn
+	// anew for each (variant latency, or Config.Latency: see
+	// resolveOperations).
+	minLatency, maxLatency time.Duration
+	opState                opState // variant op-state (ledger L-16)
 	// startMayFail: a start after a STOP_CHARGING stop fails half of
-	// the time (variant start-after-stop-charging, ledger L-24).
+	// the time (variant start-after-stop-charging=fails-sometimes,
+	// ledger L-24).
 	startMayFail bool
+	// stuckStopping: a STOPPING instance never moves on
+	// (FaultStuckStopping).
+	stuckStopping bool
+}
+
+// opState is when an operation's LatestOperationState changes against its
+// InstanceState (variant op-state, ledger L-16).
+type opState int
+
+const (
+	opTogether opState = iota // together: both change at once
+	opLag                     // lag: STOPPED while the operation is still OPERATING
+	opAhead                   // ahead: STOPPING while the operation is already SUCCESS, as the real cloud
+	opMixed                   // mixed: one of the three, drawn per operation
+)
+
+// timing is the emulator's operations as they unfold, with the random
+// source their draws take. Its methods are called with the store's lock
+// held.
+type timing struct {
+	operations
+	rng *rand.Rand
 }
 
 // schedule returns when an instance just set in flight moves next. An
@@ -106,12 +129,12 @@ func (t *timing) schedule(r *record, now time.Time) time.Time {
 	if r.end.After(now) {
 		return r.end
 	}
-	d := t.lo
-	if t.hi > t.lo {
-		d += time.Duration(t.rng.Int64N(int64(t.hi - t.lo)))
+	d := t.minLatency
+	if t.maxLatency > t.minLatency {
+		d += time.Duration(t.rng.Int64N(int64(t.maxLatency - t.minLatency)))
 	}
 	r.end = now.Add(d)
-	if t.opState == "together" {
+	if t.opState == opTogether {
 		return r.end
 	}
 	return now.Add(d / 2)
@@ -129,14 +152,14 @@ func (t *timing) next(p model.Instance) model.Instance {
 		}
 	}
 	mode := t.opState
-	if mode == "mixed" {
-		mode = []string{"together", "lag", "ahead"}[t.rng.IntN(3)]
+	if mode == opMixed {
+		mode = []opState{opTogether, opLag, opAhead}[t.rng.IntN(3)]
 	}
 	for _, m := range moves {
 		switch {
-		case mode == "lag" && m.LagTo != "":
+		case mode == opLag && m.LagTo != "":
 			return m
-		case mode == "ahead" && m.State == p.State && m.LatestOperationState == model.OpSuccess:
+		case mode == opAhead && m.State == p.State && m.LatestOperationState == model.OpSuccess:
 			return m
 		}
 	}

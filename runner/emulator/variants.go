@@ -23,8 +23,9 @@ import (
 // `cvmconform emulate --variant NAME=CHOICE` picks another, and
 // `cvmconform selftest` runs the suite against random combinations, each
 // of which must pass (DESIGN "Verdicts one can trust"). The choices live
-// in this one table and are read at the few points that act on them; no
-// check ever asks which variant it talks to.
+// in this one table; New reads an emulator's into its behaviour (see
+// resolve), which the points that act on them consult; no check ever asks
+// which variant it talks to.
 
 // Variant is one dimension of choice.
 type Variant struct {
@@ -328,15 +329,6 @@ func ruleVariants() []Variant {
 	return out
 }
 
-// ruleDefaults maps each rule variant to its default choice.
-var ruleDefaults = func() map[string]string {
-	m := map[string]string{}
-	for _, v := range ruleVariants() {
-		m[v.Name] = v.Choices[0]
-	}
-	return m
-}()
-
 func ruleVariantName(r *model.Rule) string { return strings.ToLower(r.ID) }
 
 // VariantNamed returns the variant called name.
@@ -503,33 +495,24 @@ func parseLatency(s string) (lo, hi time.Duration, err error) {
 	return lo, hi, nil
 }
 
-// choose is the emulator's answer to one violation: "" to pass over it
-// (a fault that breaks the rule, or a variant that serves it), a fault's
-// own code for the rule where a fault answers it, else the
-// code the rule's variant names (chosen, or its default), where the
-// violation accepts it, else the canonical code.
+// choose is the emulator's answer to one violation, as its behaviour
+// resolved the rule: "" to pass over it (a fault that breaks the rule, or
+// a variant that serves it), a fault's own code for the rule where a fault
+// answers it, else the code the rule's variant names (chosen, or its
+// default), where the violation accepts it, else the canonical code.
 func (e *Emulator) choose(x model.Violation) string {
-	if e.faults.passes(x.Rule) {
-		return ""
-	}
-	if code, ok := e.faults.answers(x.Rule); ok {
-		return code
-	}
-	canonical := model.CanonicalCode(x)
-	name := ruleVariantName(x.Rule)
-	c, ok := e.variants[name]
-	if !ok {
-		c, ok = ruleDefaults[name]
-	}
+	a := e.behaviour.rules[x.Rule]
 	switch {
-	case !ok:
-		return canonical
-	case c == ChoiceSuccess && x.Lenient.Success:
+	case a.passed:
 		return ""
-	case c != ChoiceSuccess && x.Lenient.Has(c):
-		return c
+	case a.faultCode != "":
+		return a.faultCode
+	case a.serves && x.Lenient.Success:
+		return ""
+	case a.code != "" && x.Lenient.Has(a.code):
+		return a.code
 	}
-	return canonical
+	return model.CanonicalCode(x)
 }
 
 // LatencyOf returns the range of operation latencies the choices name (the

@@ -22,7 +22,6 @@ import (
 	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 
 	"github.com/cvmconform/cvmconform/model"
-	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
@@ -40,17 +39,17 @@ const (
 )
 
 // startEmulator starts the reference emulator with a short latency.
-func startEmulator(t *testing.T, faults ...string) *runner.Embedded {
+func startEmulator(t *testing.T, faults ...string) *emulator.Embedded {
 	t.Helper()
-	return startEmulatorWith(t, runner.EmbeddedOptions{Faults: faults})
+	return startEmulatorWith(t, emulator.EmbeddedOptions{Faults: faults})
 }
 
 // startEmulatorWith starts the reference emulator with o, and a short
 // latency.
-func startEmulatorWith(t *testing.T, o runner.EmbeddedOptions) *runner.Embedded {
+func startEmulatorWith(t *testing.T, o emulator.EmbeddedOptions) *emulator.Embedded {
 	t.Helper()
 	o.Latency = 20 * time.Millisecond
-	e, err := runner.StartEmbedded(o)
+	e, err := emulator.StartEmbedded(o)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	return e

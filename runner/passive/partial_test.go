@@ -12,6 +12,7 @@ import (
 	"github.com/cvmconform/cvmconform/fixtures/realcloud"
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
@@ -97,7 +98,7 @@ func TestConcurrentExchangesWithholdOrderDependentFindings(t *testing.T) {
 
 // burst sends n harmless stops (an ID that names nothing) as fast as one
 // client can, and returns the transcript.
-func burst(t *testing.T, e *runner.Embedded, n int) []*runner.Exchange {
+func burst(t *testing.T, e *emulator.Embedded, n int) []*runner.Exchange {
 	t.Helper()
 	tg, err := runner.NewTarget(runner.TargetConfig{Endpoint: e.URL, Region: testRegion, Cred: e.Cred, Allowed: func(string) bool { return true }})
 	require.NoError(t, err)
@@ -125,7 +126,7 @@ func TestRateLimitJudgedFromTheTimeline(t *testing.T) {
 
 	// --rate-limit: a target that accepts 30 a second is too loose for
 	// the documented 10, not for 30.
-	fast := writeTranscript(t, burst(t, startEmulatorWith(t, runner.EmbeddedOptions{RateLimit: 30}), n))
+	fast := writeTranscript(t, burst(t, startEmulatorWith(t, emulator.EmbeddedOptions{RateLimit: 30}), n))
 	require.NotNil(t, firstOf(judge(t, "fast.jsonl", fast, passive.Config{}), "RATE-TOO-LOOSE"))
 	res = judge(t, "fast.jsonl", fast, passive.Config{StopRateLimit: 30})
 	require.Empty(t, res.Findings, findingLines(res))

@@ -16,6 +16,7 @@ import (
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/report"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
@@ -117,7 +118,7 @@ func TestProxySDKFaultyEmulator(t *testing.T) {
 
 // hostBound serves e as a target that verifies signatures for its own
 // name, whatever Host it is sent, as the real cloud does.
-func hostBound(t *testing.T, e *runner.Embedded) string {
+func hostBound(t *testing.T, e *emulator.Embedded) string {
 	t.Helper()
 	var host string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

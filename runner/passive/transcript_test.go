@@ -13,6 +13,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
@@ -24,7 +25,7 @@ import (
 // targetCycle drives one instance through runner.Target in every
 // signature style, then sends a stop with a broken signature, and returns
 // the transcript.
-func targetCycle(t *testing.T, e *runner.Embedded, id string) []*runner.Exchange {
+func targetCycle(t *testing.T, e *emulator.Embedded, id string) []*runner.Exchange {
 	t.Helper()
 	tg, err := runner.NewTarget(runner.TargetConfig{Endpoint: e.URL, Region: testRegion, Cred: e.Cred,
 		Allowed:  func(string) bool { return true },

@@ -24,7 +24,7 @@ import (
 // it that may act on every instance.
 func player(t *testing.T, faults ...string) *snapshot.Player {
 	t.Helper()
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 20 * time.Millisecond, Faults: faults})
+	emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: 20 * time.Millisecond, Faults: faults})
 	require.NoError(t, err)
 	t.Cleanup(func() { emu.Close() })
 	p, err := snapshot.NewPlayer(context.Background(), snapshot.Config{TargetName: "test",
@@ -106,7 +106,7 @@ func TestPlayResetsTheFleet(t *testing.T) {
 // role can be bound, and nothing is sent but the discovery.
 func TestPlayRefusesWhatItMayNotTouch(t *testing.T) {
 	t.Parallel()
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Latency: 20 * time.Millisecond})
+	emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: 20 * time.Millisecond})
 	require.NoError(t, err)
 	defer emu.Close()
 	p, err := snapshot.NewPlayer(context.Background(), snapshot.Config{

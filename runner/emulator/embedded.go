@@ -1,58 +1,58 @@
-package runner
+package emulator
 
 import (
 	"time"
 
-	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
-// EmbeddedOptions configure the embedded emulator a run starts when no
-// endpoint is given.
+// EmbeddedOptions configure the embedded emulator: the one a run starts
+// when no endpoint is given, and the one every self-test and test runs
+// against.
 type EmbeddedOptions struct {
-	Latency   time.Duration // operation latency; emulator.DefaultLatency if zero
+	Latency   time.Duration // operation latency; DefaultLatency if zero
 	RateLimit int           // StopInstances per second; the documented 10 if zero
 	Faults    []string      // faults to inject (self-tests)
 	// Variants choose among the answers the sources allow (self-tests);
 	// Seed drives the emulator's random choices.
-	Variants emulator.Choices
+	Variants Choices
 	Seed     uint64
 	// Lanes is how many lane accounts the fleet gets:
-	// emulator.DefaultLanes if zero, none if negative.
+	// DefaultLanes if zero, none if negative.
 	Lanes int
 	// Fleet is the fleet before its lanes are added; the default fleet if
 	// nil (self-tests).
-	Fleet *emulator.FleetFile
+	Fleet *FleetFile
 }
 
 // Embedded is the reference emulator on a loopback port, with the
 // credentials of its accounts: the main one, the second (for the
 // isolation checks), and the lanes.
 type Embedded struct {
-	*emulator.Server
+	*Server
 	Cred, Cred2 tcapi.Credential
 	Lanes       []tcapi.Credential
 }
 
 // StartEmbedded starts the reference emulator with the default fleet and
-// its lanes (emulator.DefaultLanes, unless o.Lanes says otherwise) on a
+// its lanes (DefaultLanes, unless o.Lanes says otherwise) on a
 // free loopback port, with generated credentials. The caller must Close
 // it.
 func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
-	lanes := emulator.DefaultLanes
+	lanes := DefaultLanes
 	if o.Lanes != 0 {
 		lanes = max(o.Lanes, 0)
 	}
 	fleet := o.Fleet
 	if fleet == nil {
-		fleet = emulator.DefaultFleet()
+		fleet = DefaultFleet()
 	}
-	e, err := emulator.New(emulator.Config{Fleet: emulator.WithLanes(fleet, lanes), Latency: o.Latency,
+	e, err := New(Config{Fleet: WithLanes(fleet, lanes), Latency: o.Latency,
 		RateLimit: o.RateLimit, Faults: o.Faults, Variants: o.Variants, Seed: o.Seed})
 	if err != nil {
 		return nil, err
 	}
-	srv, err := emulator.Listen("127.0.0.1:0", e)
+	srv, err := Listen("127.0.0.1:0", e)
 	if err != nil {
 		return nil, err
 	}

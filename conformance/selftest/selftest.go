@@ -1,35 +1,36 @@
-package conformance
+// Package selftest proves the conformance suite against the reference
+// emulator, in both directions of a verdict (DESIGN "Verdicts one can
+// trust"): precision, that the suite passes every conforming target (it
+// runs against random combinations of the emulator's variants, each a
+// defensible way to answer where the sources leave room, and against the
+// two corners), and recall, that it catches every fault (each emulator
+// fault on a random variant must fail the checks its FaultProof names).
+//
+// It sits above both the catalog (package conformance, which never knows
+// the emulator) and the emulator (runner/emulator): `cvmconform selftest`
+// and `make test` run it.
+package selftest
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cvmconform/cvmconform/conformance"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
-// The self-test proves both halves of a verdict (DESIGN "Verdicts one can
-// trust"). Precision: the suite passes every conforming target, so it runs
-// against random combinations of emulator variants (each a defensible way
-// to answer where the sources leave room), and each must pass. Recall: the
-// suite catches every fault, so each emulator fault runs on a random
-// variant, so that detection does not rest on the canonical choices, and
-// must fail.
-
-// SelftestConfig configures Selftest. The zero value runs the full
+// Config configures Run. The zero value runs the full
 // self-test.
-type SelftestConfig struct {
+type Config struct {
 	// Variants is how many random variant combinations the precision half
 	// runs the suite against, besides the two corners (every variant at
 	// its most permissive choice, and at its most refusing: always run);
@@ -123,15 +124,15 @@ func (r RecallRun) Expected() bool {
 	return false
 }
 
-// SelftestResult is what Selftest found.
-type SelftestResult struct {
+// Result is what Selftest found.
+type Result struct {
 	Seed      uint64
 	Precision []PrecisionRun
 	Recall    []RecallRun
 }
 
 // OK reports whether every variant passed and every fault was detected.
-func (r SelftestResult) OK() bool {
+func (r Result) OK() bool {
 	for _, p := range r.Precision {
 		if !p.Passed() {
 			return false
@@ -147,7 +148,7 @@ func (r SelftestResult) OK() bool {
 
 // MedianDetection is the median time to detection over the detected
 // faults.
-func (r SelftestResult) MedianDetection() time.Duration {
+func (r Result) MedianDetection() time.Duration {
 	var ds []time.Duration
 	for _, x := range r.Recall {
 		if x.Detected() {
@@ -165,7 +166,7 @@ func (r SelftestResult) MedianDetection() time.Duration {
 }
 
 // Summary is the self-test's last line.
-func (r SelftestResult) Summary() string {
+func (r Result) Summary() string {
 	pass, detected := 0, 0
 	for _, p := range r.Precision {
 		if p.Passed() {
@@ -181,10 +182,10 @@ func (r SelftestResult) Summary() string {
 		pass, len(r.Precision), detected, len(r.Recall), r.MedianDetection().Seconds())
 }
 
-// Selftest runs the suite against random emulator variants (precision)
+// Run runs the suite against random emulator variants (precision)
 // and against every fault on a random variant (recall). An error means the
 // self-test could not be set up (an unknown fault, a bad selection).
-func Selftest(ctx context.Context, cfg SelftestConfig) (SelftestResult, error) {
+func Run(ctx context.Context, cfg Config) (Result, error) {
 	switch {
 	case cfg.Variants == 0:
 		cfg.Variants = 20
@@ -198,19 +199,17 @@ func Selftest(ctx context.Context, cfg SelftestConfig) (SelftestResult, error) {
 		cfg.Sequences = 20
 	}
 	if cfg.Seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:])
-		cfg.Seed = binary.LittleEndian.Uint64(b[:]) >> 1
+		cfg.Seed = conformance.NewSeed()
 	}
-	if _, err := Select(Catalog(), cfg.Only); err != nil {
-		return SelftestResult{}, err
+	if _, err := conformance.Select(conformance.Catalog(), cfg.Only); err != nil {
+		return Result{}, err
 	}
 	proofs, err := selectProofs(cfg.Faults)
 	if err != nil {
-		return SelftestResult{}, err
+		return Result{}, err
 	}
 	corners := []string{emulator.CornerLenient, emulator.CornerStrict}
-	res := SelftestResult{Seed: cfg.Seed, Precision: make([]PrecisionRun, len(corners)+cfg.Variants), Recall: make([]RecallRun, len(proofs))}
+	res := Result{Seed: cfg.Seed, Precision: make([]PrecisionRun, len(corners)+cfg.Variants), Recall: make([]RecallRun, len(proofs))}
 	seeds := rand.New(rand.NewPCG(cfg.Seed, 0x5e1f))
 	var jobs []func()
 	for i := range res.Precision {
@@ -230,7 +229,7 @@ func Selftest(ctx context.Context, cfg SelftestConfig) (SelftestResult, error) {
 			}
 			p.Settle = settleFor(p.Variants)
 			p.Result, p.Err = selftestRun(ctx, p.Variants, nil, seed, p.Settle, only, false, cfg.Sequences, nil)
-			p.Replay = replay(seed, spec, nil, nil, p.Settle, only)
+			p.Replay = replay(seed, spec, nil, nil, p.Settle, cfg.Sequences, only)
 			s := p.Result.Summary()
 			cfg.note(fmt.Sprintf("precision %s: %s (%d pass, %d skip, %d fail, %d error in %.1f s)", name,
 				verdictWord(p.Passed(), "pass", "FAIL"), s.Pass, s.Skip, s.Fail, s.Error, p.Result.Duration.Seconds()))
@@ -250,8 +249,8 @@ func Selftest(ctx context.Context, cfg SelftestConfig) (SelftestResult, error) {
 			d := &detector{start: time.Now()}
 			r.Result, r.Err = selftestRun(ctx, r.Variants, []string{proof.Fault}, seed, r.Settle, only, !cfg.Quick, cfg.Sequences, d)
 			r.First, r.Requests, r.Elapsed = d.first, d.requests, d.elapsed
-			r.Steps = countSteps(r.First.Counterexample)
-			r.Replay = replay(seed, fmt.Sprintf("random:%d", seed), proof.Needs, []string{proof.Fault}, r.Settle, only)
+			r.Steps = conformance.CountSteps(r.First.Counterexample)
+			r.Replay = replay(seed, fmt.Sprintf("random:%d", seed), proof.Needs, []string{proof.Fault}, r.Settle, cfg.Sequences, only)
 			word := "missed"
 			if r.Detected() {
 				word = fmt.Sprintf("detected by %s in %.1f s", r.First.ID, r.Elapsed.Seconds())
@@ -263,7 +262,7 @@ func Selftest(ctx context.Context, cfg SelftestConfig) (SelftestResult, error) {
 	return res, ctx.Err()
 }
 
-func (cfg SelftestConfig) note(line string) {
+func (cfg Config) note(line string) {
 	if cfg.Progress != nil {
 		cfg.Progress(line)
 	}
@@ -320,12 +319,12 @@ func settleFor(c emulator.Choices) time.Duration {
 // given variants and faults.
 func selftestRun(ctx context.Context, variants emulator.Choices, faults []string, seed uint64, settle time.Duration,
 	only []string, failFast bool, sequences int, d *detector) (report.Run, error) {
-	emu, err := runner.StartEmbedded(runner.EmbeddedOptions{Variants: variants, Faults: faults, Seed: seed})
+	emu, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Variants: variants, Faults: faults, Seed: seed})
 	if err != nil {
 		return report.Run{}, err
 	}
 	defer emu.Close()
-	cfg := Config{
+	cfg := conformance.Config{
 		Target: runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
 			Allowed: func(string) bool { return true }},
 		TargetName: emu.URL + " (embedded emulator, " + verdictWord(len(faults) > 0, "fault "+strings.Join(faults, ","), "variant") + ")",
@@ -334,32 +333,23 @@ func selftestRun(ctx context.Context, variants emulator.Choices, faults []string
 	if d != nil {
 		cfg.Progress = d
 	}
-	out, err := Run(ctx, cfg)
-	if errors.Is(err, ErrCannotRun) && len(out.Checks) == 0 {
+	out, err := conformance.Run(ctx, cfg)
+	if errors.Is(err, conformance.ErrCannotRun) && len(out.Checks) == 0 {
 		return out, err
 	}
 	return out, nil
 }
 
-// replay is the command that runs one self-test suite again: the
-// variants variant names (random:SEED, or a corner), with needs put over
-// them.
-func replay(seed uint64, variant string, needs emulator.Choices, faults []string, settle time.Duration, only []string) string {
-	parts := []string{"cvmconform", "run", "--variant", variant}
+// replay is the command that runs one self-test suite again, built by
+// the one builder of replay commands (conformance.RunCommand): the
+// variant variant names (random:SEED, or a corner) with needs put over
+// it, the faults, and the suite's settle bound and sequences.
+func replay(seed uint64, variant string, needs emulator.Choices, faults []string, settle time.Duration, sequences int, only []string) string {
+	variants := []string{variant}
 	if v := needs.String(); v != "" {
-		parts = append(parts, "--variant", v)
+		variants = append(variants, v)
 	}
-	for _, f := range faults {
-		parts = append(parts, "--fault", f)
-	}
-	parts = append(parts, "--seed", fmt.Sprint(seed), "--checks", "20")
-	if settle > 0 {
-		parts = append(parts, "--settle-timeout", settle.String())
-	}
-	if len(only) > 0 {
-		parts = append(parts, "--only", strings.Join(only, ","))
-	}
-	return strings.Join(parts, " ")
+	return conformance.RunCommand{Variants: variants, Faults: faults, SettleTimeout: settle, Sequences: sequences}.Line(seed, strings.Join(only, ","))
 }
 
 // detector is a Progress that notes when the first check failed, and the
@@ -384,13 +374,6 @@ func (d *detector) Done(c report.Check) {
 	if c.Status == report.Fail {
 		d.first, d.elapsed = c, time.Since(d.start)
 	}
-}
-
-var stepLine = regexp.MustCompile(`(?m)^\s*\d+\. > `)
-
-// countSteps counts the requests of a counterexample.
-func countSteps(counterexample string) int {
-	return len(stepLine.FindAllString(counterexample, -1))
 }
 
 // runJobs runs jobs, n at a time.

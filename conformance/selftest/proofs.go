@@ -1,4 +1,4 @@
-package conformance
+package selftest
 
 import (
 	"github.com/cvmconform/cvmconform/runner/emulator"

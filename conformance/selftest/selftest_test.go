@@ -1,4 +1,4 @@
-package conformance
+package selftest
 
 import (
 	"context"
@@ -16,13 +16,10 @@ func TestSelftestBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the bounded self-test runs in the full pass of make test")
 	}
-	if *flagEndpoint != "" {
-		t.Skip("about the embedded emulator")
-	}
 	t.Parallel()
 	// A fixed seed, so that CI judges the same combinations every time;
 	// make selftest draws new ones.
-	res, err := Selftest(context.Background(), SelftestConfig{Seed: 1, Variants: 3, Quick: true, Parallel: 4, Sequences: 10,
+	res, err := Run(context.Background(), Config{Seed: 1, Variants: 3, Quick: true, Parallel: 4, Sequences: 10,
 		Only: []string{"SI-PROTO", "SI-AUTH", "SI-PARAM", "SI-BATCH", "SI-ID", "SI-STATE", "SI-ASYNC", "SI-ATOMIC", "SI-ACCT", "SI-HOSTILE"}})
 	require.NoError(t, err)
 	for _, p := range res.Precision {
