@@ -101,7 +101,7 @@ func asyncChecks() []*Check {
 					return c.Failf("ASYNC: %s %s", st.verdict(), stuckClause)
 				}
 				if n := c.run.endedOps(); n > 0 {
-					c.Note("the run waited for %d instance(s) to end their operations, each within %s", n, brief(c.run.settle))
+					c.Note("the run waited for %d instance(s) to end their operations, each within %s", n, brief(c.run.cfg.settle))
 					return nil
 				}
 				ids, _, err := stopOne(c, "StopType", model.Str("HARD"))

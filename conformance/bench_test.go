@@ -32,11 +32,7 @@ func BenchmarkSuiteOverheadVsSDK(b *testing.B) {
 	}
 	defer emu.Close()
 	cfg := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Allowed: func(string) bool { return true }}
-	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: time.Second}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := lanes[0]
+	s := openLanes(b, Config{Target: cfg, Seed: 1, SettleTimeout: time.Second})[0]
 	// The benchmark sends unpaced, so it declares the whole account as the
 	// rate and concurrency checks do.
 	c := s.newCtx(context.Background(), &Check{ID: "SI-BENCH", Needs: Needs{WholeAccount: true}})
@@ -87,9 +83,9 @@ func BenchmarkSuiteOverheadVsSDK(b *testing.B) {
 }
 
 // BenchmarkMakeRun is `make run`: the whole suite, 100 state-machine
-// sequences, against the embedded emulator (all its lanes) at its
+// sequences, against the embedded emulator (all its accounts) at its
 // documented limits. It reports the run's duration next to the critical
-// path the scheduler estimated, its requests per second, and the share of
+// path the plan estimated, its requests per second, and the share of
 // the 15 s budget it leaves ("budget-ratio" = 15 s / duration; the target
 // is > 1). Run it alone: make bench-run.
 func BenchmarkMakeRun(b *testing.B) {

@@ -40,7 +40,7 @@ type Check struct {
 	// estimates by the sequence.
 	Sharded bool
 	// Takes is a rough estimate of the check's own time (its pacing and
-	// sleeps, not counting operations), for the scheduler only.
+	// sleeps, not counting operations), for the plan only.
 	Takes time.Duration
 
 	_ struct{}
@@ -62,7 +62,7 @@ type Needs struct {
 }
 
 // Kind is a kind of instance a check needs, such as a prepaid one: the
-// scheduler runs the check on a lane whose share of the instances holds
+// plan puts the check on a lane whose share of the instances holds
 // one.
 type Kind struct {
 	What string // in words, for skip reasons: "prepaid or local-disk instance"

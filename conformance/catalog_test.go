@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -64,4 +66,23 @@ func TestNeedsString(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "2 RUNNING, 1 STOPPED, a PENDING, a second account",
 		Needs{Running: 2, Stopped: 1, States: []model.InstanceState{model.Pending}, SecondAccount: true}.String())
+}
+
+func TestExclude(t *testing.T) {
+	t.Parallel()
+	all := Catalog()
+	out, err := Exclude(all, []string{"si-rate", "SI-CONC-01"})
+	require.NoError(t, err)
+	rate := 0
+	for _, c := range all {
+		if strings.HasPrefix(c.ID, "SI-RATE-") {
+			rate++
+		}
+	}
+	require.GreaterOrEqual(t, rate, 2)
+	require.Len(t, out, len(all)-rate-1, "every SI-RATE check and SI-CONC-01, matched without regard to case")
+	require.False(t, slices.ContainsFunc(out, func(c *Check) bool { return c.ID == "SI-RATE-03" || c.ID == "SI-CONC-01" }))
+	require.True(t, slices.ContainsFunc(out, func(c *Check) bool { return c.ID == "SI-CONC-02" }))
+	_, err = Exclude(all, []string{"SI-NOPE"})
+	require.ErrorContains(t, err, "--skip SI-NOPE matches no check")
 }

@@ -242,20 +242,20 @@ func (c *Ctx) linearizable(base *model.Observer, ops []porcupine.Operation) erro
 // artifact returns a path for a file the check refers to, in the run's
 // artifacts directory (or the temp directory).
 func (c *Ctx) artifact(name string) (string, error) {
-	dir := c.run.cfg.Artifacts
+	dir := c.run.cfg.artifacts
 	if dir == "" {
 		dir = os.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, fmt.Sprintf("%s-%d-%s", c.check.ID, c.run.seed, name)), nil
+	return filepath.Join(dir, fmt.Sprintf("%s-%d-%s", c.check.ID, c.run.cfg.seed, name)), nil
 }
 
 // resync waits for instances moved outside the observer's sight (by
 // concurrent clients) to settle, and records them as seen.
 func (c *Ctx) resync(ids []string) error {
-	fresh := model.NewObserver(runner.AccountMain, c.run.cfg.Target.Region, c.run.strict)
+	fresh := model.NewObserver(runner.AccountMain, c.run.cfg.target.Region, c.run.cfg.strict)
 	res, err := c.settleWith(fresh, ids)
 	if err != nil {
 		return err

@@ -32,8 +32,9 @@ type Ctx struct {
 	// in full (see findingLine).
 	told map[string]bool
 	// shard and shards: which part of the state machine's sequences this
-	// check runs (0 of 1 for every other check).
-	shard, shards int
+	// check runs (0 of 1 for every other check), and sequences how many
+	// of them that part holds (as the plan split them).
+	shard, shards, sequences int
 	// passNote is what a passing check says it rests on (see passf).
 	passNote string
 	// parts divide steps into the independent trials a check is made of,
@@ -54,7 +55,7 @@ type part struct {
 }
 
 func (s *runState) newCtx(ctx context.Context, c *Check) *Ctx {
-	return &Ctx{Context: ctx, run: s, check: c, Rand: checkRand(s.seed, c.ID),
+	return &Ctx{Context: ctx, run: s, check: c, Rand: checkRand(s.cfg.seed, c.ID),
 		touched: map[string]bool{}, used: map[string]bool{}, told: map[string]bool{}}
 }
 
@@ -181,7 +182,7 @@ func (c *Ctx) judge(x *runner.Exchange) (*model.Finding, string) {
 	}
 	obs := c.run.obs
 	j, f := obs.Exchange(x.Request, model.Env{Now: x.Sent, Limited: model.Maybe}, x.Outcome)
-	expect := j.Outcomes(c.run.strict).Describe()
+	expect := j.Outcomes(c.run.cfg.strict).Describe()
 	if j.Abstain {
 		expect = "anything (the model does not model " + x.Call.Action + ")"
 	}
@@ -422,7 +423,7 @@ func (c *Ctx) settleWith(obs *model.Observer, ids []string) (runner.Settled, err
 		return runner.Settled{}, c.Skipf("not waited for: %s", st.cause())
 	}
 	began := time.Now()
-	res, err := c.run.target.Settle(c, c.check.ID, obs, ids, c.run.settle)
+	res, err := c.run.target.Settle(c, c.check.ID, obs, ids, c.run.cfg.settle)
 	if err != nil || len(res.Unsettled) == 0 {
 		if err == nil {
 			c.run.noteEnded(len(ids))

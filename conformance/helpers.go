@@ -1,6 +1,10 @@
 package conformance
 
 import (
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
@@ -26,4 +30,20 @@ func (c *Ctx) unknownIDs(n int) []string {
 		out = append(out, id)
 	}
 	return out
+}
+
+// checkRand returns the check's own random source, derived from the run's
+// seed and its ID, so that one check replays the same with --only.
+func checkRand(seed uint64, id string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// pick returns n of ids chosen by r, in a stable order.
+func pick(r *rand.Rand, ids []string, n int) []string {
+	ids = slices.Clone(ids)
+	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	ids = ids[:min(n, len(ids))]
+	return ids
 }

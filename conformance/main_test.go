@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gkampitakis/go-snaps/snaps"
+	"github.com/stretchr/testify/require"
 
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/emulator"
@@ -115,4 +117,16 @@ func withFaultsOn(t *testing.T, variants emulator.Choices, faults ...string) run
 	t.Cleanup(func() { emu.Close() })
 	return runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
 		Allowed: func(string) bool { return true }}
+}
+
+// openLanes discovers the fleet of cfg's target as a run's entrance would
+// (prepare, then open), each account's instances in one share, and
+// returns its lanes.
+func openLanes(t testing.TB, cfg Config) []*runState {
+	t.Helper()
+	rc, _, err := prepare(cfg)
+	require.NoError(t, err)
+	lanes, _, err := open(context.Background(), rc, nil)
+	require.NoError(t, err)
+	return lanes
 }

@@ -85,7 +85,7 @@ func protocolChecks() []*Check {
 // otherRegion is a listed region, not a Finance one, other than the run's:
 // ap-shanghai, or ap-guangzhou for a run in ap-shanghai.
 func (c *Ctx) otherRegion() string {
-	if c.run.cfg.Target.Region == "ap-shanghai" {
+	if c.run.cfg.target.Region == "ap-shanghai" {
 		return "ap-guangzhou"
 	}
 	return "ap-shanghai"
@@ -102,7 +102,7 @@ func (c *Ctx) servesOtherRegion() (string, error) {
 		call.Region = other
 		call.Params = []tcapi.Param{{Name: "Filters", Value: model.Arr(model.Obj(map[string]model.Value{
 			"Name": model.Str("instance-id"), "Values": model.Strs(c.unknownIDs(1)...)}))}}
-	}), "a target that serves a second region, "+other+" (one that serves only "+c.run.cfg.Target.Region+" cannot show where an instance lives; ledger L-26)")
+	}), "a target that serves a second region, "+other+" (one that serves only "+c.run.cfg.target.Region+" cannot show where an instance lives; ledger L-26)")
 	return other, err
 }
 
@@ -115,19 +115,19 @@ func listedInItsRegionOnly(c *Ctx) error {
 	var id string
 	for _, v := range c.run.obs.IDs() {
 		ps := c.run.obs.Possible(v)
-		if len(ps) > 0 && ps[0].Owner == runner.AccountMain && ps[0].Region() == c.run.cfg.Target.Region && !allIn(ps, model.Terminated) {
+		if len(ps) > 0 && ps[0].Owner == runner.AccountMain && ps[0].Region() == c.run.cfg.target.Region && !allIn(ps, model.Terminated) {
 			id = v
 			break
 		}
 	}
 	if id == "" {
-		return c.Skipf("no instance was discovered in %s", c.run.cfg.Target.Region)
+		return c.Skipf("no instance was discovered in %s", c.run.cfg.target.Region)
 	}
 	other, err := c.servesOtherRegion()
 	if err != nil {
 		return err
 	}
-	c.Note("%s is listed in %s; it must not be listed in %s", id, c.run.cfg.Target.Region, other)
+	c.Note("%s is listed in %s; it must not be listed in %s", id, c.run.cfg.target.Region, other)
 	s := describeWith(func(call *tcapi.Call) {
 		call.Region = other
 		call.Params = []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(id)}}
@@ -210,7 +210,7 @@ func financeAtNearestHost(c *Ctx) error {
 // elsewhere (an emulator on this machine) by sending its Host header,
 // which the emulator routes by (facts §12).
 func (c *Ctx) atHost(s *runner.Send, host string) {
-	u, err := url.Parse(c.run.cfg.Target.Endpoint)
+	u, err := url.Parse(c.run.cfg.target.Endpoint)
 	if err == nil {
 		if kind, _ := model.ClassifyHost(u.Host); kind != model.HostOther {
 			s.Endpoint = "https://" + host

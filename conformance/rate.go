@@ -250,7 +250,7 @@ func rateChecks() []*Check {
 
 // stopLimit is the StopInstances limit the target is expected to enforce.
 func (c *Ctx) stopLimit() int {
-	if l := c.run.cfg.Target.StopRateLimit; l > 0 {
+	if l := c.run.cfg.target.StopRateLimit; l > 0 {
 		return l
 	}
 	return model.RateLimit(model.ActionStop)

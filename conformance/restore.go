@@ -24,15 +24,11 @@ import (
 // run the run's own last listings show every instance back, and the
 // restore sends nothing.
 
-// restoreBound is the default bound on the restore at a run's end: an
-// operation in flight may take the settle bound to end, and the start (or
-// stop) that undoes it as long again.
-func restoreBound(settle time.Duration) time.Duration { return 2 * settle }
-
 // restoreFleet restores the instances the run moved, each account's at
 // once, and lists in out.LeftChanged those left in another state. ctx is
 // the run's: when it has ended, the restore says so as it goes.
-func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *runShared, out *report.Run) {
+func restoreFleet(ctx context.Context, lanes []*runState, shared *runShared, out *report.Run) {
+	cfg := shared.cfg
 	out.LeftChanged = []report.LeftInstance{}
 	xs := shared.log.Since(0)
 	moved := runner.Moved(xs)
@@ -78,25 +74,21 @@ func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *ru
 		return
 	}
 	total := len(pending)
-	halt := cfg.Halt
-	if halt == nil {
-		halt = context.Background()
-	}
-	bound := cfg.RestoreTimeout
+	halt, bound := cfg.halt, cfg.restore
 	rctx, cancel := context.WithTimeoutCause(halt, bound, fmt.Errorf("the --restore-timeout of %s ran out", bound))
 	defer cancel()
 	early := ctx.Err() != nil
 	start := time.Now()
 	if early && halt.Err() == nil {
-		cfg.Progress.Note("restore: %d instance(s) the run stopped or started are not known to be as found; putting them back, at most %s (interrupt again to skip)", total, bound)
+		cfg.progress.Note("restore: %d instance(s) the run stopped or started are not known to be as found; putting them back, at most %s (interrupt again to skip)", total, bound)
 	}
 	var wg sync.WaitGroup
 	for _, a := range accounts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.left, a.err = a.target.Restore(rctx, runner.Restore{Check: "restore", Want: a.want, Settle: shared.settle,
-				Note: func(format string, args ...any) { cfg.Progress.Note(a.name+" "+format, args...) }})
+			a.left, a.err = a.target.Restore(rctx, runner.Restore{Check: "restore", Want: a.want, Settle: cfg.settle,
+				Note: func(format string, args ...any) { cfg.progress.Note(a.name+" "+format, args...) }})
 		}()
 	}
 	wg.Wait()
@@ -105,26 +97,26 @@ func restoreFleet(ctx context.Context, cfg Config, lanes []*runState, shared *ru
 		switch {
 		case a.err == nil || halt.Err() != nil:
 		case rctx.Err() != nil:
-			cfg.Progress.Note("restore of %s ended early: %v", a.name, context.Cause(rctx))
+			cfg.progress.Note("restore of %s ended early: %v", a.name, context.Cause(rctx))
 		default:
-			cfg.Progress.Note("restore of %s ended early: %v", a.name, a.err)
+			cfg.progress.Note("restore of %s ended early: %v", a.name, a.err)
 		}
 		for _, l := range a.left {
 			state := string(l.Left)
 			if state == "" {
 				state = "unknown"
 			}
-			out.LeftChanged = append(out.LeftChanged, report.LeftInstance{Account: a.name, Region: cfg.Target.Region,
+			out.LeftChanged = append(out.LeftChanged, report.LeftInstance{Account: a.name, Region: cfg.target.Region,
 				Instance: l.ID, Found: string(l.Found), Left: state})
 			left++
 		}
 	}
 	switch {
 	case halt.Err() != nil && early:
-		cfg.Progress.Note("restore stopped (%v): %d instance(s) left in another state than found (listed in the report)", context.Cause(halt), left)
+		cfg.progress.Note("restore stopped (%v): %d instance(s) left in another state than found (listed in the report)", context.Cause(halt), left)
 	case left > 0:
-		cfg.Progress.Note("restore: %d instance(s) left in another state than found (listed in the report)", left)
+		cfg.progress.Note("restore: %d instance(s) left in another state than found (listed in the report)", left)
 	case early:
-		cfg.Progress.Note("restore: every instance back as found, in %s", time.Since(start).Round(100*time.Millisecond))
+		cfg.progress.Note("restore: every instance back as found, in %s", time.Since(start).Round(100*time.Millisecond))
 	}
 }

@@ -22,9 +22,7 @@ func TestResyncRecordsWhatWasSeen(t *testing.T) {
 	require.NoError(t, err)
 	defer emu.Close()
 	cfg := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Allowed: func(string) bool { return true }}
-	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second}, nil)
-	require.NoError(t, err)
-	s := lanes[0]
+	s := openLanes(t, Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second})[0]
 	c := s.newCtx(context.Background(), &Check{ID: "SI-TEST"})
 	ids, err := c.RunningWhere(1, "prepaid", func(p model.Instance) bool { return p.ChargeType == model.Prepaid })
 	require.NoError(t, err)

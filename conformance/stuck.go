@@ -51,7 +51,7 @@ func (s *runState) markStuck(check string, res runner.Settled, began time.Time) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stuck == nil {
-		st := &stuckOp{at: s, check: check, bound: s.settle, began: began}
+		st := &stuckOp{at: s, check: check, bound: s.cfg.settle, began: began}
 		for _, id := range res.Unsettled {
 			st.views = append(st.views, res.Last[id])
 		}
@@ -134,7 +134,7 @@ func (s *runShared) lookAgain(ctx context.Context, out *report.Run) {
 		ids = append(ids, v.ID)
 	}
 	left := max(time.Until(st.began.Add(2*st.bound)), 0)
-	res, err := st.at.target.Settle(ctx, st.check, model.NewObserver(runner.AccountMain, s.cfg.Target.Region, s.strict), ids, left)
+	res, err := st.at.target.Settle(ctx, st.check, model.NewObserver(runner.AccountMain, s.cfg.target.Region, s.cfg.strict), ids, left)
 	if err != nil {
 		return
 	}

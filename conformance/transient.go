@@ -124,7 +124,7 @@ func shows(v model.View, st model.InstanceState) bool {
 // of the truth, and a start of 20 s costs some 70 listings, not 700.
 func (c *Ctx) timeStart(id string, start *runner.Exchange) (time.Duration, error) {
 	var lo time.Duration
-	for time.Since(start.Sent) < c.run.settle {
+	for time.Since(start.Sent) < c.run.cfg.settle {
 		l, v, err := c.listing(id)
 		if err != nil {
 			return 0, err

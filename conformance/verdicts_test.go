@@ -185,9 +185,7 @@ func TestHalfRateBurstyLimiterIsCaught(t *testing.T) {
 func TestStoppedInstancesCanStart(t *testing.T) {
 	t.Parallel()
 	cfg := withEmulator(t, emulator.EmbeddedOptions{Latency: testLatency, Lanes: -1})
-	lanes, _, err := open(context.Background(), Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second}, nil)
-	require.NoError(t, err)
-	s := lanes[0]
+	s := openLanes(t, Config{Target: cfg, Seed: 1, SettleTimeout: 5 * time.Second})[0]
 	stopped := s.allowedIn(model.Stopped)
 	noCharge := 0
 	for _, id := range stopped {
