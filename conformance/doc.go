@@ -15,20 +15,40 @@
 //   - What a check may call: ctx.go (Ctx: send a request and have the
 //     model judge it, take instances of a state, settle, observe, fail,
 //     skip) and helpers.go.
-//   - The state machine SI-PROP-01: prop.go drives rapid's state machine
-//     over random sequences of stops, starts and describes.
-//   - The engine: run.go (Run: prepare, discover each account's fleet,
-//     carry out the plan, restore, report), schedule.go (the plan: which
-//     unit runs on which lane, and the executor that runs the lanes),
-//     stuck.go (an operation that never ends is reported once),
-//     restore.go (a run puts back what it moved, however it ends) and
-//     replay.go (how a run is made again: the one place a run's seed is
+//   - The state machine SI-PROP-01: prop.go (the check and one
+//     sequence's actions) and rapid.go (rapidDriver runs rapid over one
+//     shard's sequences and judges what they left behind).
+//
+// The engine, in the order a run goes through it:
+//
+//   - config.go: Config, and prepare, the engine's entrance, which
+//     resolves it once into the runConfig all below read (every default,
+//     the settle bound, the operation time the plan assumes, the state
+//     machine's sequences and most shards);
+//   - discover.go: open lists each account's fleet and shares its
+//     instances out among its lanes;
+//   - plan.go: makePlan, a pure function from the checks, the runConfig
+//     and each lane's laneSummary to each lane's units;
+//   - executor.go: runLanes carries the plan out, one goroutine a lane
+//     (work taking, the account's lock for WholeAccount checks,
+//     fail-fast, why no unit may start), and runUnit runs one unit;
+//   - lane.go: a lane's state, what its share offers a check, and its
+//     reset after each check;
+//   - run.go: Run and Schedule, the two entrances, and the report
+//     assembled from the executor's results;
+//   - stuck.go: an operation that never ends is reported once;
+//   - restore.go: a run puts back what it moved, however it ends;
+//   - replay.go: how a run is made again (the one place a run's seed is
 //     drawn, and the one builder of the replay command a failure prints).
 //
 // The words the engine uses, each for one thing:
 //
 //   - account: one set of credentials of the target, with its own fleet
-//     and its own rate limits (facts §15), and so its own pacer;
+//     and its own rate limits (facts §15), and so its own pacer. The
+//     accounts beside the main one keep their historical names: their
+//     credentials are runner.TargetConfig.Lanes and their labels
+//     "lane-1", "lane-2", … (the embedded emulator's); each is an
+//     account, which holds one lane or more;
 //   - share: a part of one account's allow-listed instances, which only
 //     one lane moves;
 //   - lane: one worker, an (account, share) pair, with its own observer;

@@ -45,9 +45,10 @@ type TargetConfig struct {
 	// Signings are the signature styles ordinary requests use, in
 	// rotation (--signature); TC3 JSON if empty.
 	Signings []Signing
-	// Lanes are further accounts of the same target, each with its own
-	// fleet: a run spreads its checks over them, each lane under its own
-	// account's rate limits (see conformance's scheduler).
+	// Lanes are the credentials of further accounts of the same target
+	// (the name is historical: each is an account, not a lane), each
+	// with its own fleet and rate limits: a run spreads its checks over
+	// them (see conformance's plan.go).
 	Lanes []tcapi.Credential
 	// Transcript, when set, records the exchanges of this target along
 	// with others' (the lanes of one run share one); a new one if nil.

@@ -25,7 +25,7 @@ import (
 //	  "started": string,         // RFC 3339, UTC, whole seconds
 //	  "duration_ms": number,     // integer milliseconds, rounded
 //	  "requests": number,
-//	  "lanes": number,           // accounts the checks were spread over
+//	  "lanes": number,           // lanes the checks were spread over
 //	  "longest_lane_ms": number, // the busiest lane's time: the critical path
 //	  "checks": [{
 //	    "id", "title", "spec", "severity": string,
