@@ -208,6 +208,7 @@ type runState struct {
 	whole         *sync.RWMutex // the account's: a WholeAccount check holds it alone
 	target        *runner.Target
 	obs           *model.Observer       // judges this lane's share of the instances
+	judging       *runner.Judging       // the judging pipeline over obs (see Ctx.judge)
 	views         map[string]model.View // the account's fleet as discovered (its lanes share it; read only)
 }
 
@@ -317,6 +318,7 @@ func open(ctx context.Context, cfg Config, checks []*Check) ([]*runState, *runSh
 			s := &runState{runShared: shared, account: names[i], share: k, shares: len(shares), whole: whole, views: byID}
 			s.target = t.ForLane(s.name())
 			s.obs = model.NewObserver(runner.AccountMain, cfg.Target.Region, shared.strict)
+			s.judging = runner.NewJudging(runner.JudgingConfig{Strictness: shared.strict, Clock: runner.SendTime}, s.obs)
 			for _, v := range views {
 				if shareOf[v.ID] == k {
 					s.obs.Discover(v)
