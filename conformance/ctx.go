@@ -174,34 +174,31 @@ func (c *Ctx) do(s runner.Send) (*runner.Exchange, error) {
 	return c.run.target.Do(c, s)
 }
 
-// judge has the observer judge one exchange.
+// judge has the lane's judging pipeline judge one exchange, with full
+// knowledge of the lane's fleet and at the time it was sent, and returns
+// the first finding and what the model expected, for the transcript.
 func (c *Ctx) judge(x *runner.Exchange) (*model.Finding, string) {
+	in := runner.Judgeable{Request: x.Request, Outcome: x.Outcome, Response: x.Response, Sent: x.Sent}
 	if x.ParseErr != nil {
-		return &model.Finding{Rule: "ENVELOPE", Clause: "facts §5: every answer is {\"Response\": {…, \"RequestId\"}}",
-			Expected: "a TencentCloud envelope", Actual: x.Answer()}, "a TencentCloud envelope"
+		in.NotEnvelope = x.Answer()
 	}
-	obs := c.run.obs
-	j, f := obs.Exchange(x.Request, model.Env{Now: x.Sent, Limited: model.Maybe}, x.Outcome)
-	expect := j.Outcomes(c.run.cfg.strict).Describe()
-	if j.Abstain {
-		expect = "anything (the model does not model " + x.Call.Action + ")"
-	}
-	if (x.Outcome.Code == "" || x.Outcome.Unknown) && (j.Action == model.ActionStop || j.Action == model.ActionStart) {
-		for _, id := range j.Targets {
+	r := c.run.judging.Judge(in)
+	if r.MayChange {
+		for _, id := range r.Judgement.Targets {
 			c.touched[id] = true
 		}
 	}
-	if f == nil && x.Call.Action == model.ActionDescribe && x.Outcome.Code == "" && !x.Outcome.Unknown {
-		res, err := runner.ParseDescribe(x.Response)
-		if err != nil {
-			return &model.Finding{Rule: "DESCRIBE-SHAPE", Clause: "facts §9: TotalCount and InstanceSet",
-				Expected: "TotalCount and InstanceSet", Actual: err.Error()}, expect
-		}
-		if fs := obs.ObserveDescribe(j, x.Request, res); len(fs) > 0 {
-			return fs[0], expect
-		}
+	expect := r.Expected
+	switch {
+	case x.ParseErr != nil:
+		expect = "a TencentCloud envelope"
+	case r.Judgement.Abstain:
+		expect = "anything (the model does not model " + x.Call.Action + ")"
 	}
-	return f, expect
+	if len(r.Findings) == 0 {
+		return nil, expect
+	}
+	return r.Findings[0].Finding, expect
 }
 
 // Expect sends a request and fails the check if the model finds the answer

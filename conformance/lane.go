@@ -53,6 +53,7 @@ type runState struct {
 	whole         *sync.RWMutex // the account's: a WholeAccount check holds it alone
 	target        *runner.Target
 	obs           *model.Observer       // judges this lane's share of the instances
+	judging       *runner.Judging       // the judging pipeline over obs (see Ctx.judge)
 	views         map[string]model.View // the account's fleet as discovered (its lanes share it; read only)
 }
 

@@ -6,7 +6,9 @@
 // and puts back the instances a run or a snapshot moved ([Target.Restore],
 // [LeftChanged]). [StartEmbedded] starts the reference emulator when no endpoint
 // is given; [ResolveEndpoint] turns "tencentcloud" into the right host for
-// a region.
+// a region. [Judging] is the one judging pipeline: a run's exchanges and
+// the traffic runner/passive reads are judged by it alike, with full
+// knowledge of the fleet ([NewJudging]) or partial ([NewPartialJudging]).
 //
 // Subpackages: tcapi (the wire protocol), emulator (the reference
 // emulator), report (console, JSON and JUnit reporters).

@@ -2,9 +2,9 @@
 // other clients' exchanges with a target (VCR cassettes, HAR files, the
 // transcript of a run) and, live, the exchanges a reverse proxy forwards.
 // Every StopInstances, StartInstances and DescribeInstances exchange is
-// replayed through a model.Observer, as a run judges its own; requests of
-// other actions are listed as not judged, and the instances they name
-// forgotten.
+// judged by the pipeline a run judges its own with (runner.Judging), with
+// partial knowledge; requests of other actions are listed as not judged,
+// and the instances they name forgotten.
 //
 // The files, one concern each:
 //
@@ -17,16 +17,19 @@
 //   - redact.go: masking secrets in what is written;
 //   - request.go: how a recorded request becomes the model's request and a
 //     recorded answer its outcome;
-//   - judge.go: [Judge], the replay through the model with partial
-//     knowledge; rate.go: the rate-limit timeline; render.go: findings in
-//     context;
+//   - judge.go: [Judge], the replay through the judging pipeline with
+//     partial knowledge (runner.NewPartialJudging), and what only traffic
+//     needs: exchanges that overlap in time; rate.go: the rate-limit
+//     timeline; render.go: findings in context;
 //   - report.go: [Report], the report.Run the console, JSON and JUnit
 //     reporters render, of kind report.KindRecorded or report.KindProxy;
 //   - proxy.go: [Proxy], the http.Handler that forwards and judges;
 //     resign.go: verifying and signing again for another host.
 //
 // Partial knowledge. A recording starts part-way through a history and
-// leaves things out, so the judge widens where a run would know:
+// leaves things out, so the judge widens where a run would know. The
+// pipeline with partial knowledge (runner.NewPartialJudging) does all but
+// the rate limit and the order of overlapping exchanges, the judge's own:
 //
 //   - an instance first named in a stop or start, not shown by a
 //     DescribeInstances, may be in any state or not exist (model.Unseen);

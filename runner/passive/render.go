@@ -3,6 +3,8 @@ package passive
 import (
 	"fmt"
 	"strings"
+
+	"github.com/cvmconform/cvmconform/runner"
 )
 
 // contextSteps is how many earlier exchanges of the instances concerned a
@@ -21,26 +23,26 @@ const contextSteps = 8
 //	     lists ins-r8hr2upy STOPPING (StopInstances OPERATING 0c7…)
 //	   model: success
 //	   ✗ OBSERVED-STATE: ins-r8hr2upy: expected …; got … [clause]
-func (j *Judge) context(e *entry, fd found) string {
+func (j *Judge) context(e *entry, fd runner.Found) string {
 	var prior []*entry
 	for _, h := range j.history {
-		if h != e && h.judged && len(intersect(h.ids, fd.ids)) > 0 {
+		if h != e && h.judged && len(intersect(h.ids, fd.Instances)) > 0 {
 			prior = append(prior, h)
 		}
 	}
 	var b strings.Builder
 	if len(prior) > contextSteps {
-		fmt.Fprintf(&b, "… %d earlier exchanges of %s\n", len(prior)-contextSteps, strings.Join(fd.ids, ", "))
+		fmt.Fprintf(&b, "… %d earlier exchanges of %s\n", len(prior)-contextSteps, strings.Join(fd.Instances, ", "))
 		prior = prior[len(prior)-contextSteps:]
 	}
 	for _, h := range prior {
-		b.WriteString(step(h, fd.ids))
+		b.WriteString(step(h, fd.Instances))
 	}
-	b.WriteString(step(e, fd.ids))
+	b.WriteString(step(e, fd.Instances))
 	b.WriteString("   model: " + e.expect + "\n")
-	b.WriteString("   ✗ " + oneLine(fd.f) + "\n")
-	if fd.f.Detail != "" {
-		b.WriteString("model:\n" + fd.f.Detail + "\n")
+	b.WriteString("   ✗ " + oneLine(fd.Finding) + "\n")
+	if fd.Detail != "" {
+		b.WriteString("model:\n" + fd.Detail + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

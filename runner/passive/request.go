@@ -25,15 +25,18 @@ import (
 type reading struct {
 	req model.Request
 	// unknown is what the recording leaves unknown of req's credentials
-	// and time; the judge resolves it from the answer.
-	unknown unknowns
+	// and time; the pipeline resolves it from the answer.
+	unknown runner.Unknowns
 	// account labels the credentials: the masked SecretId, "" when the
 	// request names none.
 	account string
-	// judged is false for exchanges the model does not judge; why then
-	// says what they are.
-	judged bool
-	why    string
+	// why, when not "", says what the exchange is when it is no CVM API
+	// request at all: the pipeline does not see it.
+	why string
+	// mentions are the instances the request mentions anywhere, which an
+	// action the pipeline does not judge may have changed
+	// (otherActionInstances).
+	mentions []string
 
 	out      model.Outcome
 	resp     tcapi.Response
@@ -47,7 +50,7 @@ var judgedActions = []string{model.ActionStop, model.ActionStart, model.ActionDe
 // readExchange decodes x. scrubbed says its recording may have lost what
 // carries credentials or the time (Recording.Scrubbed).
 func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
-	var rd reading
+	rd := reading{mentions: otherActionInstances(x)}
 	r, err := httpRequest(x)
 	if err != nil {
 		rd.why = fmt.Sprintf("%s %s (%v)", x.Method, x.URL, err)
@@ -55,19 +58,18 @@ func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
 	}
 	rd.req = tcapi.Decode(r, x.Body, keys, tcapi.DefaultLimits())
 	rd.account = accountOf(r, x.Body)
-	switch action := rd.req.Action; {
-	case action == "" && rd.req.Version == "":
+	if rd.req.Action == "" && rd.req.Version == "" {
 		rd.why = fmt.Sprintf("%s %s (not a TencentCloud API request)", x.Method, r.URL.Path)
 		return rd
-	case !contains(judgedActions, action):
-		rd.why = orText(action, "(no Action)")
+	}
+	if !contains(judgedActions, rd.req.Action) {
+		// The pipeline does not judge it, whatever product it is for.
 		return rd
 	}
 	if svc := serviceOf(rd.req.Host, r.Header.Get("Authorization")); svc != "" {
 		rd.why = rd.req.Action + " of another product (" + svc + ")"
 		return rd
 	}
-	rd.judged = true
 	if x.Auth != nil {
 		// The recording says how the request was authenticated (the
 		// suite's own transcripts, whose signatures are redacted): so it
@@ -99,23 +101,16 @@ func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
 	return rd
 }
 
-// unknowns are what a recording leaves unknown of a request: the
-// authentication facts it may have had, and whether it may have carried a
-// timestamp and (v1) a nonce that the recording lacks. The zero value
-// knows everything.
-type unknowns struct {
-	// auth lists the facts the request may have had, the decoded one
-	// among them; nil when the decoded one is a fact.
-	auth []model.AuthFact
-	// timestamp: the recording has no timestamp, and the request may
-	// have had one, fresh or not.
-	timestamp bool
-	// nonce: the v1 request's recording has no Nonce, and the request
-	// may have had one.
-	nonce bool
+// judgeable is the exchange as the pipeline takes it: judged at the
+// target's clock when the answer has a Date (runner.AnswerDate).
+func (rd reading) judgeable(x *Exchange) runner.Judgeable {
+	in := runner.Judgeable{Request: rd.req, Unknown: rd.unknown, Account: rd.account, Outcome: rd.out,
+		Response: rd.resp, Sent: x.Sent, Date: x.Date, Mentions: rd.mentions}
+	if rd.parseErr != nil {
+		in.NotEnvelope = answer(x, rd)
+	}
+	return in
 }
-
-func (u unknowns) known() bool { return u.auth == nil && !u.timestamp && !u.nonce }
 
 // Scrubbing. Recorders are commonly told to drop what carries credentials
 // or the time (vcrpy's filter_headers, filter_query_parameters and
@@ -124,7 +119,7 @@ func (u unknowns) known() bool { return u.auth == nil && !u.timestamp && !u.nonc
 // Signature, Timestamp, Nonce and SecretId parameters (facts §1). In a
 // recording that may have been scrubbed (Recording.Scrubbed), what is
 // absent is unknown, never missing: the rules that need it accept
-// whatever the target answered (Judge.resolve). X-TC-RequestClient is no
+// whatever the target answered (runner.Judging resolves it). X-TC-RequestClient is no
 // rule's (facts §1: not in the doc tables), so its absence changes
 // nothing.
 
@@ -136,24 +131,24 @@ func (u unknowns) known() bool { return u.auth == nil && !u.timestamp && !u.nonc
 // signs the timestamp, v1 every parameter, Token included: facts §2,
 // §3); a TC3 session token, which the SDK does not sign, may have been
 // sent, right or wrong.
-func unknownOf(req model.Request, r *http.Request, body []byte, scrubbed bool) unknowns {
-	var u unknowns
+func unknownOf(req model.Request, r *http.Request, body []byte, scrubbed bool) runner.Unknowns {
+	var u runner.Unknowns
 	if scrubbed {
-		u.timestamp = req.Timestamp.IsZero()
-		u.nonce = req.NonceMissing
+		u.Timestamp = req.Timestamp.IsZero()
+		u.Nonce = req.NonceMissing
 	}
 	v1 := req.Transport.Signature != model.SigTC3
 	token := tokenSent(v1, r, body)
 	switch {
 	case req.Auth == model.AuthUnknownSecretID:
 		// The target may know the key; we do not.
-		u.auth = authFacts
+		u.Auth = runner.AnyAuth
 	case !scrubbed:
 	case req.Auth == model.AuthMissing || req.Auth == model.AuthMalformed,
-		u.timestamp || u.nonce || (v1 && !token):
-		u.auth = authFacts
+		u.Timestamp || u.Nonce || (v1 && !token):
+		u.Auth = runner.AnyAuth
 	case !token && (req.Auth == model.AuthOK || req.Auth == model.AuthBadToken):
-		u.auth = []model.AuthFact{req.Auth, otherOf(req.Auth, model.AuthOK, model.AuthBadToken)}
+		u.Auth = []model.AuthFact{req.Auth, otherOf(req.Auth, model.AuthOK, model.AuthBadToken)}
 	}
 	return u
 }
@@ -243,27 +238,6 @@ func serviceOf(host, authorization string) string {
 	return ""
 }
 
-// instanceIDsNamed are the InstanceIds strings a request names, whatever
-// their form.
-func instanceIDsNamed(req model.Request) []string {
-	v, ok := req.Params["InstanceIds"]
-	if !ok {
-		return nil
-	}
-	var out []string
-	switch v.Kind {
-	case model.KindString:
-		out = append(out, v.Text)
-	case model.KindArray:
-		for _, it := range v.Items {
-			if it.Kind == model.KindString {
-				out = append(out, it.Text)
-			}
-		}
-	}
-	return out
-}
-
 // instanceIDText finds what looks like an instance ID (facts §11) in
 // text; otherActionInstances checks that it stands alone.
 var instanceIDText = regexp.MustCompile(`ins-[a-z0-9]{8}`)
@@ -317,7 +291,7 @@ func peek(x *Exchange) (ids []string, changes bool) {
 			return nil, false
 		}
 	}
-	return instanceIDsNamed(req), true
+	return runner.InstancesNamed(req), true
 }
 
 func contains(list []string, s string) bool {
