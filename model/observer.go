@@ -333,7 +333,7 @@ func describePossible(ps []Instance, v View) string {
 		views = append(views, s)
 		fields[p.admits(v)] = true
 	}
-	views = dedupe(views)
+	views = Distinct(views)
 	sort.Strings(views)
 	var diff []string
 	for f := range fields {
@@ -366,7 +366,7 @@ func rulesOf(vs []Violation) string {
 	for _, v := range vs {
 		ids = append(ids, v.Rule.ID)
 	}
-	return strings.Join(dedupe(ids), ", ")
+	return strings.Join(Distinct(ids), ", ")
 }
 
 func clausesOf(vs []Violation) string {
@@ -374,7 +374,7 @@ func clausesOf(vs []Violation) string {
 	for _, v := range vs {
 		cs = append(cs, v.Rule.Clause)
 	}
-	return strings.Join(dedupe(cs), "; ")
+	return strings.Join(Distinct(cs), "; ")
 }
 
 // Restrict returns a new observer that knows only the given instances, in
@@ -422,7 +422,7 @@ func (o *Observer) Summary() string {
 		for _, p := range o.possible[id] {
 			views = append(views, string(p.State)+"/"+orNull(string(p.LatestOperationState)))
 		}
-		lines = append(lines, id+": "+strings.Join(dedupe(views), " | "))
+		lines = append(lines, id+": "+strings.Join(Distinct(views), " | "))
 	}
 	return strings.Join(lines, "\n")
 }

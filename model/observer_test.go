@@ -207,7 +207,7 @@ func requireRules(t *testing.T, fs []*Finding, rules ...string) {
 		got = append(got, f.Rule)
 		require.NotEmpty(t, f.Error())
 	}
-	require.ElementsMatch(t, rules, dedupe(got), "findings: %v", fs)
+	require.ElementsMatch(t, rules, Distinct(got), "findings: %v", fs)
 }
 
 func TestObserverRestrictCloneEqual(t *testing.T) {

@@ -233,7 +233,7 @@ func (p *parsed) checkIDList(ps *paramSpec, v Value, enc Encoding) bool {
 		}
 		ids = append(ids, it.Text)
 	}
-	distinct := dedupe(ids)
+	distinct := Distinct(ids)
 	switch {
 	case len(distinct) > MaxBatch:
 		p.add(violate(RuleBatchLimit, fmt.Sprintf("%s names %d instances; the maximum is %d", ps.name, len(distinct), MaxBatch)))
@@ -407,7 +407,8 @@ func stopIntent(force, stopType, stoppedMode *string) Intent {
 	return in
 }
 
-func dedupe(ss []string) []string {
+// Distinct is ss without repeats, each kept where it first appears.
+func Distinct(ss []string) []string {
 	seen := make(map[string]bool, len(ss))
 	out := make([]string, 0, len(ss))
 	for _, s := range ss {

@@ -232,7 +232,7 @@ func (p *Judging) Judge(in Judgeable) Judged {
 	}
 	r := Judged{Judged: true, Request: req, Judgement: jd,
 		MayChange: (jd.Action == model.ActionStop || jd.Action == model.ActionStart) && (out.Unknown || out.Code == ""),
-		Concerned: dedupe(append(InstancesNamed(req), jd.Targets...))}
+		Concerned: model.Distinct(append(InstancesNamed(req), jd.Targets...))}
 	if !jd.Abstain {
 		r.Expected = jd.Outcomes(p.cfg.Strictness).Describe()
 	}
@@ -270,7 +270,7 @@ func (p *Judging) observeDescribe(r *Judged, obs *model.Observer, in Judgeable) 
 	for _, v := range res.Instances {
 		r.Concerned = append(r.Concerned, v.ID)
 	}
-	r.Concerned = dedupe(r.Concerned)
+	r.Concerned = model.Distinct(r.Concerned)
 	if p.partial() {
 		p.learn(in.Account, obs, res.Instances)
 	}
@@ -351,18 +351,6 @@ func InstancesNamed(req model.Request) []string {
 			if it.Kind == model.KindString {
 				out = append(out, it.Text)
 			}
-		}
-	}
-	return out
-}
-
-func dedupe(ss []string) []string {
-	seen := map[string]bool{}
-	out := ss[:0:0]
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
 		}
 	}
 	return out

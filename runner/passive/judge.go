@@ -279,7 +279,7 @@ func (j *Judge) interference(x *Exchange, concurrent []*Exchange) []string {
 			out = append(out, ids...)
 		}
 	}
-	return dedupe(out)
+	return model.Distinct(out)
 }
 
 func (j *Judge) remember(e *entry) {
@@ -337,18 +337,6 @@ func (j *Judge) Expected(x *Exchange) string {
 	return ""
 }
 
-func dedupe(ss []string) []string {
-	seen := map[string]bool{}
-	out := ss[:0:0]
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func intersect(a, b []string) []string {
 	var out []string
 	for _, s := range a {
@@ -356,5 +344,5 @@ func intersect(a, b []string) []string {
 			out = append(out, s)
 		}
 	}
-	return dedupe(out)
+	return model.Distinct(out)
 }

@@ -264,7 +264,7 @@ func otherActionInstances(x *Exchange) []string {
 			out = append(out, t[m[0]:m[1]])
 		}
 	}
-	return dedupe(out)
+	return model.Distinct(out)
 }
 
 // peek reads just enough of an exchange the judge has not judged (one in
