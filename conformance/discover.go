@@ -110,14 +110,33 @@ func open(ctx context.Context, rc runConfig, checks []*Check) ([]*runState, *run
 	return lanes, shared, nil
 }
 
-// credVars names the environment variables that hold the credentials of
-// the i-th account of a run (0 the main, then the further accounts' _3,
-// _4, …), for an error that says what to fix.
-func credVars(i int) [2]string {
+// secondVars names the second account's variables.
+func secondVars() [2]string {
+	id, key := CredentialVars(1)
+	return [2]string{id, key}
+}
+
+// CredentialVars names the environment variables that hold the
+// credentials of the account at position i, as the official SDKs and
+// 'cvmconform emulate' name them: 0 the main account, 1 the second (the
+// isolation checks'), 2 and on the further accounts (_3, _4, …). Errors
+// that say what to fix name them; cmd reads them.
+func CredentialVars(i int) (id, key string) {
 	if i == 0 {
-		return [2]string{"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"}
+		return "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"
 	}
-	return [2]string{fmt.Sprintf("TENCENTCLOUD_SECRET_ID_%d", i+2), fmt.Sprintf("TENCENTCLOUD_SECRET_KEY_%d", i+2)}
+	return fmt.Sprintf("TENCENTCLOUD_SECRET_ID_%d", i+1), fmt.Sprintf("TENCENTCLOUD_SECRET_KEY_%d", i+1)
+}
+
+// credVars names the variables of the i-th account of a run: 0 the main,
+// then the further accounts, which skip the second's position.
+func credVars(i int) [2]string {
+	pos := i
+	if i > 0 {
+		pos = i + 1
+	}
+	id, key := CredentialVars(pos)
+	return [2]string{id, key}
 }
 
 // refusedCredentials words a target's refusal of an account's credentials
@@ -151,7 +170,7 @@ func proveSecond(ctx context.Context, t *runner.Target) (string, error) {
 		if x.Response.Error != nil {
 			msg = x.Response.Error.Message
 		}
-		return "not run: " + refusedCredentials(runner.AccountSecond, [2]string{"TENCENTCLOUD_SECRET_ID_2", "TENCENTCLOUD_SECRET_KEY_2"}, code, msg), nil
+		return "not run: " + refusedCredentials(runner.AccountSecond, secondVars(), code, msg), nil
 	}
 	return "", nil
 }

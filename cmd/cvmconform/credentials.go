@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/cvmconform/cvmconform/conformance"
 	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
@@ -25,15 +26,6 @@ type credentials struct {
 	lanes []tcapi.Credential
 }
 
-// credentialVars names the variables of the account at position i: 0 the
-// main one, 1 the second, 2 and on the lanes (_3, _4, …).
-func credentialVars(i int) (id, key string) {
-	if i == 0 {
-		return "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"
-	}
-	return fmt.Sprintf("TENCENTCLOUD_SECRET_ID_%d", i+1), fmt.Sprintf("TENCENTCLOUD_SECRET_KEY_%d", i+1)
-}
-
 // readCredentials reads every pair in env. An empty variable counts as
 // unset. A pair half set, an ID without its key or a key without its ID,
 // is an error naming the variable missing: a typo would otherwise leave
@@ -41,7 +33,7 @@ func credentialVars(i int) (id, key string) {
 func readCredentials(env environment) (credentials, error) {
 	var c credentials
 	for i := 0; ; i++ {
-		idVar, keyVar := credentialVars(i)
+		idVar, keyVar := conformance.CredentialVars(i)
 		id, key := lookup(env, idVar), lookup(env, keyVar)
 		switch {
 		case id == "" && key == "" && i >= 2:
@@ -66,7 +58,7 @@ func readCredentials(env environment) (credentials, error) {
 	}
 }
 
-// at is the account at position i (as credentialVars numbers them), zero
+// at is the account at position i (as conformance.CredentialVars numbers them), zero
 // when it is not set.
 func (c credentials) at(i int) tcapi.Credential {
 	switch {

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cvmconform/cvmconform/conformance"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
@@ -91,7 +92,7 @@ Flags:
 	fmt.Fprintf(c.stdout, "listening on %s\n", srv.URL)
 	for i, a := range e.Accounts() {
 		cred := e.Credentials(a)
-		idVar, keyVar := credentialVars(i)
+		idVar, keyVar := conformance.CredentialVars(i)
 		fmt.Fprintf(c.stdout, "# account %q%s\n", a, map[bool]string{true: " (default)", false: ""}[i == 0])
 		fmt.Fprintf(c.stdout, "export %s=%s\n", idVar, cred.SecretID)
 		if given[a] {
