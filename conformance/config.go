@@ -135,6 +135,10 @@ type runConfig struct {
 	lanesPerAccount int
 }
 
+// DefaultSequences is how many state-machine sequences SI-PROP-01 runs
+// when Config.Sequences is 0 (run's --checks default).
+const DefaultSequences = 100
+
 // prepare is the engine's entrance: it checks the catalog, selects the
 // checks, and resolves cfg into the run's configuration.
 func prepare(cfg Config) (runConfig, []*Check, error) {
@@ -178,7 +182,7 @@ func prepare(cfg Config) (runConfig, []*Check, error) {
 		rc.restore = restoreBound(rc.settle)
 	}
 	if rc.sequences == 0 {
-		rc.sequences = 100
+		rc.sequences = DefaultSequences
 	}
 	if rc.steps == 0 {
 		rc.steps = 4

@@ -46,8 +46,8 @@ type RunCommand struct {
 	Strict       bool
 	// Signature is --signature ("tc3", the default, is left out).
 	Signature string
-	// Sequences is --checks, the state machine's sequences (100, the
-	// default of Config.Sequences, is left out).
+	// Sequences is --checks, the state machine's sequences
+	// (DefaultSequences is left out).
 	Sequences int
 }
 
@@ -82,7 +82,7 @@ func (r RunCommand) Line(seed uint64, only string) string {
 	if r.Signature != "" && r.Signature != "tc3" {
 		parts = append(parts, "--signature", r.Signature)
 	}
-	if r.Sequences != 0 && r.Sequences != 100 {
+	if r.Sequences != 0 && r.Sequences != DefaultSequences {
 		// The state machine's shards and their sequences follow from it.
 		parts = append(parts, "--checks", strconv.Itoa(r.Sequences))
 	}

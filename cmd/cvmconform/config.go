@@ -200,7 +200,7 @@ type runFlags struct {
 
 func (f *runFlags) register(fs *flag.FlagSet) {
 	f.target.register(fs, "the suite")
-	fs.IntVar(&f.sequences, "checks", 100, "the number `N` of random request sequences the state machine SI-PROP-01 runs (not a number of checks)")
+	fs.IntVar(&f.sequences, "checks", conformance.DefaultSequences, "the number `N` of random request sequences the state machine SI-PROP-01 runs (not a number of checks)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed `S` for a reproducible run (default: random, printed in the report)")
 	fs.StringVar(&f.only, "only", "", "run only the checks whose ID starts with one of these comma-separated `PREFIXES` (e.g. SI-BATCH,SI-ID-01)")
 	fs.StringVar(&f.signature, "signature", "tc3", "signature `STYLE` of ordinary requests: tc3, hmacsha256, hmacsha1, or all (in turn)")
