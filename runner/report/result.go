@@ -51,6 +51,13 @@ type Run struct {
 	// it found it in, the restore at its end notwithstanding: empty after
 	// a clean run.
 	LeftChanged []LeftInstance
+	// Coverage is, for every rule, error code, transition and ledger
+	// entry of the model, whether the run exercised it (evidence.go);
+	// empty when it was not measured.
+	Coverage []CoverageItem
+	// Profile is the defensible choices the target was seen to make
+	// (evidence.go); empty when it was not measured.
+	Profile []Dimension
 
 	_ struct{}
 }
@@ -86,8 +93,12 @@ type Check struct {
 	// failure; may be empty otherwise.
 	Counterexample string
 	// Replay is the exact command that replays this check's failure.
-	Replay   string
-	Duration time.Duration
+	Replay string
+	// Exchanges are a failure's exchanges, structured: the steps its
+	// Counterexample shows, for reproductions in another client and the
+	// HTML report. Empty for a check that did not fail.
+	Exchanges []Exchange
+	Duration  time.Duration
 	Requests int
 
 	_ struct{}
