@@ -99,7 +99,7 @@ type Check struct {
 	// HTML report. Empty for a check that did not fail.
 	Exchanges []Exchange
 	Duration  time.Duration
-	Requests int
+	Requests  int
 
 	_ struct{}
 }
