@@ -31,7 +31,14 @@ import (
 //	    "id", "title", "spec", "severity": string,
 //	    "status": "pass" | "fail" | "skip" | "error",
 //	    "reason", "counterexample", "replay": string,
-//	    "duration_ms", "requests": number
+//	    "duration_ms", "requests": number,
+//	    "exchanges": [{          // a failure's exchanges, structured; [] otherwise
+//	      "seq": number, "lane", "action", "style", "region": string,
+//	      "sent": string,        // RFC 3339 with nanoseconds, UTC
+//	      "took_ms": number,
+//	      "method", "url": string, "headers": [string], "body": string,
+//	      "status": number, "code", "answer", "expected", "finding", "call": string
+//	    }]
 //	  }],
 //	  "summary": {"pass", "fail", "skip", "error": number},
 //	  "kind": "run" | "recorded" | "proxy",
@@ -40,7 +47,15 @@ import (
 //	  "require_all": bool        // any skip makes the verdict INCOMPLETE
 //	  "left_changed": [{"account", "region", "instance", "found", "left": string}],
 //	  "verdict": "CONFORMANT" | "NOT CONFORMANT" | "INCOMPLETE",
-//	  "verdict_line": string     // the console report's last line: the verdict and what it rests on
+//	  "verdict_line": string,    // the console report's last line: the verdict and what it rests on
+//	  "coverage": [{             // every rule, code, transition and ledger entry, and whether it was exercised
+//	    "kind": "rule" | "code" | "transition" | "ledger",
+//	    "id", "text": string, "checks": [string], "outcomes": [string],
+//	    "exercised": bool, "unexercised": string
+//	  }],
+//	  "profile": [{              // the defensible choices the target was seen to make
+//	    "name", "ledger", "choice", "evidence": string, "observed": bool
+//	  }]
 //	}
 //
 // The keys of DESIGN are target, seed, started, duration_ms, requests,
@@ -99,6 +114,46 @@ type jsonRun struct {
 	Left       []jsonLeft  `json:"left_changed"`
 	Verdict    Verdict     `json:"verdict"`
 	Line       string      `json:"verdict_line"`
+	Coverage   []jsonCover `json:"coverage"`
+	Profile    []jsonDim   `json:"profile"`
+}
+
+type jsonCover struct {
+	Kind        string   `json:"kind"`
+	ID          string   `json:"id"`
+	Text        string   `json:"text"`
+	Checks      []string `json:"checks"`
+	Outcomes    []string `json:"outcomes"`
+	Exercised   bool     `json:"exercised"`
+	Unexercised string   `json:"unexercised"`
+}
+
+type jsonDim struct {
+	Name     string `json:"name"`
+	Ledger   string `json:"ledger"`
+	Choice   string `json:"choice"`
+	Evidence string `json:"evidence"`
+	Observed bool   `json:"observed"`
+}
+
+type jsonExchange struct {
+	Seq      int      `json:"seq"`
+	Lane     string   `json:"lane"`
+	Action   string   `json:"action"`
+	Style    string   `json:"style"`
+	Region   string   `json:"region"`
+	Sent     string   `json:"sent"`
+	TookMS   int64    `json:"took_ms"`
+	Method   string   `json:"method"`
+	URL      string   `json:"url"`
+	Headers  []string `json:"headers"`
+	Body     string   `json:"body"`
+	Status   int      `json:"status"`
+	Code     string   `json:"code"`
+	Answer   string   `json:"answer"`
+	Expected string   `json:"expected"`
+	Finding  string   `json:"finding"`
+	Call     string   `json:"call"`
 }
 
 type jsonLeft struct {
@@ -110,16 +165,17 @@ type jsonLeft struct {
 }
 
 type jsonCheck struct {
-	ID             string `json:"id"`
-	Title          string `json:"title"`
-	Spec           string `json:"spec"`
-	Severity       string `json:"severity"`
-	Status         Status `json:"status"`
-	Reason         string `json:"reason"`
-	Counterexample string `json:"counterexample"`
-	Replay         string `json:"replay"`
-	DurationMS     int64  `json:"duration_ms"`
-	Requests       int    `json:"requests"`
+	ID             string         `json:"id"`
+	Title          string         `json:"title"`
+	Spec           string         `json:"spec"`
+	Severity       string         `json:"severity"`
+	Status         Status         `json:"status"`
+	Reason         string         `json:"reason"`
+	Counterexample string         `json:"counterexample"`
+	Replay         string         `json:"replay"`
+	DurationMS     int64          `json:"duration_ms"`
+	Requests       int            `json:"requests"`
+	Exchanges      []jsonExchange `json:"exchanges"`
 }
 
 type jsonSummary struct {
@@ -159,6 +215,15 @@ func encodeJSON(w io.Writer, r Run) error {
 		Left:       make([]jsonLeft, 0, len(r.LeftChanged)),
 		Verdict:    r.Verdict(),
 		Line:       verdictLine(r, t),
+		Coverage:   make([]jsonCover, 0, len(r.Coverage)),
+		Profile:    make([]jsonDim, 0, len(r.Profile)),
+	}
+	for _, c := range r.Coverage {
+		out.Coverage = append(out.Coverage, jsonCover{Kind: c.Kind, ID: c.ID, Text: c.Text,
+			Checks: orEmpty(c.Checks), Outcomes: orEmpty(c.Outcomes), Exercised: c.Exercised(), Unexercised: c.Unexercised})
+	}
+	for _, d := range r.Profile {
+		out.Profile = append(out.Profile, jsonDim{Name: d.Name, Ledger: d.Ledger, Choice: d.Choice, Evidence: d.Evidence, Observed: d.Observed()})
 	}
 	for _, l := range r.LeftChanged {
 		out.Left = append(out.Left, jsonLeft(l))
@@ -181,12 +246,33 @@ func encodeJSON(w io.Writer, r Run) error {
 			Replay:         c.Replay,
 			DurationMS:     millis(c.Duration),
 			Requests:       c.Requests,
+			Exchanges:      jsonExchanges(c.Exchanges),
 		})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // transcripts are full of < > &; nothing here is HTML
 	return enc.Encode(out)
+}
+
+func jsonExchanges(xs []Exchange) []jsonExchange {
+	out := make([]jsonExchange, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, jsonExchange{Seq: x.Seq, Lane: x.Lane, Action: x.Action, Style: x.Style, Region: x.Region,
+			Sent: x.Sent.UTC().Format(time.RFC3339Nano), TookMS: millis(x.Took),
+			Method: x.Method, URL: x.URL, Headers: orEmpty(x.Headers), Body: x.Body,
+			Status: x.Status, Code: x.Code, Answer: x.Answer, Expected: x.Expected, Finding: x.Finding, Call: x.Call})
+	}
+	return out
+}
+
+// orEmpty is s, or an empty list for nil: the JSON report writes [] for
+// an empty list, never null.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // millis is d in whole milliseconds, rounded half away from zero.
