@@ -108,3 +108,18 @@ func CannotServeCode(action, code string) (when string, ok bool) {
 	}
 	return "", false
 }
+
+// SeedCodes are the business error codes of the seed's table (seed §6), in
+// its order: the codes rule coverage reports on. InternalServerError and
+// InvalidInstance.NotSupported answer situations a conforming run may
+// never meet (an internal failure; an instance the operation does not
+// support), so a run that leaves them unexercised is not lacking.
+var SeedCodes = []string{
+	"InternalServerError",
+	"InvalidInstance.NotSupported",
+	CodeMalformed,
+	CodeNotFound,
+	CodeInvalidParameterValue,
+	CodeLimitExceeded,
+	CodeMissingParameter,
+}

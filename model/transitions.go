@@ -218,3 +218,50 @@ func Closure(ps []Instance) []Instance {
 	}
 	return out
 }
+
+// Transition is one change of InstanceState the model allows: made by a
+// successful request (By names its action) or spontaneous (By ""), as
+// Effect and Moves say.
+type Transition struct {
+	From, To InstanceState
+	By       string
+	// Ledger is the entry the transition rests on, where the sources
+	// leave it open ("" where they state it).
+	Ledger string
+}
+
+// String reads "RUNNING → STOPPING".
+func (t Transition) String() string { return string(t.From) + " → " + string(t.To) }
+
+// Transitions lists every change of InstanceState that Effect and Moves
+// allow, requests first (TestTransitionsTable keeps the two in step).
+// The destruction of an instance (TERMINATING → terminated) is not
+// listed: nothing lists a destroyed instance, so no observer sees it.
+var Transitions = []Transition{
+	{From: Running, To: Stopping, By: ActionStop},
+	{From: Stopped, To: Starting, By: ActionStart},
+	{From: Stopping, To: Stopped},
+	{From: Stopping, To: Running, Ledger: "L-25"},
+	{From: Starting, To: Running},
+	{From: Starting, To: Stopped, Ledger: "L-24"},
+	{From: Pending, To: Running},
+	{From: Pending, To: LaunchFailed},
+	{From: Rebooting, To: Running},
+	{From: EnterRescueMode, To: RescueMode},
+	{From: ExitRescueMode, To: Running},
+	{From: EnterServiceLiveMigrate, To: ServiceLiveMigrate},
+	{From: ServiceLiveMigrate, To: ExitServiceLiveMigrate},
+	{From: ExitServiceLiveMigrate, To: Running},
+	{From: Shutdown, To: Terminating},
+}
+
+// TransitionOf returns the listed transition from one state to another,
+// and whether there is one.
+func TransitionOf(from, to InstanceState) (Transition, bool) {
+	for _, t := range Transitions {
+		if t.From == from && t.To == to {
+			return t, true
+		}
+	}
+	return Transition{}, false
+}

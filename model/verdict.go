@@ -126,6 +126,12 @@ type Violation struct {
 	Instance string // the instance concerned, for instance-level rules
 	Lenient  Outcomes
 	Strict   Outcomes
+	// Maybe says the request breaks the rule in some of the cases the
+	// model cannot tell apart (a state its instance may be in, the rate
+	// limit when only the target's limiter knows), not in all: rule
+	// coverage counts such a violation only when the answer was the
+	// rule's own.
+	Maybe bool
 }
 
 func (v Violation) String() string {
@@ -199,7 +205,10 @@ func combine(certain []Violation, factors []factor) Verdict {
 	v.Violations = append(v.Violations, certain...)
 	for _, f := range factors {
 		for _, opt := range f {
-			v.Violations = append(v.Violations, opt...)
+			for _, x := range opt {
+				x.Maybe = true
+				v.Violations = append(v.Violations, x)
+			}
 		}
 	}
 	sort.SliceStable(v.Violations, func(i, j int) bool { return v.Violations[i].rank() < v.Violations[j].rank() })
