@@ -88,6 +88,16 @@ type Judgeable struct {
 	// action the pipeline does not judge (see Unjudged).
 	Mentions []string
 
+	// What rule coverage and the profile read (Evidence), beside the
+	// above: Check names who sent the exchange (a check's ID, a
+	// recording); Status is the answer's HTTP status, 0 when unknown; Raw
+	// the answer's body as received (decompressed), "" when not kept;
+	// Received when the answer came, zero when unknown.
+	Check    string
+	Status   int
+	Raw      string
+	Received time.Time
+
 	_ struct{}
 }
 
@@ -157,12 +167,15 @@ type Judging struct {
 	full   *model.Observer
 	obs    map[string]*model.Observer
 	unseen map[string]map[string]bool // account → instances supposed (model.Unseen), not yet observed
+	// ev accumulates rule coverage and the target's profile over every
+	// exchange judged.
+	ev *Evidence
 }
 
 // NewJudging returns the pipeline of a run: obs knows the fleet the run
 // discovered, and every exchange is judged by it.
 func NewJudging(cfg JudgingConfig, obs *model.Observer) *Judging {
-	return &Judging{cfg: cfg, full: obs}
+	return &Judging{cfg: cfg, full: obs, ev: NewEvidence()}
 }
 
 // NewPartialJudging returns the pipeline of traffic the suite did not
@@ -180,8 +193,13 @@ func NewJudging(cfg JudgingConfig, obs *model.Observer) *Judging {
 //   - an action not judged may have changed or destroyed every instance it
 //     mentions (see Unjudged).
 func NewPartialJudging(cfg JudgingConfig) *Judging {
-	return &Judging{cfg: cfg, obs: map[string]*model.Observer{}, unseen: map[string]map[string]bool{}}
+	return &Judging{cfg: cfg, obs: map[string]*model.Observer{}, unseen: map[string]map[string]bool{}, ev: NewEvidence()}
 }
+
+// Evidence is what the pipeline has accumulated, over every exchange it
+// judged, for rule coverage and the target's profile (see coverage.go and
+// profile.go). The caller must not use it while the pipeline judges.
+func (p *Judging) Evidence() *Evidence { return p.ev }
 
 func (p *Judging) partial() bool { return p.full == nil }
 
@@ -226,6 +244,7 @@ func (p *Judging) Judge(in Judgeable) Judged {
 		// refused for that, not as a stranger to the account's instances.
 		req.Account = in.Account
 	}
+	prior := priorStates(obs, model.Distinct(InstancesNamed(req)), req.Action)
 	jd, f := obs.Exchange(req, env, out)
 	if f != nil && p.partial() && p.explained(obs, in.Account, req, env, out) {
 		f = nil
@@ -246,7 +265,29 @@ func (p *Judging) Judge(in Judgeable) Judged {
 	if f == nil && req.Action == model.ActionDescribe && !out.Unknown && out.Code == "" {
 		p.observeDescribe(&r, obs, in)
 	}
+	p.ev.add(in, r, prior, p.cfg.Strictness)
 	return r
+}
+
+// priorStates are, for a stop or start, the states the instances it
+// names were certainly in before it (those the observer holds one state
+// possible for): where the transition it makes starts.
+func priorStates(obs *model.Observer, ids []string, action string) map[string]model.InstanceState {
+	if action != model.ActionStop && action != model.ActionStart {
+		return nil
+	}
+	out := map[string]model.InstanceState{}
+	for _, id := range ids {
+		ps := obs.Possible(id)
+		if len(ps) == 0 {
+			continue
+		}
+		s := ps[0].State
+		if !slices.ContainsFunc(ps, func(p model.Instance) bool { return p.State != s }) {
+			out[id] = s
+		}
+	}
+	return out
 }
 
 // now is the time the request's timestamp is judged against.

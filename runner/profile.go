@@ -1,0 +1,572 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner/report"
+)
+
+// The target's profile: at each point where the sources leave an
+// implementation room, which defensible choice the target was seen to
+// make. Like coverage it is computed from the judged exchanges alone
+// (Evidence), so every report kind carries it. Each dimension is named as
+// the emulator's variant of the same choice (`cvmconform emulate
+// --list-variants`), and its choice in that variant's words, so that a
+// profile reads as the --variant that would answer alike; selftest holds
+// the two to each other.
+//
+// The dimensions, and what each is read from:
+//
+//   - one per rule whose answer is a choice (its lenient outcomes hold
+//     more than one answer), named after the rule in lower case
+//     ("param-unknown"): the answer to a request that broke that rule
+//     alone, certainly, whose every choice was open (a state rule's
+//     in-progress codes are open only for an instance in flight), not
+//     rate limited, and read one way only (no other readings, ledger
+//     L-27). The state's own code reads as the rule's template
+//     (UnsupportedOperation.InstanceState<State>).
+//   - precedence (L-05): a request that certainly broke an
+//     authentication rule and a rule of the request's shape (presence,
+//     types, batch, ID format, enums, combinations) and nothing before
+//     them, neither of which lets a target serve it: "declared" when the
+//     answer was only the authentication rule's code, "shape-first" when
+//     only the shape rule's.
+//   - op-state (L-16): listings of the suite's own stops and starts:
+//     "lag" when one showed an operation ended (STOPPED after a stop,
+//     RUNNING after a start) still OPERATING, "ahead" when one showed it
+//     in flight already SUCCESS, "mixed" when both; "together" cannot be
+//     told from apart too briefly for a listing to catch, so a run that
+//     saw neither has not observed it.
+//   - latency.<Action>: from a stop or start the target accepted to the
+//     first listing that showed it ended (an upper bound on each
+//     operation; the last listing that showed it in flight, a lower one):
+//     min, median and max of the upper bounds.
+//   - regions (L-26): the regions whose requests the target served, and
+//     those it refused as unsupported.
+//   - error-status (L-23): the HTTP status of error answers.
+//   - request-id: where RequestId stood in Response, "first" or "last",
+//     in answers with other members.
+//   - key-order: the order of the members of objects whose order the SDK
+//     declares: DescribeInstances' TotalCount before InstanceSet, and an
+//     Error's Code before Message. Both in that order: "declared"; the
+//     first pair turned, the second not: "sorted"; both turned:
+//     "reversed".
+
+// Dimension names that are not a rule's.
+const (
+	DimPrecedence   = "precedence"
+	DimOpState      = "op-state"
+	DimLatency      = "latency"
+	DimRegions      = "regions"
+	DimErrorStatus  = "error-status"
+	DimRequestID    = "request-id"
+	DimKeyOrder     = "key-order"
+	stateCodePrefix = "UnsupportedOperation.InstanceState"
+	stateTemplate   = "UnsupportedOperation.InstanceState<State>"
+)
+
+// profileData is what the profile is computed from.
+type profileData struct {
+	// answers: per rule ID, the answers seen to a lone violation of it.
+	answers map[string]map[string]int
+	// precedence: "declared" / "shape-first" → count.
+	precedence map[string]int
+	// lag, ahead: operations seen lagging or run ahead; ended: operations
+	// seen ended.
+	lag, ahead, ended int
+	// inflight: the suite's operations not yet seen ended, by account and
+	// instance.
+	inflight map[string]*operation
+	// latencies: per action, each ended operation's bounds.
+	latencies map[string][]bounds
+	served    map[string]int // region → served requests
+	refused   map[string]int // region → refused as unsupported
+	statuses  map[int]int    // HTTP status of error answers
+	ridPlace  map[string]int // "first" / "last" / "between"
+	pairs     map[string]int // "TotalCount<InstanceSet", "InstanceSet<TotalCount", "Code<Message", "Message<Code"
+}
+
+// operation is a stop or start the target accepted, until a listing
+// shows it ended.
+type operation struct {
+	action   string
+	sent     time.Time
+	inFlight time.Time // the last listing that showed it in flight; zero if none
+}
+
+// bounds are what the listings say of one operation's latency.
+type bounds struct{ lo, hi time.Duration }
+
+func newProfileData() profileData {
+	return profileData{answers: map[string]map[string]int{}, precedence: map[string]int{},
+		inflight: map[string]*operation{}, latencies: map[string][]bounds{}, served: map[string]int{},
+		refused: map[string]int{}, statuses: map[int]int{}, ridPlace: map[string]int{}, pairs: map[string]int{}}
+}
+
+// add reads one judged exchange into the profile's data.
+func (d *profileData) add(in Judgeable, r Judged, out model.Outcome, prior map[string]model.InstanceState) {
+	j := r.Judgement
+	if !j.Abstain && !out.Unknown && !model.IsRateLimited(out.Code) && len(r.Request.Readings) == 0 {
+		d.addAnswer(j, out.Code)
+		d.addPrecedence(j, out.Code)
+	}
+	if !out.Unknown && in.NotEnvelope == "" {
+		d.addForm(in, r.Request, out)
+	}
+	d.addOperations(in, r, out)
+}
+
+// addAnswer records the answer to a request that broke one rule alone.
+func (d *profileData) addAnswer(j model.Judgement, code string) {
+	var lone *model.Violation
+	for i, v := range j.Violations {
+		switch {
+		case v.Maybe && v.Rule == model.RuleRateLimit:
+		case v.Maybe || lone != nil && lone.Rule != v.Rule:
+			return
+		default:
+			lone = &j.Violations[i]
+		}
+	}
+	if lone == nil || !choiceRule(lone.Rule) {
+		return
+	}
+	word := answerWord(lone.Rule, code)
+	open := lone.Lenient
+	if lone.Rule.Lenient.Has(stateTemplate) {
+		open = templated(open)
+	}
+	if !lone.Rule.Lenient.Subset(open) {
+		return // not every choice was open to the target
+	}
+	if d.answers[lone.Rule.ID] == nil {
+		d.answers[lone.Rule.ID] = map[string]int{}
+	}
+	d.answers[lone.Rule.ID][word]++
+}
+
+// choiceRule reports whether r's answer is a choice: its lenient
+// outcomes hold more than one answer.
+func choiceRule(r *model.Rule) bool {
+	n := len(r.Lenient.Codes)
+	if r.Lenient.Success {
+		n++
+	}
+	return n >= 2
+}
+
+// answerWord is an answer in a rule's own words: "success", or the code,
+// a state's own code as the rule's template.
+func answerWord(r *model.Rule, code string) string {
+	switch {
+	case code == "":
+		return "success"
+	case !r.Lenient.Has(code) && r.Lenient.Has(stateTemplate) && strings.HasPrefix(code, stateCodePrefix):
+		return stateTemplate
+	}
+	return code
+}
+
+// templated is o with every state's own code read as the template.
+func templated(o model.Outcomes) model.Outcomes {
+	var codes []string
+	for _, c := range o.Codes {
+		if strings.HasPrefix(c, stateCodePrefix) && !model.RuleStopState.Lenient.Has(c) {
+			c = stateTemplate
+		}
+		codes = append(codes, c)
+	}
+	return model.Outcomes{Success: o.Success, Codes: codes}.Union(model.Outcomes{})
+}
+
+// addPrecedence records which of an authentication rule and a shape rule
+// answered first.
+func (d *profileData) addPrecedence(j model.Judgement, code string) {
+	if code == "" {
+		return
+	}
+	var auth, shape model.Outcomes
+	for _, v := range j.Violations {
+		switch {
+		case v.Maybe:
+			continue
+		case v.Rule.Rank() < model.RuleAuthMissing.Rank() || v.Lenient.Success:
+			return // a protocol rule comes first either way; a rule a target may serve decides nothing
+		case v.Rule.Rank() < model.RuleRateLimit.Rank():
+			auth = auth.Union(v.Lenient)
+		case v.Rule.RequestShape():
+			shape = shape.Union(v.Lenient)
+		}
+	}
+	if auth.Empty() || shape.Empty() {
+		return
+	}
+	switch {
+	case auth.Has(code) && !shape.Has(code):
+		d.precedence["declared"]++
+	case shape.Has(code) && !auth.Has(code):
+		d.precedence["shape-first"]++
+	}
+}
+
+// addForm records the answer's form: its HTTP status when an error, where
+// RequestId stands, the order of members the SDK declares.
+func (d *profileData) addForm(in Judgeable, req model.Request, out model.Outcome) {
+	if out.Code != "" && in.Status != 0 {
+		d.statuses[in.Status]++
+	}
+	if model.KnownRegion(req.Region) {
+		switch {
+		case out.Code == "":
+			d.served[req.Region]++
+		case out.Code == model.CodeUnsupportedRegion:
+			d.refused[req.Region]++
+		}
+	}
+	if in.Raw == "" {
+		return
+	}
+	keys, inner := responseKeys(in.Raw)
+	if len(keys) >= 2 {
+		switch slices.Index(keys, "RequestId") {
+		case 0:
+			d.ridPlace["first"]++
+		case len(keys) - 1:
+			d.ridPlace["last"]++
+		case -1:
+		default:
+			d.ridPlace["between"]++
+		}
+	}
+	order := func(ks []string, a, b string) {
+		i, k := slices.Index(ks, a), slices.Index(ks, b)
+		switch {
+		case i < 0 || k < 0:
+		case i < k:
+			d.pairs[a+"<"+b]++
+		default:
+			d.pairs[b+"<"+a]++
+		}
+	}
+	order(keys, "TotalCount", "InstanceSet")
+	order(inner, "Code", "Message")
+}
+
+// responseKeys are the member names of an answer's Response, in order,
+// and those of its Error.
+func responseKeys(raw string) (keys, errKeys []string) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	var outer map[string]json.RawMessage
+	if dec.Decode(&outer) != nil {
+		return nil, nil
+	}
+	keys = objectKeys(outer["Response"])
+	var resp map[string]json.RawMessage
+	if json.Unmarshal(outer["Response"], &resp) == nil {
+		errKeys = objectKeys(resp["Error"])
+	}
+	return keys, errKeys
+}
+
+// objectKeys are the member names of a JSON object, in order; nil when
+// raw is not one.
+func objectKeys(raw json.RawMessage) []string {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return keys
+		}
+	}
+	return keys
+}
+
+// addOperations follows the suite's stops and starts through the
+// listings: how long each took, and how its operation state went.
+func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome) {
+	key := func(id string) string { return in.Account + "\x00" + id }
+	act := r.Judgement.Action
+	if (act == model.ActionStop || act == model.ActionStart) && !out.Unknown && out.Code == "" {
+		for _, id := range r.Judgement.Targets {
+			d.inflight[key(id)] = &operation{action: act, sent: in.Sent}
+		}
+	}
+	at := in.Received
+	if at.IsZero() {
+		at = in.Sent
+	}
+	for _, v := range r.Listed {
+		op := d.inflight[key(v.ID)]
+		if op == nil || v.LatestOperation != op.action {
+			continue
+		}
+		end := model.Stopped
+		if op.action == model.ActionStart {
+			end = model.Running
+		}
+		switch {
+		case v.State == end:
+			if v.LatestOperationState == model.OpOperating {
+				d.lag++
+			}
+			d.ended++
+			if !op.sent.IsZero() && !at.IsZero() {
+				lo := time.Duration(0)
+				if !op.inFlight.IsZero() {
+					lo = op.inFlight.Sub(op.sent)
+				}
+				d.latencies[op.action] = append(d.latencies[op.action], bounds{lo: lo, hi: at.Sub(op.sent)})
+			}
+			delete(d.inflight, key(v.ID))
+		case v.State == model.Stopping || v.State == model.Starting:
+			if v.LatestOperationState == model.OpSuccess {
+				d.ahead++
+			}
+			op.inFlight = in.Sent
+		default:
+			delete(d.inflight, key(v.ID)) // it ended another way (a failed soft stop)
+		}
+	}
+}
+
+// merge adds o's data to d (another lane's).
+func (d *profileData) merge(o profileData) {
+	for rule, m := range o.answers {
+		if d.answers[rule] == nil {
+			d.answers[rule] = map[string]int{}
+		}
+		addCounts(d.answers[rule], m)
+	}
+	addCounts(d.precedence, o.precedence)
+	d.lag, d.ahead, d.ended = d.lag+o.lag, d.ahead+o.ahead, d.ended+o.ended
+	for a, bs := range o.latencies {
+		d.latencies[a] = append(d.latencies[a], bs...)
+	}
+	addCounts(d.served, o.served)
+	addCounts(d.refused, o.refused)
+	addCounts(d.statuses, o.statuses)
+	addCounts(d.ridPlace, o.ridPlace)
+	addCounts(d.pairs, o.pairs)
+}
+
+func addCounts[K comparable](into, from map[K]int) {
+	for k, n := range from {
+		into[k] += n
+	}
+}
+
+// Profile returns every dimension, in a fixed order: the rules' (in rule
+// order), then precedence, op-state, latency per action, regions,
+// error-status, request-id and key-order. A dimension the history did not
+// show has Choice "" and says why.
+func (e *Evidence) Profile() []report.Dimension {
+	d := e.prof
+	var out []report.Dimension
+	for _, r := range model.Rules {
+		if choiceRule(r) {
+			out = append(out, ruleDimension(r, d.answers[r.ID]))
+		}
+	}
+	out = append(out, d.precedenceDim(), d.opStateDim())
+	for _, act := range []string{model.ActionStop, model.ActionStart} {
+		out = append(out, latencyDim(act, d.latencies[act]))
+	}
+	return append(out, d.regionsDim(), d.statusDim(), d.requestIDDim(), d.keyOrderDim())
+}
+
+// ruleDimension names the answers seen to a lone violation of r.
+func ruleDimension(r *model.Rule, seen map[string]int) report.Dimension {
+	dim := report.Dimension{Name: strings.ToLower(r.ID), Ledger: r.Ledger}
+	if len(seen) == 0 {
+		dim.Evidence = "no request broke " + r.ID + " alone with every answer open"
+		return dim
+	}
+	words := slices.Sorted(maps.Keys(seen))
+	dim.Choice = strings.Join(words, " | ")
+	dim.Evidence = fmt.Sprintf("%s to a request breaking %s alone", countsText(seen), r.ID)
+	return dim
+}
+
+func (d profileData) precedenceDim() report.Dimension {
+	dim := report.Dimension{Name: DimPrecedence, Ledger: "L-05"}
+	if len(d.precedence) == 0 {
+		dim.Evidence = "no request broke an authentication rule and a rule of its shape alone"
+		return dim
+	}
+	dim.Choice = strings.Join(slices.Sorted(maps.Keys(d.precedence)), " | ")
+	dim.Evidence = countsText(d.precedence) + " (requests breaking an authentication rule and a shape rule)"
+	return dim
+}
+
+func (d profileData) opStateDim() report.Dimension {
+	dim := report.Dimension{Name: DimOpState, Ledger: "L-16"}
+	switch {
+	case d.lag > 0 && d.ahead > 0:
+		dim.Choice = "mixed"
+	case d.lag > 0:
+		dim.Choice = "lag"
+	case d.ahead > 0:
+		dim.Choice = "ahead"
+	}
+	switch {
+	case d.ended == 0:
+		dim.Evidence = "no listing showed one of the run's stops or starts ended"
+	case dim.Choice == "":
+		dim.Evidence = fmt.Sprintf("%d operations seen ended, none lagging or ahead: together, or apart too briefly for a listing to catch", d.ended)
+	default:
+		dim.Evidence = fmt.Sprintf("%d operations seen ended: %d lagging (ended while OPERATING), %d ahead (in flight with SUCCESS)", d.ended, d.lag, d.ahead)
+	}
+	return dim
+}
+
+// latencyDim gives min, median and max of an action's operations, each
+// the time from the accepted request to the first listing that showed it
+// ended.
+func latencyDim(action string, bs []bounds) report.Dimension {
+	dim := report.Dimension{Name: DimLatency + "." + action, Ledger: "L-16"}
+	if len(bs) == 0 {
+		dim.Evidence = "no listing showed one of the run's " + action + " operations ended"
+		return dim
+	}
+	his := make([]time.Duration, len(bs))
+	var lo time.Duration
+	for i, b := range bs {
+		his[i] = b.hi
+		lo = max(lo, b.lo)
+	}
+	sort.Slice(his, func(a, b int) bool { return his[a] < his[b] })
+	dim.Choice = fmt.Sprintf("min %s, median %s, max %s", short(his[0]), short(his[len(his)/2]), short(his[len(his)-1]))
+	dim.Evidence = fmt.Sprintf("%d operations, from the accepted request to the first listing that showed it ended; the longest was still in flight after %s", len(bs), short(lo))
+	return dim
+}
+
+// short is d rounded for reading: milliseconds under a second, else
+// tenths of a second.
+func short(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+func (d profileData) regionsDim() report.Dimension {
+	dim := report.Dimension{Name: DimRegions, Ledger: "L-26"}
+	if len(d.served) == 0 && len(d.refused) == 0 {
+		dim.Evidence = "no request of a listed region was served or refused as unsupported"
+		return dim
+	}
+	dim.Choice = "serves " + orNone(slices.Sorted(maps.Keys(d.served)))
+	if len(d.refused) > 0 {
+		dim.Choice += "; refuses " + strings.Join(slices.Sorted(maps.Keys(d.refused)), ", ")
+	}
+	dim.Evidence = fmt.Sprintf("requests served by region: %s; refused as UnsupportedRegion: %s", countsText(d.served), orNone([]string{countsText(d.refused)}))
+	return dim
+}
+
+func (d profileData) statusDim() report.Dimension {
+	dim := report.Dimension{Name: DimErrorStatus, Ledger: "L-23"}
+	if len(d.statuses) == 0 {
+		dim.Evidence = "no error answer with its HTTP status"
+		return dim
+	}
+	var ss []string
+	for _, s := range slices.Sorted(maps.Keys(d.statuses)) {
+		ss = append(ss, fmt.Sprint(s))
+	}
+	dim.Choice = strings.Join(ss, " | ")
+	counts := map[string]int{}
+	for s, n := range d.statuses {
+		counts[fmt.Sprint(s)] = n
+	}
+	dim.Evidence = "error answers by HTTP status: " + countsText(counts)
+	return dim
+}
+
+func (d profileData) requestIDDim() report.Dimension {
+	dim := report.Dimension{Name: DimRequestID, Ledger: "facts §16"}
+	if len(d.ridPlace) == 0 {
+		dim.Evidence = "no answer with RequestId among other members"
+		return dim
+	}
+	dim.Choice = strings.Join(slices.Sorted(maps.Keys(d.ridPlace)), " | ")
+	dim.Evidence = "RequestId's place in Response: " + countsText(d.ridPlace)
+	return dim
+}
+
+// keyOrderDim reads the key order from the two pairs of members whose
+// order the SDK declares (TotalCount, InstanceSet; Code, Message).
+func (d profileData) keyOrderDim() report.Dimension {
+	dim := report.Dimension{Name: DimKeyOrder, Ledger: "facts §5, §16"}
+	one := func(a, b string) string { // "kept", "turned", "both" or ""
+		k, t := d.pairs[a+"<"+b] > 0, d.pairs[b+"<"+a] > 0
+		switch {
+		case k && t:
+			return "both"
+		case k:
+			return "kept"
+		case t:
+			return "turned"
+		}
+		return ""
+	}
+	describe, errs := one("TotalCount", "InstanceSet"), one("Code", "Message")
+	switch {
+	case describe == "kept" && errs == "kept":
+		dim.Choice = "declared"
+	case describe == "turned" && errs == "kept":
+		dim.Choice = "sorted"
+	case describe == "turned" && errs == "turned":
+		dim.Choice = "reversed"
+	case describe != "" && errs != "":
+		dim.Choice = "other"
+	}
+	if describe == "" || errs == "" {
+		dim.Evidence = "needs a DescribeInstances answer and an error answer, both parsed"
+		return dim
+	}
+	dim.Evidence = fmt.Sprintf("TotalCount before InstanceSet: %s; Code before Message: %s", keptWord(describe), keptWord(errs))
+	return dim
+}
+
+func keptWord(s string) string {
+	switch s {
+	case "kept":
+		return "yes"
+	case "turned":
+		return "no"
+	}
+	return "either"
+}
+
+// countsText renders counts as "a ×3, b ×1", by name.
+func countsText(m map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s ×%d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orNone(ss []string) string {
+	if len(ss) == 0 || len(ss) == 1 && ss[0] == "" {
+		return "none"
+	}
+	return strings.Join(ss, ", ")
+}
