@@ -178,7 +178,8 @@ func (c *Ctx) do(s runner.Send) (*runner.Exchange, error) {
 // knowledge of the lane's fleet and at the time it was sent, and returns
 // the first finding and what the model expected, for the transcript.
 func (c *Ctx) judge(x *runner.Exchange) (*model.Finding, string) {
-	in := runner.Judgeable{Request: x.Request, Outcome: x.Outcome, Response: x.Response, Sent: x.Sent}
+	in := runner.Judgeable{Request: x.Request, Outcome: x.Outcome, Response: x.Response, Sent: x.Sent,
+		Check: c.check.ID, Status: x.Status, Raw: x.RawResponse, Received: x.Received}
 	if x.ParseErr != nil {
 		in.NotEnvelope = x.Answer()
 	}

@@ -57,6 +57,9 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 		carryOut(ctx, checks, lanes, shared, &out)
 	}
 	restoreFleet(ctx, lanes, shared, &out)
+	if lanes != nil {
+		fillEvidence(lanes, checks, &out)
+	}
 	out.Duration = time.Since(shared.started)
 	out.Requests = shared.log.Len()
 	out.Incomplete = incomplete(ctx, shared, out.Checks)

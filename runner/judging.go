@@ -265,7 +265,9 @@ func (p *Judging) Judge(in Judgeable) Judged {
 	if f == nil && req.Action == model.ActionDescribe && !out.Unknown && out.Code == "" {
 		p.observeDescribe(&r, obs, in)
 	}
-	p.ev.add(in, r, prior, p.cfg.Strictness)
+	seen := r
+	seen.Listed = slices.DeleteFunc(slices.Clone(r.Listed), func(v model.View) bool { return obs.Possible(v.ID) == nil })
+	p.ev.add(in, seen, prior, p.cfg.Strictness) // what another lane's instances did is that lane's to see
 	return r
 }
 

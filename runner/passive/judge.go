@@ -104,6 +104,10 @@ type Result struct {
 	// not in Judged, and the report is incomplete.
 	Unanswered    int
 	UnansweredWhy string
+	// Evidence is what rule coverage and the target's profile are
+	// computed from, over the exchanges judged (a copy: the judge may go
+	// on).
+	Evidence *runner.Evidence
 
 	_ struct{}
 }
@@ -210,7 +214,7 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 	j.remember(e)
 	var jd runner.Judged
 	if rd.why == "" {
-		jd = j.judging.Judge(rd.judgeable(x))
+		jd = j.judging.Judge(rd.judgeable(x, j.name))
 	} else {
 		j.judging.Unjudged(rd.mentions)
 	}
@@ -322,6 +326,8 @@ func (j *Judge) Result() *Result {
 	rate, note := j.judgeRate()
 	r.Findings = append(r.Findings, rate...)
 	r.Rate = note
+	r.Evidence = runner.NewEvidence()
+	r.Evidence.Merge(j.judging.Evidence())
 	return &r
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
@@ -77,6 +78,11 @@ func Report(info ReportInfo, results ...*Result) report.Run {
 		run.Incomplete = fmt.Sprintf("%d of %d exchanges got no answer from the upstream (the proxy answered 502; the first: %s): they were not judged",
 			unanswered, run.Requests, why)
 	}
+	ev := runner.NewEvidence()
+	for _, r := range results {
+		ev.Merge(r.Evidence)
+	}
+	run.Coverage, run.Profile = ev.Coverage(), ev.Profile()
 	run.Region = strings.Join(slices.Sorted(maps.Keys(regions)), ", ")
 	run.Fleet = fmt.Sprintf("%d named or listed", instances)
 	if !first.IsZero() {

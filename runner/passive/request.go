@@ -103,9 +103,10 @@ func readExchange(x *Exchange, keys tcapi.KeyStore, scrubbed bool) reading {
 
 // judgeable is the exchange as the pipeline takes it: judged at the
 // target's clock when the answer has a Date (runner.AnswerDate).
-func (rd reading) judgeable(x *Exchange) runner.Judgeable {
+func (rd reading) judgeable(x *Exchange, recording string) runner.Judgeable {
 	in := runner.Judgeable{Request: rd.req, Unknown: rd.unknown, Account: rd.account, Outcome: rd.out,
-		Response: rd.resp, Sent: x.Sent, Date: x.Date, Mentions: rd.mentions}
+		Response: rd.resp, Sent: x.Sent, Date: x.Date, Mentions: rd.mentions,
+		Check: recording, Status: x.Status, Raw: string(x.Response), Received: x.Received}
 	if rd.parseErr != nil {
 		in.NotEnvelope = answer(x, rd)
 	}

@@ -38,11 +38,15 @@ type ConsoleOptions struct {
 //     result and time, with the reason under the title of every skipped
 //     check — so each skip is listed with why (a failure's or an error's
 //     reason is in its block, and printed only there);
-//  4. a summary line: counts by status, requests, duration and rate — for
+//  4. the target's profile, when measured: each dimension observed and
+//     its choice, then the names of those not observed;
+//  5. a summary line: counts by status, requests, duration and rate — for
 //     judged traffic, checks are counted as files (of recordings),
 //     requests as exchanges, the duration is the span of their times, and
 //     there is no rate (the clients' is not the suite's);
-//  5. the verdict line, starting with [Run.Verdict]: "CONFORMANT",
+//  6. the rule coverage line, when measured: "rules exercised 50/55
+//     (91%); not exercised: …";
+//  7. the verdict line, starting with [Run.Verdict]: "CONFORMANT",
 //     "CONFORMANT on 30 of 86 checks (56 skipped: …)", "NOT CONFORMANT: …"
 //     or "INCOMPLETE: …" (never CONFORMANT for a run that did not reach
 //     its end: it says why).
@@ -126,7 +130,11 @@ func console(r Run, t kindText, opts ConsoleOptions) string {
 	consoleLeftChanged(&b, r.LeftChanged)
 	b.WriteString("\nResults\n\n")
 	consoleTable(&b, r.Checks, opts.Color)
+	b.WriteString(profileBlock(r))
 	b.WriteString("\n" + summaryLine(r, t) + "\n")
+	if line := coverageLine(r); line != "" {
+		b.WriteString(line + "\n")
+	}
 	v := r.Verdict()
 	line := verdictLine(r, t)
 	b.WriteString(paint(opts.Color, verdictColor[v], string(v)) + strings.TrimPrefix(line, string(v)) + "\n")
@@ -344,6 +352,10 @@ func verdictLine(r Run, t kindText) string {
 		return fmt.Sprintf("%s: nothing was judged (%s)", v, t.none)
 	case s.Pass == 0:
 		return fmt.Sprintf("%s: nothing was judged (no %s passed, %s skipped)", v, t.item, plural(s.Skip, t.item))
+	case v == Incomplete && r.belowCoverage() && !(r.RequireAll && s.Skip > 0):
+		n, total, _ := r.RuleCoverage()
+		return fmt.Sprintf("%s: rules exercised %d/%d (%.0f%%), under --min-coverage %g%%; %d of %s passed, none failed",
+			v, n, total, percent(n, total), r.MinCoverage, s.Pass, plural(len(r.Checks), t.item))
 	case v == Incomplete:
 		return fmt.Sprintf("%s: %d of %s skipped (%s), and every %s was required (--require-all)",
 			v, s.Skip, plural(len(r.Checks), t.item), idList(r, Skip), t.item)

@@ -58,6 +58,10 @@ type Run struct {
 	// Profile is the defensible choices the target was seen to make
 	// (evidence.go); empty when it was not measured.
 	Profile []Dimension
+	// MinCoverage is the --min-coverage gate: the share of the model's
+	// rules, in percent, the run must exercise ([Run.RuleCoverage]); below
+	// it the verdict is [Incomplete]. 0: no gate.
+	MinCoverage float64
 
 	_ struct{}
 }

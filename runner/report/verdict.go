@@ -20,13 +20,17 @@ const (
 // Verdict decides the run's outcome: any failure makes it
 // [NotConformant]; otherwise a run that did not reach its end
 // ([Run.Incomplete]), or that skipped a check under [Run.RequireAll], is
-// [Incomplete]; otherwise its [Summary] decides.
+// [Incomplete], as is one that exercised fewer of the model's rules than
+// its --min-coverage gate ([Run.MinCoverage]): the verdict would rest on
+// less than it was asked to, and the target did not depart from the
+// sources for that (DESIGN "A verdict is never greener than what ran");
+// otherwise its [Summary] decides.
 func (r Run) Verdict() Verdict {
 	s := r.Summary()
 	switch {
 	case s.Fail > 0:
 		return NotConformant
-	case r.Incomplete != "" || (r.RequireAll && s.Skip > 0):
+	case r.Incomplete != "" || (r.RequireAll && s.Skip > 0) || r.belowCoverage():
 		return Incomplete
 	}
 	return s.Verdict()

@@ -1,0 +1,101 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/report"
+)
+
+// A run's rule coverage and the target's profile are computed by the
+// judging pipeline of each lane (runner.Evidence); this file joins the
+// lanes' and says, of each item the run did not exercise, which skipped
+// check would have, where the catalog tells.
+
+// evidence joins what every lane's judging pipeline accumulated.
+func evidence(lanes []*runState) *runner.Evidence {
+	ev := runner.NewEvidence()
+	for _, s := range lanes {
+		if s.judging != nil {
+			ev.Merge(s.judging.Evidence())
+		}
+	}
+	return ev
+}
+
+// fillEvidence sets the report's coverage and profile from the lanes'
+// evidence.
+func fillEvidence(lanes []*runState, checks []*Check, out *report.Run) {
+	ev := evidence(lanes)
+	out.Coverage = explainCoverage(ev.Coverage(), checks, out.Checks)
+	out.Profile = ev.Profile()
+}
+
+// explainCoverage says, for each item not exercised, which of the checks
+// that would have exercised it were skipped, and why: "SI-BATCH-02
+// skipped: needs 101 RUNNING instances". A check would have exercised an
+// item when the catalog ties them (wouldExercise). An item no skipped
+// check is tied to keeps the reason coverage gave it.
+func explainCoverage(items []report.CoverageItem, checks []*Check, results []report.Check) []report.CoverageItem {
+	skipped := map[string]report.Check{}
+	for _, r := range results {
+		if r.Status == report.Skip {
+			skipped[r.ID] = r
+		}
+	}
+	out := slices.Clone(items)
+	for i, it := range out {
+		if it.Exercised() {
+			continue
+		}
+		var why []string
+		for _, c := range checks {
+			if r, ok := skipped[c.ID]; ok && wouldExercise(c, it) {
+				why = append(why, c.ID+" skipped: "+r.Reason)
+			}
+		}
+		switch {
+		case len(why) == 1:
+			out[i].Unexercised = why[0]
+		case len(why) > 1:
+			out[i].Unexercised = why[0] + fmt.Sprintf(" (and %d more skipped checks)", len(why)-1)
+		}
+	}
+	return out
+}
+
+// wouldExercise reports whether the catalog ties check c to coverage item
+// it: c's clause cites the item's ledger entry (its own, or its rule's
+// or transition's); c's clause or title names the code; or c needs an
+// instance in the state a transition starts from, which the suite cannot
+// create.
+func wouldExercise(c *Check, it report.CoverageItem) bool {
+	cites := map[string]bool{}
+	for _, ct := range model.Citations(c.Clause) {
+		if ct.Doc == "ledger" {
+			cites[ct.Section] = true
+		}
+	}
+	switch it.Kind {
+	case report.CoverLedger:
+		return cites[it.ID]
+	case report.CoverRule:
+		for _, r := range model.Rules {
+			if r.ID == it.ID && r.Ledger != "" {
+				return cites[r.Ledger]
+			}
+		}
+	case report.CoverCode:
+		return strings.Contains(c.Clause, it.ID) || strings.Contains(c.Title, it.ID)
+	case report.CoverTransition:
+		for _, t := range model.Transitions {
+			if t.String() == it.ID {
+				return slices.Contains(c.Needs.States, t.From) || t.Ledger != "" && cites[t.Ledger]
+			}
+		}
+	}
+	return false
+}

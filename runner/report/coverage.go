@@ -1,0 +1,219 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// This file renders a run's rule coverage and the target's profile
+// (evidence.go) for people: one line and a compact block in the console
+// report, and the tables `cvmconform coverage` and `cvmconform profile`
+// print. It also holds the --min-coverage gate.
+
+// RuleCoverage counts the rules of the model ([CoverRule] items) the run
+// exercised, and lists the IDs of those it did not, in the model's order.
+// total is 0 when coverage was not measured.
+func (r Run) RuleCoverage() (exercised, total int, not []string) {
+	for _, c := range r.Coverage {
+		if c.Kind != CoverRule {
+			continue
+		}
+		total++
+		if c.Exercised() {
+			exercised++
+		} else {
+			not = append(not, c.ID)
+		}
+	}
+	return exercised, total, not
+}
+
+// belowCoverage reports whether the run has a --min-coverage gate
+// ([Run.MinCoverage]) and its rules exercised fall below it: a run whose
+// coverage was not measured falls below any gate.
+func (r Run) belowCoverage() bool {
+	if r.MinCoverage <= 0 {
+		return false
+	}
+	n, total, _ := r.RuleCoverage()
+	return total == 0 || percent(n, total) < r.MinCoverage
+}
+
+// percent is n of total as a percentage.
+func percent(n, total int) float64 {
+	if total == 0 {
+		return 0
+	}
+	return 100 * float64(n) / float64(total)
+}
+
+// coverageLine is the console's one line on rule coverage, e.g. "rules
+// exercised 50/55 (91%); not exercised: PROTO-FINANCE-HOST, …"; "" when
+// coverage was not measured.
+func coverageLine(r Run) string {
+	n, total, not := r.RuleCoverage()
+	if total == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("rules exercised %d/%d (%.0f%%)", n, total, percent(n, total))
+	if len(not) > 0 {
+		line += "; not exercised: " + strings.Join(not, ", ")
+	}
+	return fit(clean(line, false), "  ")
+}
+
+// profileBlock is the console's compact block on the target's profile:
+// each dimension observed, its choice, then the names of those not
+// observed; "" when the profile was not measured.
+func profileBlock(r Run) string {
+	if len(r.Profile) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	var seen, unseen []string
+	width := 0
+	for _, d := range r.Profile {
+		if d.Observed() {
+			width = max(width, len(d.Name))
+		}
+	}
+	for _, d := range r.Profile {
+		if !d.Observed() {
+			unseen = append(unseen, d.Name)
+			continue
+		}
+		seen = append(seen, fit(clean(fmt.Sprintf("  %-*s  %s", width, d.Name, d.Choice), false), strings.Repeat(" ", width+4)))
+	}
+	fmt.Fprintf(&b, "\nProfile: %d of %d dimensions observed (the defensible choices the target made)\n\n", len(seen), len(r.Profile))
+	for _, l := range seen {
+		b.WriteString(l + "\n")
+	}
+	if len(unseen) > 0 {
+		b.WriteString(fit(clean("  not observed: "+strings.Join(unseen, ", "), false), "    ") + "\n")
+	}
+	return b.String()
+}
+
+// CoverageTable writes the run's coverage for people, grouped by kind
+// (rules, codes, transitions, ledger entries), one item a row: whether it
+// was exercised, by which checks, with which outcomes, or why not; then
+// the console's coverage line. The layout is for people and may change;
+// read the JSON report's "coverage" for anything a program reads.
+func CoverageTable(w io.Writer, r Run) error {
+	if len(r.Coverage) == 0 {
+		_, err := io.WriteString(w, "coverage was not measured in this report\n")
+		return err
+	}
+	var b strings.Builder
+	for _, kind := range []struct{ kind, title, noun string }{
+		{CoverRule, "Rules", "rule"}, {CoverCode, "Error codes of the seed's table", "code"},
+		{CoverTransition, "Transitions", "transition"}, {CoverLedger, "Ledger entries", "entry"},
+	} {
+		t := table{header: []string{"", kind.noun, "checks", "outcomes, or why not exercised"}, widths: []int{1, 0, 36, 56}}
+		n := 0
+		for _, c := range r.Coverage {
+			if c.Kind != kind.kind {
+				continue
+			}
+			if c.Exercised() {
+				n++
+				t.add("✓", clean(c.ID, false), clean(strings.Join(c.Checks, ", "), false), clean(strings.Join(c.Outcomes, ", "), false))
+			} else {
+				t.add("-", clean(c.ID, false), "", clean(c.Unexercised, false))
+			}
+		}
+		if len(t.rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s: %d of %d exercised\n\n", kind.title, n, len(t.rows))
+		if err := t.render(&b); err != nil {
+			return err
+		}
+		b.WriteString("\n")
+	}
+	if line := coverageLine(r); line != "" {
+		b.WriteString(line + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// ProfileTable writes the target's profile for people: each dimension,
+// its ledger entry, its choice ("(not observed)" when the run could not
+// tell) and what that rests on. The layout is for people and may change.
+func ProfileTable(w io.Writer, r Run) error {
+	if len(r.Profile) == 0 {
+		_, err := io.WriteString(w, "the profile was not measured in this report\n")
+		return err
+	}
+	t := table{header: []string{"dimension", "ledger", "choice", "evidence"}, widths: []int{0, 12, 36, 56}}
+	n := 0
+	for _, d := range r.Profile {
+		choice := d.Choice
+		if d.Observed() {
+			n++
+		} else {
+			choice = "(not observed)"
+		}
+		t.add(clean(d.Name, false), clean(d.Ledger, false), clean(choice, false), clean(d.Evidence, false))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Profile: %d of %d dimensions observed\n\n", n, len(r.Profile))
+	if err := t.render(&b); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// ProfileChange is one dimension whose choice differs between two
+// profiles.
+type ProfileChange struct {
+	Name, Before, After string // a choice, or "" when not observed
+}
+
+// CompareProfiles returns the dimensions whose choice differs from a to b
+// (in a's order, then those only b has), and how many are unchanged.
+func CompareProfiles(a, b []Dimension) (changed []ProfileChange, unchanged int) {
+	inB := map[string]Dimension{}
+	for _, d := range b {
+		inB[d.Name] = d
+	}
+	inA := map[string]bool{}
+	for _, d := range a {
+		inA[d.Name] = true
+		e := inB[d.Name]
+		if d.Choice == e.Choice {
+			unchanged++
+			continue
+		}
+		changed = append(changed, ProfileChange{Name: d.Name, Before: d.Choice, After: e.Choice})
+	}
+	for _, d := range b {
+		if !inA[d.Name] && d.Choice != "" {
+			changed = append(changed, ProfileChange{Name: d.Name, After: d.Choice})
+		}
+	}
+	return changed, unchanged
+}
+
+// ProfileDiff writes what changed between two profiles, for people: each
+// changed dimension, before and after, then the count of unchanged ones.
+// The layout is for people and may change.
+func ProfileDiff(w io.Writer, a, b []Dimension) error {
+	changed, unchanged := CompareProfiles(a, b)
+	or := func(s string) string {
+		if s == "" {
+			return "(not observed)"
+		}
+		return clean(s, false)
+	}
+	var sb strings.Builder
+	for _, c := range changed {
+		sb.WriteString(fit(clean(c.Name, false)+": "+or(c.Before)+" → "+or(c.After), "    ") + "\n")
+	}
+	fmt.Fprintf(&sb, "%d changed, %d unchanged\n", len(changed), unchanged)
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
