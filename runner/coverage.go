@@ -121,7 +121,7 @@ func (e *Evidence) add(in Judgeable, r Judged, prior map[string]model.InstanceSt
 	check := in.Check
 	j := r.Judgement
 	if !j.Abstain {
-		e.addRules(check, j, out, word)
+		e.addRules(check, j, r.Listed, out, word)
 		for _, code := range model.SeedCodes {
 			if !out.Unknown && out.Code == code && j.Accepts(code, s) {
 				e.note(report.CoverCode, code, check, word)
@@ -135,10 +135,12 @@ func (e *Evidence) add(in Judgeable, r Judged, prior map[string]model.InstanceSt
 
 // addRules records the rules the exchange exercised, and L-05 when it
 // certainly broke several and was refused.
-func (e *Evidence) addRules(check string, j model.Judgement, out model.Outcome, word string) {
+func (e *Evidence) addRules(check string, j model.Judgement, listed []model.View, out model.Outcome, word string) {
 	certain := map[string]bool{}
 	for _, v := range j.Violations {
 		switch {
+		case listedAnyway(v, listed):
+			continue
 		case !v.Maybe:
 			certain[v.Rule.ID] = true
 		case out.Unknown || out.Code == "" || !v.Lenient.Has(out.Code):
@@ -149,6 +151,14 @@ func (e *Evidence) addRules(check string, j model.Judgement, out model.Outcome, 
 	if len(certain) >= 2 && !out.Unknown && out.Code != "" {
 		e.note(report.CoverLedger, "L-05", check, word)
 	}
+}
+
+// listedAnyway reports whether v says an instance does not exist that
+// the answer listed: with partial knowledge the pipeline judges an
+// instance it has not yet seen as unknown (it discovers what a listing
+// shows), which the listing disproves; no rule was broken.
+func listedAnyway(v model.Violation, listed []model.View) bool {
+	return v.Instance != "" && slices.ContainsFunc(listed, func(w model.View) bool { return w.ID == v.Instance })
 }
 
 // addLedger records the ledger entries without a rule whose situation the

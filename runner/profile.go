@@ -114,7 +114,7 @@ func newProfileData() profileData {
 func (d *profileData) add(in Judgeable, r Judged, out model.Outcome, prior map[string]model.InstanceState) {
 	j := r.Judgement
 	if !j.Abstain && !out.Unknown && !model.IsRateLimited(out.Code) && len(r.Request.Readings) == 0 {
-		d.addAnswer(j, out.Code)
+		d.addAnswer(j, r.Listed, out.Code)
 		d.addPrecedence(j, out.Code)
 	}
 	if !out.Unknown && in.NotEnvelope == "" {
@@ -124,10 +124,12 @@ func (d *profileData) add(in Judgeable, r Judged, out model.Outcome, prior map[s
 }
 
 // addAnswer records the answer to a request that broke one rule alone.
-func (d *profileData) addAnswer(j model.Judgement, code string) {
+func (d *profileData) addAnswer(j model.Judgement, listed []model.View, code string) {
 	var lone *model.Violation
 	for i, v := range j.Violations {
 		switch {
+		case listedAnyway(v, listed):
+			return // partial knowledge: the instance existed after all
 		case v.Maybe && v.Rule == model.RuleRateLimit:
 		case v.Maybe || lone != nil && lone.Rule != v.Rule:
 			return

@@ -49,8 +49,9 @@ func percent(n, total int) float64 {
 }
 
 // coverageLine is the console's one line on rule coverage, e.g. "rules
-// exercised 50/55 (91%); not exercised: PROTO-FINANCE-HOST, …"; "" when
-// coverage was not measured.
+// exercised 50/55 (91%); not exercised: PROTO-FINANCE-HOST, … and 3
+// more", fitted to the screen's width; "" when coverage was not
+// measured.
 func coverageLine(r Run) string {
 	n, total, not := r.RuleCoverage()
 	if total == 0 {
@@ -58,14 +59,36 @@ func coverageLine(r Run) string {
 	}
 	line := fmt.Sprintf("rules exercised %d/%d (%.0f%%)", n, total, percent(n, total))
 	if len(not) > 0 {
-		line += "; not exercised: " + strings.Join(not, ", ")
+		line += "; not exercised: " + fitList(not, lineWidth-len(line)-len("; not exercised: "))
 	}
-	return fit(clean(line, false), "  ")
+	return clean(line, false)
+}
+
+// fitList joins names with ", " in at most width characters, the names
+// that do not fit counted ("and 12 more").
+func fitList(names []string, width int) string {
+	out := ""
+	for i, n := range names {
+		next := n
+		if i > 0 {
+			next = out + ", " + n
+		}
+		rest := ""
+		if left := len(names) - i - 1; left > 0 {
+			rest = fmt.Sprintf(" and %d more", left)
+		}
+		if i > 0 && len(next)+len(rest) > width {
+			return out + fmt.Sprintf(" and %d more", len(names)-i)
+		}
+		out = next
+	}
+	return out
 }
 
 // profileBlock is the console's compact block on the target's profile:
-// each dimension observed, its choice, then the names of those not
-// observed; "" when the profile was not measured.
+// each dimension observed, its choice, then one line naming those not
+// observed (as many as fit, then how many more: `cvmconform profile`
+// lists them all); "" when the profile was not measured.
 func profileBlock(r Run) string {
 	if len(r.Profile) == 0 {
 		return ""
@@ -90,7 +113,7 @@ func profileBlock(r Run) string {
 		b.WriteString(l + "\n")
 	}
 	if len(unseen) > 0 {
-		b.WriteString(fit(clean("  not observed: "+strings.Join(unseen, ", "), false), "    ") + "\n")
+		b.WriteString(clean("  not observed: "+fitList(unseen, lineWidth-len("  not observed: ")), false) + "\n")
 	}
 	return b.String()
 }
