@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -53,11 +54,10 @@ import (
 //   - error-status (L-23): the HTTP status of error answers.
 //   - request-id: where RequestId stood in Response, "first" or "last",
 //     in answers with other members.
-//   - key-order: the order of the members of objects whose order the SDK
-//     declares: DescribeInstances' TotalCount before InstanceSet, and an
-//     Error's Code before Message. Both in that order: "declared"; the
-//     first pair turned, the second not: "sorted"; both turned:
-//     "reversed".
+//   - key-order: the order of a listed instance's members, against the
+//     order the SDK's Instance declares them: Placement before InstanceId
+//     and InstanceId before InstanceState: "declared"; the first pair
+//     turned, the second not: "sorted"; both turned: "reversed".
 
 // Dimension names that are not a rule's.
 const (
@@ -90,18 +90,22 @@ type profileData struct {
 	refused   map[string]int // region → refused as unsupported
 	statuses  map[int]int    // HTTP status of error answers
 	ridPlace  map[string]int // "first" / "last" / "between"
-	pairs     map[string]int // "TotalCount<InstanceSet", "InstanceSet<TotalCount", "Code<Message", "Message<Code"
+	pairs     map[string]int // "Placement<InstanceId", "InstanceId<Placement", "InstanceId<InstanceState", …
 }
 
 // operation is a stop or start the target accepted, until a listing
 // shows it ended.
 type operation struct {
 	action   string
-	sent     time.Time
-	inFlight time.Time // the last listing that showed it in flight; zero if none
+	sent     time.Time // when its request was sent
+	answered time.Time // when the answer came (its request was served by then)
+	inFlight time.Time // when the last listing that showed it in flight was sent; zero if none
 }
 
-// bounds are what the listings say of one operation's latency.
+// bounds are what the listings say of one operation's latency: it took
+// more than lo (a listing sent lo after the answer showed it in flight)
+// and at most hi (a listing answered hi after the request was sent showed
+// it ended).
 type bounds struct{ lo, hi time.Duration }
 
 func newProfileData() profileData {
@@ -118,7 +122,7 @@ func (d *profileData) add(in Judgeable, r Judged, out model.Outcome, prior map[s
 		d.addPrecedence(j, out.Code)
 	}
 	if !out.Unknown && in.NotEnvelope == "" {
-		d.addForm(in, r.Request, out)
+		d.addForm(in, r.Request, r.Judgement, out)
 	}
 	d.addOperations(in, r, out)
 }
@@ -220,7 +224,7 @@ func (d *profileData) addPrecedence(j model.Judgement, code string) {
 
 // addForm records the answer's form: its HTTP status when an error, where
 // RequestId stands, the order of members the SDK declares.
-func (d *profileData) addForm(in Judgeable, req model.Request, out model.Outcome) {
+func (d *profileData) addForm(in Judgeable, req model.Request, j model.Judgement, out model.Outcome) {
 	if out.Code != "" && in.Status != 0 {
 		d.statuses[in.Status]++
 	}
@@ -228,14 +232,14 @@ func (d *profileData) addForm(in Judgeable, req model.Request, out model.Outcome
 		switch {
 		case out.Code == "":
 			d.served[req.Region]++
-		case out.Code == model.CodeUnsupportedRegion:
+		case out.Code == model.CodeUnsupportedRegion && onlyBreaks(j, model.RuleRegionNotServed):
 			d.refused[req.Region]++
 		}
 	}
 	if in.Raw == "" {
 		return
 	}
-	keys, inner := responseKeys(in.Raw)
+	keys, instance := responseKeys(in.Raw)
 	if len(keys) >= 2 {
 		switch slices.Index(keys, "RequestId") {
 		case 0:
@@ -257,24 +261,39 @@ func (d *profileData) addForm(in Judgeable, req model.Request, out model.Outcome
 			d.pairs[b+"<"+a]++
 		}
 	}
-	order(keys, "TotalCount", "InstanceSet")
-	order(inner, "Code", "Message")
+	order(instance, "Placement", "InstanceId")
+	order(instance, "InstanceId", "InstanceState")
+}
+
+// onlyBreaks reports whether r is the one rule the judgement says the
+// request certainly broke.
+func onlyBreaks(j model.Judgement, r *model.Rule) bool {
+	found := false
+	for _, v := range j.Violations {
+		switch {
+		case v.Rule == r:
+			found = true
+		case !v.Maybe:
+			return false
+		}
+	}
+	return found
 }
 
 // responseKeys are the member names of an answer's Response, in order,
-// and those of its Error.
-func responseKeys(raw string) (keys, errKeys []string) {
+// and those of the first instance a DescribeInstances answer lists.
+func responseKeys(raw string) (keys, instance []string) {
 	dec := json.NewDecoder(strings.NewReader(raw))
 	var outer map[string]json.RawMessage
 	if dec.Decode(&outer) != nil {
 		return nil, nil
 	}
 	keys = objectKeys(outer["Response"])
-	var resp map[string]json.RawMessage
-	if json.Unmarshal(outer["Response"], &resp) == nil {
-		errKeys = objectKeys(resp["Error"])
+	var resp struct{ InstanceSet []json.RawMessage }
+	if json.Unmarshal(outer["Response"], &resp) == nil && len(resp.InstanceSet) > 0 {
+		instance = objectKeys(resp.InstanceSet[0])
 	}
-	return keys, errKeys
+	return keys, instance
 }
 
 // objectKeys are the member names of a JSON object, in order; nil when
@@ -307,7 +326,11 @@ func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome) {
 	act := r.Judgement.Action
 	if (act == model.ActionStop || act == model.ActionStart) && !out.Unknown && out.Code == "" {
 		for _, id := range r.Judgement.Targets {
-			d.inflight[key(id)] = &operation{action: act, sent: in.Sent}
+			answered := in.Received
+			if answered.IsZero() {
+				answered = in.Sent
+			}
+			d.inflight[key(id)] = &operation{action: act, sent: in.Sent, answered: answered}
 		}
 	}
 	at := in.Received
@@ -332,7 +355,7 @@ func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome) {
 			if !op.sent.IsZero() && !at.IsZero() {
 				lo := time.Duration(0)
 				if !op.inFlight.IsZero() {
-					lo = op.inFlight.Sub(op.sent)
+					lo = max(0, op.inFlight.Sub(op.answered))
 				}
 				d.latencies[op.action] = append(d.latencies[op.action], bounds{lo: lo, hi: at.Sub(op.sent)})
 			}
@@ -455,8 +478,28 @@ func latencyDim(action string, bs []bounds) report.Dimension {
 	}
 	sort.Slice(his, func(a, b int) bool { return his[a] < his[b] })
 	dim.Choice = fmt.Sprintf("min %s, median %s, max %s", short(his[0]), short(his[len(his)/2]), short(his[len(his)-1]))
-	dim.Evidence = fmt.Sprintf("%d operations, from the accepted request to the first listing that showed it ended; the longest was still in flight after %s", len(bs), short(lo))
+	dim.Evidence = fmt.Sprintf("%d operations, each from its request to the first listing that showed it ended; seen in flight up to %s after an answer", len(bs), short(lo))
 	return dim
+}
+
+var (
+	latencyChoice   = regexp.MustCompile(`^min (\S+), median \S+, max \S+$`)
+	latencyEvidence = regexp.MustCompile(`seen in flight up to (\S+) after an answer$`)
+)
+
+// LatencyBounds reads back a latency dimension's words: the slowest
+// operation took longer than lo (one was seen in flight that long after
+// its answer), and the quickest at most minHi (the smallest of the times
+// to the first listing showing each ended). ok is false for a dimension
+// not observed, or not a latency's.
+func LatencyBounds(d report.Dimension) (lo, minHi time.Duration, ok bool) {
+	m, e := latencyChoice.FindStringSubmatch(d.Choice), latencyEvidence.FindStringSubmatch(d.Evidence)
+	if m == nil || e == nil || !strings.HasPrefix(d.Name, DimLatency+".") {
+		return 0, 0, false
+	}
+	minHi, err1 := time.ParseDuration(m[1])
+	lo, err2 := time.ParseDuration(e[1])
+	return lo, minHi, err1 == nil && err2 == nil
 }
 
 // short is d rounded for reading: milliseconds under a second, else
@@ -512,8 +555,10 @@ func (d profileData) requestIDDim() report.Dimension {
 	return dim
 }
 
-// keyOrderDim reads the key order from the two pairs of members whose
-// order the SDK declares (TotalCount, InstanceSet; Code, Message).
+// keyOrderDim reads the key order from two pairs of an instance's
+// members, in the order the SDK's Instance declares them: Placement
+// before InstanceId (turned when sorted or reversed), InstanceId before
+// InstanceState (turned only when reversed).
 func (d profileData) keyOrderDim() report.Dimension {
 	dim := report.Dimension{Name: DimKeyOrder, Ledger: "facts §5, §16"}
 	one := func(a, b string) string { // "kept", "turned", "both" or ""
@@ -528,22 +573,21 @@ func (d profileData) keyOrderDim() report.Dimension {
 		}
 		return ""
 	}
-	describe, errs := one("TotalCount", "InstanceSet"), one("Code", "Message")
+	placement, state := one("Placement", "InstanceId"), one("InstanceId", "InstanceState")
 	switch {
-	case describe == "kept" && errs == "kept":
+	case placement == "" || state == "":
+		dim.Evidence = "no DescribeInstances answer listed an instance, parsed"
+		return dim
+	case placement == "kept" && state == "kept":
 		dim.Choice = "declared"
-	case describe == "turned" && errs == "kept":
+	case placement == "turned" && state == "kept":
 		dim.Choice = "sorted"
-	case describe == "turned" && errs == "turned":
+	case placement == "turned" && state == "turned":
 		dim.Choice = "reversed"
-	case describe != "" && errs != "":
+	default:
 		dim.Choice = "other"
 	}
-	if describe == "" || errs == "" {
-		dim.Evidence = "needs a DescribeInstances answer and an error answer, both parsed"
-		return dim
-	}
-	dim.Evidence = fmt.Sprintf("TotalCount before InstanceSet: %s; Code before Message: %s", keptWord(describe), keptWord(errs))
+	dim.Evidence = fmt.Sprintf("in a listed instance, Placement before InstanceId: %s; InstanceId before InstanceState: %s", keptWord(placement), keptWord(state))
 	return dim
 }
 

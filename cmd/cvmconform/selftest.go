@@ -112,6 +112,7 @@ func writeSelftest(w io.Writer, res selftest.Result, took time.Duration) {
 			fmt.Fprintf(w, "  variants: %s\n  replay:   %s\n", p.Variants.Changed(), p.Replay)
 		}
 		fmt.Fprintln(w)
+		writeProfileAccuracy(w, res)
 	}
 	if len(res.Recall) > 0 {
 		fmt.Fprintf(w, "Recall: every fault on a random variant; each must be detected\n\n")
@@ -141,6 +142,20 @@ func writeSelftest(w io.Writer, res selftest.Result, took time.Duration) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, res.Summary())
+}
+
+// writeProfileAccuracy says how the precision runs' profiles compare
+// with the variants they ran against, and names each dimension named
+// wrongly.
+func writeProfileAccuracy(w io.Writer, res selftest.Result) {
+	a := res.ProfileAccuracy()
+	fmt.Fprintf(w, "Profile: over %d variant targets, %s\n", len(res.Precision), a)
+	for _, p := range res.Precision {
+		for _, wrong := range p.Profile.Wrong {
+			fmt.Fprintln(w, report.Fit(fmt.Sprintf("  ✗ %s: %s", precisionName(p), wrong), "    "))
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 // precisionName names a precision run's combination: its corner, or the

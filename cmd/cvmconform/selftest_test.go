@@ -25,6 +25,21 @@ func TestSelftestSmall(t *testing.T) {
 	require.Contains(t, stdout, "lenient corner")
 	require.Contains(t, stdout, "strict corner")
 	require.Contains(t, stderr, "recall instance-ids-optional: detected by SI-PARAM-0")
+	require.Regexp(t, regexp.MustCompile(`(?m)^Profile: over 4 variant targets, [1-9][0-9]* dimensions identified, [0-9]+ not observed, 0 wrong$`), stdout)
+}
+
+// A profile that names a variant's choice wrongly fails the self-test and
+// is shown with the variant target it ran against.
+func TestSelftestProfileWrong(t *testing.T) {
+	t.Parallel()
+	res := selftest.Result{Seed: 9, Precision: []selftest.PrecisionRun{{Seed: 4, Variants: emulator.Choices{"op-state": "lag"},
+		Result:  report.Run{Checks: []report.Check{{ID: "SI-ASYNC-01", Status: report.Pass}}},
+		Profile: selftest.ProfileAccuracy{Identified: 3, Unobserved: 2, Wrong: []string{"op-state: profile ahead (…), variant lag"}}}}}
+	var b strings.Builder
+	writeSelftest(&b, res, 0)
+	require.Contains(t, b.String(), "Profile: over 1 variant targets, 3 dimensions identified, 2 not observed, 1 wrong\n")
+	require.Contains(t, b.String(), "  ✗ random:4: op-state: profile ahead (…), variant lag\n")
+	require.False(t, res.OK(), "a profile named wrongly fails the self-test")
 }
 
 // The table of a failed self-test shows what failed and how to replay it.

@@ -72,6 +72,9 @@ type PrecisionRun struct {
 	Result   report.Run
 	Err      error // the run could not be made
 	Replay   string
+	// Profile is how the run's profile compares with Variants
+	// (CompareProfile).
+	Profile ProfileAccuracy
 }
 
 // Passed reports whether the suite found the variant conformant.
@@ -131,10 +134,11 @@ type Result struct {
 	Recall    []RecallRun
 }
 
-// OK reports whether every variant passed and every fault was detected.
+// OK reports whether every variant passed, with no dimension of its
+// profile named wrongly, and every fault was detected.
 func (r Result) OK() bool {
 	for _, p := range r.Precision {
-		if !p.Passed() {
+		if !p.Passed() || len(p.Profile.Wrong) > 0 {
 			return false
 		}
 	}
@@ -144,6 +148,17 @@ func (r Result) OK() bool {
 		}
 	}
 	return true
+}
+
+// ProfileAccuracy sums the precision runs' profile comparisons: over
+// every variant target, the dimensions identified, not observed, and
+// named wrongly.
+func (r Result) ProfileAccuracy() ProfileAccuracy {
+	var a ProfileAccuracy
+	for _, p := range r.Precision {
+		a.Add(p.Profile)
+	}
+	return a
 }
 
 // MedianDetection is the median time to detection over the detected
@@ -229,6 +244,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			}
 			p.Settle = settleFor(p.Variants)
 			p.Result, p.Err = selftestRun(ctx, p.Variants, nil, seed, p.Settle, only, false, cfg.Sequences, nil)
+			p.Profile = CompareProfile(p.Result.Profile, p.Variants)
 			p.Replay = replay(seed, spec, nil, nil, p.Settle, cfg.Sequences, only)
 			s := p.Result.Summary()
 			cfg.note(fmt.Sprintf("precision %s: %s (%d pass, %d skip, %d fail, %d error in %.1f s)", name,
