@@ -195,6 +195,7 @@ type runFlags struct {
 	jsonPath, junitPath, transcriptPath string
 	timeout, restoreTimeout             time.Duration
 	perAccount, shard                   int
+	minCoverage                         float64
 	args                                []string // what is not a flag
 }
 
@@ -215,6 +216,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.requireAll, "require-all", false, "fail the gate (exit 2, verdict INCOMPLETE) when any check is skipped: the run must judge every check it selected")
 	fs.DurationVar(&f.restoreTimeout, "restore-timeout", 0, "the bound `D` on putting back, at the run's end, every instance it stopped or started (default twice --settle-timeout); a second SIGINT skips it")
 	fs.IntVar(&f.shard, "shard", 0, "run only shard `N` of the state machine SI-PROP-01 (as a failing shard's replay command names it): its sequences, seed and lane, as the run with the same --seed and --checks planned them")
+	registerMinCoverage(fs, &f.minCoverage)
 	fs.BoolVar(&f.plan, "plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
 }
 
@@ -236,6 +238,8 @@ type runConfig struct {
 	json, junit, transcript outputFile
 	timeout                 time.Duration
 	requireAll, planOnly    bool
+	// minCoverage is --min-coverage (report.Run.MinCoverage).
+	minCoverage float64
 }
 
 // resolveRun checks run's flags and the environment.
@@ -259,6 +263,9 @@ func resolveRun(f runFlags, env environment) (runConfig, error) {
 	case f.perAccount < 0:
 		return cfg, errors.New("--lanes-per-account must not be negative")
 	}
+	if err := checkMinCoverage(f.minCoverage); err != nil {
+		return cfg, err
+	}
 	suite := conformance.Config{Strict: f.strict, Seed: f.seed, Sequences: f.sequences, Only: splitList(f.only),
 		Skip: splitList(f.skip), FailFast: f.failFast, LanesPerAccount: f.perAccount, Instances: splitList(f.target.instances),
 		RestoreTimeout: f.restoreTimeout, Shard: f.shard}
@@ -281,7 +288,21 @@ func resolveRun(f runFlags, env environment) (runConfig, error) {
 	replay.Strict, replay.Signature, replay.Sequences = f.strict, f.signature, f.sequences
 	return runConfig{suite: suite, target: t, signings: signings, replay: replay, selected: len(selected),
 		json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}, transcript: outputFile{"transcript", f.transcriptPath},
-		timeout: f.timeout, requireAll: f.requireAll, planOnly: f.plan}, nil
+		timeout: f.timeout, requireAll: f.requireAll, planOnly: f.plan, minCoverage: f.minCoverage}, nil
+}
+
+// registerMinCoverage registers --min-coverage, which run, judge and
+// proxy share.
+func registerMinCoverage(fs *flag.FlagSet, v *float64) {
+	fs.Float64Var(v, "min-coverage", 0, "fail the gate (exit 2, verdict INCOMPLETE) when the run exercises less than `PCT` percent of the model's rules (see 'cvmconform coverage'); 0: no gate")
+}
+
+// checkMinCoverage checks --min-coverage: a percentage.
+func checkMinCoverage(pct float64) error {
+	if pct < 0 || pct > 100 || pct != pct {
+		return fmt.Errorf("--min-coverage %g: want a percentage from 0 to 100", pct)
+	}
+	return nil
 }
 
 // snapshotFlags are the flags of 'cvmconform snapshot record' and
@@ -342,14 +363,16 @@ func resolveSnapshot(sub string, f snapshotFlags, env environment) (snapshotConf
 // passiveFlags are the flags judge and proxy share: how strictly to
 // judge, and the rate limit to expect.
 type passiveFlags struct {
-	strict bool
-	rate   int
+	strict      bool
+	rate        int
+	minCoverage float64
 }
 
 func (f *passiveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
 	fs.IntVar(&f.rate, "rate-limit", model.RateLimit(model.ActionStop),
 		"the StopInstances limit per second `N` the target is expected to enforce (StartInstances and DescribeInstances: their documented limits)")
+	registerMinCoverage(fs, &f.minCoverage)
 }
 
 // resolvePassive checks the passive flags, and reads the keys in the
@@ -357,6 +380,9 @@ func (f *passiveFlags) register(fs *flag.FlagSet) {
 func resolvePassive(f passiveFlags, env environment) (passive.Config, tcapi.KeyMap, error) {
 	if f.rate <= 0 {
 		return passive.Config{}, nil, errors.New("--rate-limit must be positive")
+	}
+	if err := checkMinCoverage(f.minCoverage); err != nil {
+		return passive.Config{}, nil, err
 	}
 	creds, err := readCredentials(env)
 	if err != nil {
@@ -388,6 +414,7 @@ type judgeConfig struct {
 	files       []string
 	judge       passive.Config
 	json, junit outputFile
+	minCoverage float64 // --min-coverage (report.Run.MinCoverage)
 }
 
 func resolveJudge(f judgeFlags, env environment) (judgeConfig, error) {
@@ -398,7 +425,8 @@ func resolveJudge(f judgeFlags, env environment) (judgeConfig, error) {
 	if err != nil {
 		return judgeConfig{}, err
 	}
-	return judgeConfig{files: f.args, judge: judge, json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}}, nil
+	return judgeConfig{files: f.args, judge: judge, json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath},
+		minCoverage: f.passive.minCoverage}, nil
 }
 
 // proxyFlags are the flags of 'cvmconform proxy'.
@@ -430,6 +458,7 @@ type proxyConfig struct {
 	proxy              passive.ProxyConfig
 	report, transcript outputFile
 	every              time.Duration
+	minCoverage        float64 // --min-coverage (report.Run.MinCoverage)
 }
 
 func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
@@ -465,7 +494,7 @@ func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
 		pc.Resign = keys
 	}
 	return proxyConfig{listen: f.listen, proxy: pc, report: outputFile{"report", f.reportPath},
-		transcript: outputFile{"transcript", f.transcriptPath}, every: f.every}, nil
+		transcript: outputFile{"transcript", f.transcriptPath}, every: f.every, minCoverage: f.passive.minCoverage}, nil
 }
 
 // callFlags are the flags of 'cvmconform call'.
@@ -641,4 +670,38 @@ func resolveEmulate(f emulateFlags, env environment) (emulateConfig, error) {
 		cfg.RateLimit = -1 // emulator.Config: no limit is negative, 0 its default
 	}
 	return emulateConfig{listen: f.listen, fleet: f.fleet, lanes: f.lanes, emulator: cfg, creds: creds}, nil
+}
+
+// evidenceFlags are the flags of 'cvmconform coverage' and 'cvmconform
+// profile': none but the reports.
+type evidenceFlags struct {
+	args []string // the JSON reports
+}
+
+// evidenceConfig is which reports coverage or profile reads.
+type evidenceConfig struct {
+	reports []string
+}
+
+// resolveCoverage checks coverage's arguments: one JSON report.
+func resolveCoverage(f evidenceFlags) (evidenceConfig, error) {
+	switch len(f.args) {
+	case 0:
+		return evidenceConfig{}, errors.New("name the JSON report to read (run, judge or proxy --json)")
+	case 1:
+		return evidenceConfig{reports: f.args}, nil
+	}
+	return evidenceConfig{}, fmt.Errorf("unexpected argument %q: coverage reads one report", f.args[1])
+}
+
+// resolveProfile checks profile's arguments: one JSON report, or two to
+// compare.
+func resolveProfile(f evidenceFlags) (evidenceConfig, error) {
+	switch len(f.args) {
+	case 0:
+		return evidenceConfig{}, errors.New("name the JSON report to read (run, judge or proxy --json), or two to compare")
+	case 1, 2:
+		return evidenceConfig{reports: f.args}, nil
+	}
+	return evidenceConfig{}, fmt.Errorf("unexpected argument %q: profile reads one report, or compares two", f.args[2])
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -573,5 +574,59 @@ func TestResolveEmulate(t *testing.T) {
 			_, err := resolveEmulate(emulateFlagsOf(t, tc.args...), mapEnv(tc.env))
 			requireUsageError(t, err, tc)
 		})
+	}
+}
+
+// --min-coverage on run, judge and proxy: a percentage, carried to the
+// report's gate; out of range is a usage error.
+func TestResolveMinCoverage(t *testing.T) {
+	t.Parallel()
+	run, err := resolveRun(runFlagsOf(t, "--min-coverage", "80"), mapEnv(nil))
+	require.NoError(t, err)
+	require.Equal(t, 80.0, run.minCoverage)
+	judge, err := resolveJudge(judgeFlagsOf(t, "a.har", "--min-coverage", "12.5"), mapEnv(nil))
+	require.NoError(t, err)
+	require.Equal(t, 12.5, judge.minCoverage)
+	proxy, err := resolveProxy(proxyFlagsOf(t, "--upstream", "http://127.0.0.1:8080", "--min-coverage", "100"), mapEnv(nil))
+	require.NoError(t, err)
+	require.Equal(t, 100.0, proxy.minCoverage)
+	run, err = resolveRun(runFlagsOf(t), mapEnv(nil))
+	require.NoError(t, err)
+	require.Zero(t, run.minCoverage, "no gate by default")
+
+	const bad = "--min-coverage %s: want a percentage from 0 to 100"
+	for _, tc := range []badCase{
+		{"negative", []string{"--min-coverage", "-1"}, nil, fmt.Sprintf(bad, "-1"), "a share cannot be negative"},
+		{"over-100", []string{"--min-coverage", "101"}, nil, fmt.Sprintf(bad, "101"), "no run exercises more than every rule"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := resolveRun(runFlagsOf(t, tc.args...), mapEnv(tc.env))
+			requireUsageError(t, err, tc)
+			_, err = resolveJudge(judgeFlagsOf(t, append([]string{"a.har"}, tc.args...)...), mapEnv(tc.env))
+			requireUsageError(t, err, tc)
+		})
+	}
+}
+
+func TestResolveCoverageAndProfile(t *testing.T) {
+	t.Parallel()
+	got, err := resolveCoverage(evidenceFlags{args: []string{"r.json"}})
+	require.NoError(t, err)
+	require.Equal(t, evidenceConfig{reports: []string{"r.json"}}, got)
+	got, err = resolveProfile(evidenceFlags{args: []string{"a.json", "b.json"}})
+	require.NoError(t, err)
+	require.Equal(t, evidenceConfig{reports: []string{"a.json", "b.json"}}, got, "two reports: compared, A then B")
+	for _, tc := range []struct {
+		resolve func(evidenceFlags) (evidenceConfig, error)
+		badCase
+	}{
+		{resolveCoverage, badCase{"coverage-none", nil, nil, "name the JSON report to read (run, judge or proxy --json)", "nothing to read"}},
+		{resolveCoverage, badCase{"coverage-two", []string{"a.json", "b.json"}, nil, `unexpected argument "b.json": coverage reads one report`, "coverage compares nothing"}},
+		{resolveProfile, badCase{"profile-none", nil, nil, "name the JSON report to read (run, judge or proxy --json), or two to compare", "nothing to read"}},
+		{resolveProfile, badCase{"profile-three", []string{"a.json", "b.json", "c.json"}, nil, `unexpected argument "c.json": profile reads one report, or compares two`, "a comparison is of two"}},
+	} {
+		_, err := tc.resolve(evidenceFlags{args: tc.args})
+		requireUsageError(t, err, tc.badCase)
 	}
 }

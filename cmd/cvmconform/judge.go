@@ -76,6 +76,7 @@ func (c cli) judge(args []string) int {
 		results = append(results, passive.JudgeRecording(cfg.judge, rec))
 	}
 	run := passive.Report(passive.ReportInfo{Strict: cfg.judge.Strict, Started: started}, results...)
+	run.MinCoverage = cfg.minCoverage
 	return c.finishPassive("judge", run, cfg.json, cfg.junit)
 }
 

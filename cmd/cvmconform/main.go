@@ -12,6 +12,8 @@
 //	cvmconform judge FILE...      judge recorded traffic (cassettes, HAR files, transcripts)
 //	cvmconform proxy [flags]      judge live traffic between any client and a target
 //	cvmconform call ACTION [JSON] sign and send one request, print the answer and judge it
+//	cvmconform coverage REPORT    print a JSON report's rule coverage
+//	cvmconform profile A [B]      print a JSON report's target profile, or what changed between two
 //
 // Exit status: 0 conformant, 1 at least one check failed, 2 the run could
 // not be made (usage, configuration, target unreachable, credentials) or
@@ -57,6 +59,8 @@ Commands:
   judge     judge recorded traffic (cassettes, HAR files, transcripts) with the model
   proxy     a reverse proxy that judges live traffic between any client and a target
   call      sign and send one request with the environment's credentials, print the answer, judge it
+  coverage  print a JSON report's rule coverage: which rules, codes, transitions and ledger entries it exercised
+  profile   print the defensible choices a JSON report's target made, or what changed between two reports
 
 Run 'cvmconform <command> -h' for a command's flags; flags may come
 anywhere among a command's arguments. 'cvmconform --version' prints the
@@ -159,6 +163,10 @@ func (c cli) main(args []string) int {
 		return c.proxy(args[1:])
 	case "call":
 		return c.call(args[1:])
+	case "coverage":
+		return c.coverage(args[1:])
+	case "profile":
+		return c.profile(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK

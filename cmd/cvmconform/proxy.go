@@ -105,7 +105,9 @@ func (c cli) proxy(args []string) int {
 				fmt.Fprintln(out, "finding: "+printable(f.String()))
 			}
 		}
-		return passive.Report(passive.ReportInfo{Strict: pc.Judge.Strict, Started: started}, res)
+		run := passive.Report(passive.ReportInfo{Strict: pc.Judge.Strict, Started: started}, res)
+		run.MinCoverage = cfg.minCoverage
+		return run
 	}
 	write := func(run report.Run) error {
 		return c.writeOutput(cfg.report, func(w io.Writer) error { return report.JSON(w, run) })

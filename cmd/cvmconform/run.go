@@ -98,7 +98,7 @@ func (c cli) run(args []string) int {
 	suite.Progress = progress
 	progress.Note("cvmconform: checking %s (%s)", suite.TargetName, suite.Target.Region)
 	result, err := conformance.Run(ctx, suite)
-	result.RequireAll = cfg.requireAll
+	result.RequireAll, result.MinCoverage = cfg.requireAll, cfg.minCoverage
 	progress.Close()
 	switch {
 	case errors.Is(err, conformance.ErrCutShort):
