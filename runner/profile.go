@@ -54,10 +54,9 @@ import (
 //   - error-status (L-23): the HTTP status of error answers.
 //   - request-id: where RequestId stood in Response, "first" or "last",
 //     in answers with other members.
-//   - key-order: the order of a listed instance's members, against the
-//     order the SDK's Instance declares them: Placement before InstanceId
-//     and InstanceId before InstanceState: "declared"; the first pair
-//     turned, the second not: "sorted"; both turned: "reversed".
+//   - key-order: the order of a listed instance's members: "sorted" by
+//     name, "declared" or "reversed" against the order the SDK's Instance
+//     declares them, else "other" (see keyOrder).
 
 // Dimension names that are not a rule's.
 const (
@@ -90,7 +89,7 @@ type profileData struct {
 	refused   map[string]int // region → refused as unsupported
 	statuses  map[int]int    // HTTP status of error answers
 	ridPlace  map[string]int // "first" / "last" / "between"
-	pairs     map[string]int // "Placement<InstanceId", "InstanceId<Placement", "InstanceId<InstanceState", …
+	keyOrders map[string]int // a listed instance's member order (keyOrder) → count
 }
 
 // operation is a stop or start the target accepted, until a listing
@@ -111,7 +110,7 @@ type bounds struct{ lo, hi time.Duration }
 func newProfileData() profileData {
 	return profileData{answers: map[string]map[string]int{}, precedence: map[string]int{},
 		inflight: map[string]*operation{}, latencies: map[string][]bounds{}, served: map[string]int{},
-		refused: map[string]int{}, statuses: map[int]int{}, ridPlace: map[string]int{}, pairs: map[string]int{}}
+		refused: map[string]int{}, statuses: map[int]int{}, ridPlace: map[string]int{}, keyOrders: map[string]int{}}
 }
 
 // add reads one judged exchange into the profile's data.
@@ -251,18 +250,53 @@ func (d *profileData) addForm(in Judgeable, req model.Request, j model.Judgement
 			d.ridPlace["between"]++
 		}
 	}
-	order := func(ks []string, a, b string) {
-		i, k := slices.Index(ks, a), slices.Index(ks, b)
-		switch {
-		case i < 0 || k < 0:
-		case i < k:
-			d.pairs[a+"<"+b]++
-		default:
-			d.pairs[b+"<"+a]++
+	if o := keyOrder(instance); o != "" {
+		d.keyOrders[o]++
+	}
+}
+
+// declaredInstance is the order in which the SDK's Instance (cvm
+// v20170312 models.go) declares the members the suite reads, those whose
+// place every version agrees on.
+var declaredInstance = []string{"Placement", "InstanceId", "InstanceType", "CPU", "Memory", "RestrictState", "InstanceName",
+	"InstanceChargeType", "SystemDisk", "DataDisks", "PrivateIpAddresses", "PublicIpAddresses", "CreatedTime", "ExpiredTime",
+	"InstanceState", "StopChargingMode", "Uuid", "LatestOperation", "LatestOperationState", "LatestOperationRequestId"}
+
+// keyOrder names the order of a listed instance's members: "sorted" (by
+// name, every member), "declared" or "reversed" (the members of
+// declaredInstance in its order, or the reverse), "other" (none of the
+// three); "" when the members present read the same in two of the orders,
+// or there are fewer than two of them.
+func keyOrder(keys []string) string {
+	var known []string
+	for _, k := range keys {
+		if slices.Contains(declaredInstance, k) {
+			known = append(known, k)
 		}
 	}
-	order(instance, "Placement", "InstanceId")
-	order(instance, "InstanceId", "InstanceState")
+	declared := slices.Clone(known)
+	slices.SortFunc(declared, func(a, b string) int { return slices.Index(declaredInstance, a) - slices.Index(declaredInstance, b) })
+	reversed := slices.Clone(declared)
+	slices.Reverse(reversed)
+	if len(known) < 2 {
+		return ""
+	}
+	var match []string
+	for _, o := range []struct {
+		name string
+		is   bool
+	}{{"sorted", slices.IsSorted(keys)}, {"declared", slices.Equal(known, declared)}, {"reversed", slices.Equal(known, reversed)}} {
+		if o.is {
+			match = append(match, o.name)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return "other"
+	case 1:
+		return match[0]
+	}
+	return "" // the members present read the same in two orders
 }
 
 // onlyBreaks reports whether r is the one rule the judgement says the
@@ -388,7 +422,7 @@ func (d *profileData) merge(o profileData) {
 	addCounts(d.refused, o.refused)
 	addCounts(d.statuses, o.statuses)
 	addCounts(d.ridPlace, o.ridPlace)
-	addCounts(d.pairs, o.pairs)
+	addCounts(d.keyOrders, o.keyOrders)
 }
 
 func addCounts[K comparable](into, from map[K]int) {
@@ -555,50 +589,16 @@ func (d profileData) requestIDDim() report.Dimension {
 	return dim
 }
 
-// keyOrderDim reads the key order from two pairs of an instance's
-// members, in the order the SDK's Instance declares them: Placement
-// before InstanceId (turned when sorted or reversed), InstanceId before
-// InstanceState (turned only when reversed).
+// keyOrderDim names the order of listed instances' members (keyOrder).
 func (d profileData) keyOrderDim() report.Dimension {
 	dim := report.Dimension{Name: DimKeyOrder, Ledger: "facts §5, §16"}
-	one := func(a, b string) string { // "kept", "turned", "both" or ""
-		k, t := d.pairs[a+"<"+b] > 0, d.pairs[b+"<"+a] > 0
-		switch {
-		case k && t:
-			return "both"
-		case k:
-			return "kept"
-		case t:
-			return "turned"
-		}
-		return ""
-	}
-	placement, state := one("Placement", "InstanceId"), one("InstanceId", "InstanceState")
-	switch {
-	case placement == "" || state == "":
-		dim.Evidence = "no DescribeInstances answer listed an instance, parsed"
+	if len(d.keyOrders) == 0 {
+		dim.Evidence = "no DescribeInstances answer listed an instance with members enough to tell the orders apart"
 		return dim
-	case placement == "kept" && state == "kept":
-		dim.Choice = "declared"
-	case placement == "turned" && state == "kept":
-		dim.Choice = "sorted"
-	case placement == "turned" && state == "turned":
-		dim.Choice = "reversed"
-	default:
-		dim.Choice = "other"
 	}
-	dim.Evidence = fmt.Sprintf("in a listed instance, Placement before InstanceId: %s; InstanceId before InstanceState: %s", keptWord(placement), keptWord(state))
+	dim.Choice = strings.Join(slices.Sorted(maps.Keys(d.keyOrders)), " | ")
+	dim.Evidence = "listed instances' members, against the SDK's declared order: " + countsText(d.keyOrders)
 	return dim
-}
-
-func keptWord(s string) string {
-	switch s {
-	case "kept":
-		return "yes"
-	case "turned":
-		return "no"
-	}
-	return "either"
 }
 
 // countsText renders counts as "a ×3, b ×1", by name.
