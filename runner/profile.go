@@ -46,9 +46,10 @@ import (
 //     told from apart too briefly for a listing to catch, so a run that
 //     saw neither has not observed it.
 //   - latency.<Action>: from a stop or start the target accepted to the
-//     first listing that showed it ended (an upper bound on each
-//     operation; the last listing that showed it in flight, a lower one):
-//     min, median and max of the upper bounds.
+//     first listing that showed it ended, its InstanceState and its
+//     LatestOperationState both (an upper bound on each operation; the
+//     last listing that showed it in flight, a lower one): min, median
+//     and max of the upper bounds.
 //   - regions (L-26): the regions whose requests the target served, and
 //     those it refused as unsupported.
 //   - error-status (L-23): the HTTP status of error answers.
@@ -78,7 +79,7 @@ type profileData struct {
 	// precedence: "declared" / "shape-first" → count.
 	precedence map[string]int
 	// lag, ahead: operations seen lagging or run ahead; ended: operations
-	// seen ended.
+	// seen ended (InstanceState and LatestOperationState both).
 	lag, ahead, ended int
 	// inflight: the suite's operations not yet seen ended, by account and
 	// instance.
@@ -99,6 +100,9 @@ type operation struct {
 	sent     time.Time // when its request was sent
 	answered time.Time // when the answer came (its request was served by then)
 	inFlight time.Time // when the last listing that showed it in flight was sent; zero if none
+	// lagged and ahead: a listing showed its InstanceState ended while
+	// its LatestOperationState was not, or the reverse.
+	lagged, ahead bool
 }
 
 // bounds are what the listings say of one operation's latency: it took
@@ -381,10 +385,15 @@ func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome) {
 			end = model.Running
 		}
 		switch {
-		case v.State == end:
-			if v.LatestOperationState == model.OpOperating {
+		case v.State == end && v.LatestOperationState == model.OpOperating:
+			// The instance's state ended, its operation's not yet: the
+			// operation is still in flight (ledger L-16).
+			if !op.lagged {
+				op.lagged = true
 				d.lag++
 			}
+			op.inFlight = in.Sent
+		case v.State == end:
 			d.ended++
 			if !op.sent.IsZero() && !at.IsZero() {
 				lo := time.Duration(0)
@@ -395,7 +404,8 @@ func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome) {
 			}
 			delete(d.inflight, key(v.ID))
 		case v.State == model.Stopping || v.State == model.Starting:
-			if v.LatestOperationState == model.OpSuccess {
+			if v.LatestOperationState == model.OpSuccess && !op.ahead {
+				op.ahead = true
 				d.ahead++
 			}
 			op.inFlight = in.Sent
