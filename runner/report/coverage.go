@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file renders a run's rule coverage and the target's profile
@@ -88,19 +89,19 @@ func fitList(names []string, width int) string {
 }
 
 // profileBlock is the console's compact block on the target's profile:
-// each dimension observed, its choice, then one line naming those not
+// each dimension observed and its choice, in two columns where they fit
+// (columns), then one line naming those not
 // observed (as many as fit, then how many more: `cvmconform profile`
 // lists them all); "" when the profile was not measured.
 func profileBlock(r Run) string {
 	if len(r.Profile) == 0 {
 		return ""
 	}
-	var b strings.Builder
-	var seen, unseen []string
+	var cells, unseen []string
 	width := 0
 	for _, d := range r.Profile {
 		if d.Observed() {
-			width = max(width, len(d.Name))
+			width = max(width, utf8.RuneCountInString(clean(d.Name, false)))
 		}
 	}
 	for _, d := range r.Profile {
@@ -108,16 +109,42 @@ func profileBlock(r Run) string {
 			unseen = append(unseen, d.Name)
 			continue
 		}
-		seen = append(seen, fit(clean(fmt.Sprintf("  %-*s  %s", width, d.Name, d.Choice), false), strings.Repeat(" ", width+4)))
+		cells = append(cells, fmt.Sprintf("%-*s  %s", width, clean(d.Name, false), clean(d.Choice, false)))
 	}
-	fmt.Fprintf(&b, "\nProfile: %d of %d dimensions observed (the defensible choices the target made)\n\n", len(seen), len(r.Profile))
-	for _, l := range seen {
-		b.WriteString(l + "\n")
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nProfile: %d of %d dimensions observed (the defensible choices the target made)\n\n", len(cells), len(r.Profile))
+	for _, l := range columns(cells, lineWidth-2) {
+		b.WriteString(fit("  "+l, strings.Repeat(" ", width+4)) + "\n")
 	}
 	if len(unseen) > 0 {
 		b.WriteString(clean("  not observed: "+fitList(unseen, lineWidth-len("  not observed: ")), false) + "\n")
 	}
 	return b.String()
+}
+
+// columns lays cells out in two columns, down then across, those that
+// fit half of width; then each longer one on a line of its own.
+func columns(cells []string, width int) []string {
+	half := (width - 3) / 2
+	var short, long []string
+	col := 0
+	for _, c := range cells {
+		if n := utf8.RuneCountInString(c); n <= half {
+			short = append(short, c)
+			col = max(col, n)
+		} else {
+			long = append(long, c)
+		}
+	}
+	rows := (len(short) + 1) / 2
+	out := make([]string, rows, rows+len(long))
+	for i := range rows {
+		out[i] = short[i]
+		if j := i + rows; j < len(short) {
+			out[i] += strings.Repeat(" ", col+3-utf8.RuneCountInString(short[i])) + short[j]
+		}
+	}
+	return append(out, long...)
 }
 
 // CoverageTable writes the run's coverage for people, grouped by kind

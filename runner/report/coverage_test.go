@@ -120,3 +120,11 @@ func TestCompareProfiles(t *testing.T) {
 	require.NoError(t, ProfileDiff(&out, a, b))
 	require.Equal(t, "limiter: sliding → token\nop-state: (not observed) → lag\nnew: (not observed) → x\n3 changed, 1 unchanged\n", out.String())
 }
+
+// TestColumns: the profile block's cells go two to a line, down then
+// across, where they fit half the width; longer ones after, alone.
+func TestColumns(t *testing.T) {
+	t.Parallel()
+	got := columns([]string{"a  1", "bb  2", "c  3", strings.Repeat("x", 30)}, 40)
+	require.Equal(t, []string{"a  1    c  3", "bb  2", strings.Repeat("x", 30)}, got)
+}
