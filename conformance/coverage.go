@@ -46,6 +46,8 @@ func explainCoverage(items []report.CoverageItem, checks []*Check, results []rep
 			skipped[r.ID] = r
 		}
 	}
+	catalog := Catalog()
+	rare := rareCitations(catalog, len(catalog)/20)
 	out := slices.Clone(items)
 	for i, it := range out {
 		if it.Exercised() {
@@ -53,7 +55,7 @@ func explainCoverage(items []report.CoverageItem, checks []*Check, results []rep
 		}
 		var why []string
 		for _, c := range checks {
-			if r, ok := skipped[c.ID]; ok && wouldExercise(c, it) {
+			if r, ok := skipped[c.ID]; ok && wouldExercise(c, it, rare) {
 				why = append(why, c.ID+" skipped: "+r.Reason)
 			}
 		}
@@ -69,10 +71,12 @@ func explainCoverage(items []report.CoverageItem, checks []*Check, results []rep
 
 // wouldExercise reports whether the catalog ties check c to coverage item
 // it: c's clause cites the item's ledger entry (its own, or its rule's
-// or transition's); c's clause or title names the code; or c needs an
-// instance in the state a transition starts from, which the suite cannot
-// create.
-func wouldExercise(c *Check, it report.CoverageItem) bool {
+// or transition's), or a section the rule's clause cites too that few
+// checks cite (rare: "facts §12" ties the Finance checks to the Finance
+// rules, "seed §1" ties nothing); c's clause or title names the code; or
+// c needs an instance in the state a transition starts from, which the
+// suite cannot create.
+func wouldExercise(c *Check, it report.CoverageItem, rare map[model.Citation]bool) bool {
 	cites := map[string]bool{}
 	for _, ct := range model.Citations(c.Clause) {
 		if ct.Doc == "ledger" {
@@ -84,8 +88,16 @@ func wouldExercise(c *Check, it report.CoverageItem) bool {
 		return cites[it.ID]
 	case report.CoverRule:
 		for _, r := range model.Rules {
-			if r.ID == it.ID && r.Ledger != "" {
-				return cites[r.Ledger]
+			if r.ID != it.ID {
+				continue
+			}
+			if r.Ledger != "" && cites[r.Ledger] {
+				return true
+			}
+			for _, ct := range model.Citations(r.Clause) {
+				if rare[ct] && slices.Contains(model.Citations(c.Clause), ct) {
+					return true
+				}
 			}
 		}
 	case report.CoverCode:
@@ -98,4 +110,27 @@ func wouldExercise(c *Check, it report.CoverageItem) bool {
 		}
 	}
 	return false
+}
+
+// rareCitations are the sections (other than ledger entries) that at most
+// most of the checks cite (one in twenty of the catalog, as explainCoverage
+// asks): specific enough to tie a check to a rule that cites them too.
+func rareCitations(checks []*Check, most int) map[model.Citation]bool {
+	n := map[model.Citation]int{}
+	for _, c := range checks {
+		seen := map[model.Citation]bool{}
+		for _, ct := range model.Citations(c.Clause) {
+			if ct.Doc != "ledger" && !seen[ct] {
+				seen[ct] = true
+				n[ct]++
+			}
+		}
+	}
+	out := map[model.Citation]bool{}
+	for ct, k := range n {
+		if k <= most {
+			out[ct] = true
+		}
+	}
+	return out
 }

@@ -20,12 +20,14 @@ func TestExplainCoverage(t *testing.T) {
 		{ID: "SI-BATCH-06", Clause: "ledger L-02 (facts \"silent\" 8)", Run: noop},
 		{ID: "SI-STATE-05", Clause: "seed §1", Needs: Needs{States: []model.InstanceState{model.Pending}}, Run: noop},
 		{ID: "SI-PARAM-01", Clause: "ledger L-08", Run: noop},
+		{ID: "SI-PROTO-07", Clause: "seed §1 Note (Finance regions); facts §12", Run: noop},
 	}
 	results := []report.Check{
 		{ID: "SI-BATCH-02", Status: report.Skip, Reason: "needs 101 RUNNING instances"},
 		{ID: "SI-BATCH-06", Status: report.Skip, Reason: "needs 1 RUNNING instance"},
 		{ID: "SI-STATE-05", Status: report.Skip, Reason: "needs a PENDING instance"},
 		{ID: "SI-PARAM-01", Status: report.Pass},
+		{ID: "SI-PROTO-07", Status: report.Skip, Reason: "the check needs a target that serves the Finance region"},
 	}
 	item := func(kind, id string, exercised bool) report.CoverageItem {
 		c := report.CoverageItem{Kind: kind, ID: id, Unexercised: "no exchange broke it"}
@@ -46,6 +48,9 @@ func TestExplainCoverage(t *testing.T) {
 		{item(report.CoverRule, model.RuleParamUnknown.ID, false), "no exchange broke it", "the check tied to it (L-08) ran: coverage's own reason stands"},
 		{item(report.CoverLedger, "L-02", true), "", "exercised: nothing to explain"},
 		{item(report.CoverRule, model.RuleSignature.ID, false), "no exchange broke it", "no check is tied to it"},
+		{item(report.CoverRule, model.RuleFinanceHost.ID, false), "SI-PROTO-07 skipped: the check needs a target that serves the Finance region",
+			"the rule and the check both cite facts §12, which few checks of the catalog cite"},
+		{item(report.CoverRule, model.RuleStopState.ID, false), "no exchange broke it", "seed §1, which it shares with SI-STATE-05 and SI-PROTO-07, is cited by many checks: no tie"},
 	}
 	for _, c := range cases {
 		got := explainCoverage([]report.CoverageItem{c.item}, checks, results)

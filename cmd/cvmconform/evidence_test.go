@@ -49,7 +49,7 @@ func TestCoverageAndProfileCommands(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	require.Regexp(t, `(?m)^Rules: [0-9]+ of 55 exercised$`, stdout)
 	require.Regexp(t, `(?m)^✓  ID-MALFORMED +SI-ID-01.*InvalidInstanceId.Malformed`, stdout)
-	require.Regexp(t, `(?m)^-  RATE-LIMIT +no exchange broke it`, stdout)
+	require.Regexp(t, `(?m)^·  RATE-LIMIT +no exchange broke it`, stdout)
 	require.Contains(t, stdout, "Transitions:")
 	require.Contains(t, stdout, "Ledger entries:")
 

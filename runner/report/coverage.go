@@ -149,7 +149,8 @@ func columns(cells []string, width int) []string {
 
 // CoverageTable writes the run's coverage for people, grouped by kind
 // (rules, codes, transitions, ledger entries), one item a row: whether it
-// was exercised, by which checks, with which outcomes, or why not; then
+// was exercised (✓, or ·), by which checks (the first four, and how many
+// more), with which outcomes, or why not; then
 // the console's coverage line. The layout is for people and may change;
 // read the JSON report's "coverage" for anything a program reads.
 func CoverageTable(w io.Writer, r Run) error {
@@ -170,9 +171,9 @@ func CoverageTable(w io.Writer, r Run) error {
 			}
 			if c.Exercised() {
 				n++
-				t.add("✓", clean(c.ID, false), clean(strings.Join(c.Checks, ", "), false), clean(strings.Join(c.Outcomes, ", "), false))
+				t.add("✓", clean(c.ID, false), clean(firstOf(c.Checks, 4), false), clean(strings.Join(c.Outcomes, ", "), false))
 			} else {
-				t.add("-", clean(c.ID, false), "", clean(c.Unexercised, false))
+				t.add("·", clean(c.ID, false), "", clean(c.Unexercised, false))
 			}
 		}
 		if len(t.rows) == 0 {
@@ -189,6 +190,15 @@ func CoverageTable(w io.Writer, r Run) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// firstOf joins the first most of names, and says how many more there
+// are: the JSON report lists them all.
+func firstOf(names []string, most int) string {
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
 }
 
 // ProfileTable writes the target's profile for people: each dimension,

@@ -100,7 +100,7 @@ func TestCoverageTable(t *testing.T) {
 	require.Contains(t, out, "Ledger entries: 1 of 1 exercised")
 	require.NotContains(t, out, "Transitions:", "a kind with no items is left out")
 	require.Regexp(t, `✓  ID-MALFORMED\s+SI-ID-01\s+InvalidInstanceId.Malformed`, out)
-	require.Regexp(t, `-  PROTO-FINANCE-HOST\s+SI-PROTO-09 skipped: needs a Finance region`, out)
+	require.Regexp(t, `·  PROTO-FINANCE-HOST\s+SI-PROTO-09 skipped: needs a Finance region`, out)
 
 	b.Reset()
 	require.NoError(t, CoverageTable(&b, sampleRun()))
