@@ -85,6 +85,10 @@ func TestMinCoverageGate(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, strings.HasPrefix(verdictLine(r, line), c.wantLine), "%s: %q", c.name, verdictLine(r, line))
 		}
+		var junit bytes.Buffer
+		require.NoError(t, JUnit(&junit, r))
+		require.Equal(t, c.want == Incomplete, strings.Contains(junit.String(), `name="verdict"`),
+			"%s: CI shows a run under its coverage gate red", c.name)
 	}
 }
 

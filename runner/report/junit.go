@@ -33,8 +33,9 @@ import (
 // three decimals; timestamp is RFC 3339 in UTC.
 //
 // A run whose verdict is not green for a reason no check carries — it did
-// not reach its end ([Run.Incomplete]), it judged nothing, or it skipped
-// a check under [Run.RequireAll] — gets one more testcase, classname
+// not reach its end ([Run.Incomplete]), it judged nothing, it skipped
+// a check under [Run.RequireAll], or it exercised fewer rules than
+// [Run.MinCoverage] asks — gets one more testcase, classname
 // "cvmconform.run", name "verdict", holding <error type="INCOMPLETE">
 // with the console's verdict line: CI reporters show the suite red, not a
 // green list of passes and skips.
@@ -183,7 +184,7 @@ func encodeJUnit(w io.Writer, r Run) error {
 
 // suiteError is the verdict line of a run that is [Incomplete] for a
 // reason no testcase shows as an error: it did not reach its end, judged
-// nothing, or skipped under RequireAll.
+// nothing, skipped under RequireAll, or fell under MinCoverage.
 func suiteError(r Run, t kindText) (string, bool) {
 	s := r.Summary()
 	if r.Incomplete == "" && (r.Verdict() != Incomplete || s.Error > 0) {
