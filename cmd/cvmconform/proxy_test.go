@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -123,8 +124,23 @@ func TestProxyCommand(t *testing.T) {
 				Target   string
 				Requests int
 				Checks   []struct{ ID, Status, Reason string }
+				Coverage []struct {
+					Kind, ID  string
+					Checks    []string
+					Exercised bool
+				}
 			}
 			require.NoError(t, json.Unmarshal(rep, &parsed))
+			malformed := slices.IndexFunc(parsed.Coverage, func(c struct {
+				Kind, ID  string
+				Checks    []string
+				Exercised bool
+			}) bool {
+				return c.Kind == "rule" && c.ID == "ID-MALFORMED"
+			})
+			require.GreaterOrEqual(t, malformed, 0, "the proxy's report carries the coverage table")
+			require.True(t, parsed.Coverage[malformed].Exercised, "the stop of ins-1122 through the proxy broke ID-MALFORMED")
+			require.Equal(t, []string{e.URL}, parsed.Coverage[malformed].Checks, "the proxy's traffic is one check, named after the upstream")
 			require.Equal(t, "proxy", parsed.Kind, "the JSON says what it is a report of")
 			require.Equal(t, e.URL, parsed.Target, "the upstream")
 			require.Equal(t, 2, parsed.Requests)
