@@ -86,7 +86,8 @@ func open(ctx context.Context, rc runConfig, checks []*Check) ([]*runState, *run
 			s := &runState{runShared: shared, account: labels[i], share: k, shares: len(shares), whole: whole, views: byID}
 			s.target = t.ForLane(s.name())
 			s.obs = model.NewObserver(runner.AccountMain, rc.target.Region, rc.strict)
-			s.judging = runner.NewJudging(runner.JudgingConfig{Strictness: rc.strict, Clock: runner.SendTime}, s.obs)
+			s.judging = runner.NewJudging(runner.JudgingConfig{Strictness: rc.strict, Clock: runner.SendTime,
+				StopRateLimit: rc.target.StopRateLimit}, s.obs)
 			for _, v := range views {
 				if shareOf[v.ID] == k {
 					s.obs.Discover(v)

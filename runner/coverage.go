@@ -107,9 +107,10 @@ func outcomeWord(out model.Outcome) string {
 }
 
 // add records one judged exchange: in as the pipeline took it, r as it
-// judged it, prior the state each instance the request acts on was
-// certainly in before it (for the transitions a stop or start makes).
-func (e *Evidence) add(in Judgeable, r Judged, prior map[string]model.InstanceState, s model.Strictness) {
+// judged it, before what the observer held of each instance a stop or
+// start acts on (where the transition it makes starts; whether an
+// operation was in flight).
+func (e *Evidence) add(in Judgeable, r Judged, before map[string]prior, s model.Strictness) {
 	if !r.Judged {
 		return
 	}
@@ -129,8 +130,8 @@ func (e *Evidence) add(in Judgeable, r Judged, prior map[string]model.InstanceSt
 		}
 	}
 	e.addLedger(check, in, r, out, word)
-	e.addTransitions(check, in, r, out, prior)
-	e.prof.add(in, r, out, prior)
+	e.addTransitions(check, in, r, out, before)
+	e.prof.add(in, r, out, before)
 }
 
 // addRules records the rules the exchange exercised, and L-05 when it
@@ -192,7 +193,7 @@ func (e *Evidence) addLedger(check string, in Judgeable, r Judged, out model.Out
 
 // addTransitions records the transitions the exchange let an observer
 // see, and moves each instance's last sighting on.
-func (e *Evidence) addTransitions(check string, in Judgeable, r Judged, out model.Outcome, prior map[string]model.InstanceState) {
+func (e *Evidence) addTransitions(check string, in Judgeable, r Judged, out model.Outcome, before map[string]prior) {
 	key := func(id string) string { return in.Account + "\x00" + id }
 	if act := r.Judgement.Action; act == model.ActionStop || act == model.ActionStart {
 		for _, id := range r.Judgement.Targets {
@@ -205,8 +206,8 @@ func (e *Evidence) addTransitions(check string, in Judgeable, r Judged, out mode
 					to = model.Starting
 				}
 				from, ok := e.last[key(id)]
-				if p, known := prior[id]; known {
-					from, ok = p, true
+				if p := before[id]; p.Known {
+					from, ok = p.State, true
 				}
 				if ok {
 					e.saw(check, from, to, OutcomeServed)

@@ -156,6 +156,19 @@ func TestEvidenceMerge(t *testing.T) {
 	require.True(t, coverItem(t, items, report.CoverRule, "ID-MALFORMED").Exercised())
 	require.True(t, coverItem(t, items, report.CoverRule, "RATE-LIMIT").Exercised())
 	require.Equal(t, []string{"SI-ID-01", "SI-RATE-01"}, coverItem(t, items, report.CoverLedger, "L-23").Checks)
+
+	// Two lanes' stops are two accounts' (or shares'): their bursts are
+	// not joined.
+	six := func() *runner.Evidence {
+		var h []runner.Judgeable
+		for i := range 6 {
+			h = append(h, sent(t, "SI-RATE-01", stopOf("ins-zzzzzzzz"), 200, time.Duration(i)*50*time.Millisecond, refusal(model.CodeNotFound)))
+		}
+		return judged(t, h...)
+	}
+	c := six()
+	c.Merge(six())
+	require.Empty(t, dimension(t, c.Profile(), runner.DimLimiter).Choice, "6 and 6 on two lanes are not 12 in one second")
 }
 
 func dimension(t *testing.T, dims []report.Dimension, name string) report.Dimension {
@@ -216,6 +229,33 @@ func TestProfile(t *testing.T) {
 				"id-malformed": model.CodeMalformed, runner.DimLatency + ".StopInstances": ""},
 			reason: "L-16: STOPPING with SUCCESS; no listing showed the stop ended"},
 	}
+	burst := func(n int, every time.Duration) []runner.Judgeable {
+		var out []runner.Judgeable
+		for i := range n {
+			out = append(out, sent(t, "SI-RATE-01", stopOf("ins-zzzzzzzz"), 200, time.Duration(i)*every, refusal(model.CodeNotFound)))
+		}
+		return out
+	}
+	cases = append(cases, []struct {
+		name    string
+		history []runner.Judgeable
+		want    map[string]string
+		reason  string
+	}{
+		{name: "eleven stops let through within a second", history: burst(11, 50*time.Millisecond),
+			want:   map[string]string{runner.DimLimiter: "fixed or token"},
+			reason: "L-12: over the documented 10 a second, which a sliding window never lets through"},
+		{name: "ten stops let through within a second", history: burst(10, 50*time.Millisecond),
+			want:   map[string]string{runner.DimLimiter: ""},
+			reason: "within the limit: any limiter"},
+		{name: "eleven stops over more than a second", history: burst(11, 100*time.Millisecond),
+			want:   map[string]string{runner.DimLimiter: ""},
+			reason: "the first and the eleventh are a second apart: a sliding window lets them through"},
+		{name: "eleven stops, one rate limited", history: append(burst(10, 50*time.Millisecond),
+			sent(t, "SI-RATE-01", stopOf("ins-zzzzzzzz"), 200, 600*time.Millisecond, refusal(model.CodeRequestLimitExceeded))),
+			want:   map[string]string{runner.DimLimiter: ""},
+			reason: "the limiter refused the eleventh"},
+	}...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -53,6 +53,10 @@ type JudgingConfig struct {
 	// of another action is not judged: see Judging.Unjudged for what it
 	// does to what the pipeline knows.
 	Actions []string
+	// StopRateLimit is the StopInstances limit a second the target is
+	// expected to enforce, which the profile's limiter dimension reads
+	// bursts against; 0 is the documented limit.
+	StopRateLimit int
 
 	_ struct{}
 }
@@ -175,7 +179,7 @@ type Judging struct {
 // NewJudging returns the pipeline of a run: obs knows the fleet the run
 // discovered, and every exchange is judged by it.
 func NewJudging(cfg JudgingConfig, obs *model.Observer) *Judging {
-	return &Judging{cfg: cfg, full: obs, ev: NewEvidence()}
+	return &Judging{cfg: cfg, full: obs, ev: cfg.evidence()}
 }
 
 // NewPartialJudging returns the pipeline of traffic the suite did not
@@ -193,7 +197,17 @@ func NewJudging(cfg JudgingConfig, obs *model.Observer) *Judging {
 //   - an action not judged may have changed or destroyed every instance it
 //     mentions (see Unjudged).
 func NewPartialJudging(cfg JudgingConfig) *Judging {
-	return &Judging{cfg: cfg, obs: map[string]*model.Observer{}, unseen: map[string]map[string]bool{}, ev: NewEvidence()}
+	return &Judging{cfg: cfg, obs: map[string]*model.Observer{}, unseen: map[string]map[string]bool{}, ev: cfg.evidence()}
+}
+
+// evidence is an empty accumulator for a pipeline judging as c.
+func (c JudgingConfig) evidence() *Evidence {
+	ev := NewEvidence()
+	ev.prof.limit = c.StopRateLimit
+	if ev.prof.limit <= 0 {
+		ev.prof.limit = model.RateLimit(model.ActionStop)
+	}
+	return ev
 }
 
 // Evidence is what the pipeline has accumulated, over every exchange it
@@ -271,23 +285,36 @@ func (p *Judging) Judge(in Judgeable) Judged {
 	return r
 }
 
-// priorStates are, for a stop or start, the states the instances it
-// names were certainly in before it (those the observer holds one state
-// possible for): where the transition it makes starts.
-func priorStates(obs *model.Observer, ids []string, action string) map[string]model.InstanceState {
+// prior is what the observer held of an instance before a stop or start
+// named it.
+type prior struct {
+	// State is the state it was certainly in, where Known.
+	State model.InstanceState
+	Known bool
+	// Busy: its last operation may still have been in flight
+	// (OPERATING, or a transient state).
+	Busy bool
+}
+
+// priorStates are, for a stop or start, what the observer held of the
+// instances it names before it: where the transition it makes starts,
+// and whether an operation may still have been in flight.
+func priorStates(obs *model.Observer, ids []string, action string) map[string]prior {
 	if action != model.ActionStop && action != model.ActionStart {
 		return nil
 	}
-	out := map[string]model.InstanceState{}
+	out := map[string]prior{}
 	for _, id := range ids {
 		ps := obs.Possible(id)
 		if len(ps) == 0 {
 			continue
 		}
 		s := ps[0].State
-		if !slices.ContainsFunc(ps, func(p model.Instance) bool { return p.State != s }) {
-			out[id] = s
-		}
+		out[id] = prior{State: s,
+			Known: !slices.ContainsFunc(ps, func(p model.Instance) bool { return p.State != s }),
+			Busy: slices.ContainsFunc(ps, func(p model.Instance) bool {
+				return p.LatestOperationState == model.OpOperating || p.State.Transient()
+			})}
 	}
 	return out
 }

@@ -45,11 +45,18 @@ import (
 //     in flight already SUCCESS, "mixed" when both; "together" cannot be
 //     told from apart too briefly for a listing to catch, so a run that
 //     saw neither has not observed it.
+//   - limiter (L-12): "fixed or token" when more StopInstances than the
+//     limit were let through (answered, not rate limited, no earlier rule
+//     refusing them) within one second — from the first's sending to the
+//     last's answer — signed by one account: a sliding window never lets
+//     that many through. Not seeing it observes nothing.
 //   - latency.<Action>: from a stop or start the target accepted to the
 //     first listing that showed it ended, its InstanceState and its
 //     LatestOperationState both (an upper bound on each operation; the
 //     last listing that showed it in flight, a lower one): min, median
-//     and max of the upper bounds.
+//     and max of the upper bounds. An operation started while the
+//     instance's previous one may have been in flight is left out: it
+//     may end with that one.
 //   - regions (L-26): the regions whose requests the target served, and
 //     those it refused as unsupported.
 //   - error-status (L-23): the HTTP status of error answers.
@@ -62,6 +69,7 @@ import (
 // Dimension names that are not a rule's.
 const (
 	DimPrecedence   = "precedence"
+	DimLimiter      = "limiter"
 	DimOpState      = "op-state"
 	DimLatency      = "latency"
 	DimRegions      = "regions"
@@ -91,7 +99,18 @@ type profileData struct {
 	statuses  map[int]int    // HTTP status of error answers
 	ridPlace  map[string]int // "first" / "last" / "between"
 	keyOrders map[string]int // a listed instance's member order (keyOrder) → count
+	// limit is the StopInstances limit a second the target is expected
+	// to enforce; through are the StopInstances the limiter let through,
+	// by account, in the order judged; burst the most a merged history
+	// saw let through within one second (through is each history's own).
+	limit   int
+	through map[string][]arrival
+	burst   int
 }
+
+// arrival bounds when a request reached the target: after it was sent,
+// before its answer came.
+type arrival struct{ sent, received time.Time }
 
 // operation is a stop or start the target accepted, until a listing
 // shows it ended.
@@ -103,6 +122,9 @@ type operation struct {
 	// lagged and ahead: a listing showed its InstanceState ended while
 	// its LatestOperationState was not, or the reverse.
 	lagged, ahead bool
+	// stacked: it started while the instance's previous operation had
+	// not been seen ended.
+	stacked bool
 }
 
 // bounds are what the listings say of one operation's latency: it took
@@ -114,11 +136,12 @@ type bounds struct{ lo, hi time.Duration }
 func newProfileData() profileData {
 	return profileData{answers: map[string]map[string]int{}, precedence: map[string]int{},
 		inflight: map[string]*operation{}, latencies: map[string][]bounds{}, served: map[string]int{},
-		refused: map[string]int{}, statuses: map[int]int{}, ridPlace: map[string]int{}, keyOrders: map[string]int{}}
+		refused: map[string]int{}, statuses: map[int]int{}, ridPlace: map[string]int{}, keyOrders: map[string]int{},
+		through: map[string][]arrival{}}
 }
 
 // add reads one judged exchange into the profile's data.
-func (d *profileData) add(in Judgeable, r Judged, out model.Outcome, prior map[string]model.InstanceState) {
+func (d *profileData) add(in Judgeable, r Judged, out model.Outcome, before map[string]prior) {
 	j := r.Judgement
 	if !j.Abstain && !out.Unknown && !model.IsRateLimited(out.Code) && len(r.Request.Readings) == 0 {
 		d.addAnswer(j, r.Listed, out.Code)
@@ -127,7 +150,35 @@ func (d *profileData) add(in Judgeable, r Judged, out model.Outcome, prior map[s
 	if !out.Unknown && in.NotEnvelope == "" {
 		d.addForm(in, r.Request, r.Judgement, out)
 	}
-	d.addOperations(in, r, out)
+	d.addOperations(in, r, out, before)
+	if j.Action == model.ActionStop && !j.Abstain && !out.Unknown && !model.IsRateLimited(out.Code) &&
+		!j.StopsBefore(model.RuleRateLimit) && !in.Sent.IsZero() && !in.Received.IsZero() {
+		// It reached the limiter (no earlier rule refused it) and was
+		// let through.
+		who := in.Account + "\x00" + r.Request.Account // a run's lane sends as its account and, for some checks, the second
+		d.through[who] = append(d.through[who], arrival{in.Sent, in.Received})
+	}
+}
+
+// mostInOneSecond is the most StopInstances of one account the limiter
+// let through that certainly reached it within one second: from the
+// first's sending to the last's answer, under a second.
+func (d profileData) mostInOneSecond() int {
+	most := d.burst
+	for _, as := range d.through {
+		sorted := slices.Clone(as)
+		slices.SortFunc(sorted, func(a, b arrival) int { return a.sent.Compare(b.sent) })
+		for i := range sorted {
+			n := 0
+			for k := i; k < len(sorted) && sorted[k].sent.Sub(sorted[i].sent) < time.Second; k++ {
+				if sorted[k].received.Sub(sorted[i].sent) < time.Second {
+					n++
+				}
+			}
+			most = max(most, n)
+		}
+	}
+	return most
 }
 
 // addAnswer records the answer to a request that broke one rule alone.
@@ -359,7 +410,7 @@ func objectKeys(raw json.RawMessage) []string {
 
 // addOperations follows the suite's stops and starts through the
 // listings: how long each took, and how its operation state went.
-func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome) {
+func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome, before map[string]prior) {
 	key := func(id string) string { return in.Account + "\x00" + id }
 	act := r.Judgement.Action
 	if (act == model.ActionStop || act == model.ActionStart) && !out.Unknown && out.Code == "" {
@@ -368,7 +419,13 @@ func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome) {
 			if answered.IsZero() {
 				answered = in.Sent
 			}
-			d.inflight[key(id)] = &operation{action: act, sent: in.Sent, answered: answered}
+			// An operation started on one not seen ended, or that the
+			// observer held may still be in flight (ledger L-19: a target
+			// may serve it), may end with it: it has no latency of its own
+			// to measure.
+			_, stacked := d.inflight[key(id)]
+			stacked = stacked || before[id].Busy
+			d.inflight[key(id)] = &operation{action: act, sent: in.Sent, answered: answered, stacked: stacked}
 		}
 	}
 	at := in.Received
@@ -395,7 +452,7 @@ func (d *profileData) addOperations(in Judgeable, r Judged, out model.Outcome) {
 			op.inFlight = in.Sent
 		case v.State == end:
 			d.ended++
-			if !op.sent.IsZero() && !at.IsZero() {
+			if !op.sent.IsZero() && !at.IsZero() && !op.stacked {
 				lo := time.Duration(0)
 				if !op.inFlight.IsZero() {
 					lo = max(0, op.inFlight.Sub(op.answered))
@@ -433,6 +490,10 @@ func (d *profileData) merge(o profileData) {
 	addCounts(d.statuses, o.statuses)
 	addCounts(d.ridPlace, o.ridPlace)
 	addCounts(d.keyOrders, o.keyOrders)
+	// Another history's requests are another lane's or account's: their
+	// bursts are its own, never joined with these.
+	d.burst = max(d.burst, o.mostInOneSecond())
+	d.limit = max(d.limit, o.limit)
 }
 
 func addCounts[K comparable](into, from map[K]int) {
@@ -453,7 +514,7 @@ func (e *Evidence) Profile() []report.Dimension {
 			out = append(out, ruleDimension(r, d.answers[r.ID]))
 		}
 	}
-	out = append(out, d.precedenceDim(), d.opStateDim())
+	out = append(out, d.precedenceDim(), d.opStateDim(), d.limiterDim())
 	for _, act := range []string{model.ActionStop, model.ActionStart} {
 		out = append(out, latencyDim(act, d.latencies[act]))
 	}
@@ -501,6 +562,26 @@ func (d profileData) opStateDim() report.Dimension {
 		dim.Evidence = fmt.Sprintf("%d operations seen ended, none lagging or ahead: together, or apart too briefly for a listing to catch", d.ended)
 	default:
 		dim.Evidence = fmt.Sprintf("%d operations seen ended: %d lagging (ended while OPERATING), %d ahead (in flight with SUCCESS)", d.ended, d.lag, d.ahead)
+	}
+	return dim
+}
+
+// limiterDim says whether the limiter let more StopInstances through in
+// one second than the limit: a sliding one-second window never does; a
+// fixed window does across a second's boundary, a token bucket in a burst
+// (ledger L-12). Not seeing it proves nothing (the run may not have sent
+// such a burst), so "sliding" is never claimed.
+func (d profileData) limiterDim() report.Dimension {
+	dim := report.Dimension{Name: DimLimiter, Ledger: "L-12"}
+	n := d.mostInOneSecond()
+	switch {
+	case d.limit <= 0 || n == 0:
+		dim.Evidence = "no StopInstances reached the limiter with its times known"
+	case n > d.limit:
+		dim.Choice = "fixed or token"
+		dim.Evidence = fmt.Sprintf("%d StopInstances let through within one second, over the limit of %d: no sliding window", n, d.limit)
+	default:
+		dim.Evidence = fmt.Sprintf("at most %d StopInstances let through within one second (the limit is %d): a sliding window, or a burst the run did not send", n, d.limit)
 	}
 	return dim
 }

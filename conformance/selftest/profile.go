@@ -56,9 +56,12 @@ const latencySlack = 10 * time.Millisecond
 // the same word, except where the profile can see only part of it —
 // op-state "lag" or "ahead" is identified by the variant "mixed" too
 // (one operation seen apart from its state says nothing of the others),
+// the limiter when the variant is one of those the profile names ("fixed
+// or token": a burst over the limit rules out only a sliding window),
 // and a latency when the variant's range holds what was measured (the
 // quickest operation ended by the first listing that showed it, the
-// slowest still in flight when seen).
+// slowest still in flight when seen; under op-state mixed, the emulator
+// ends some operations at half their latency).
 func CompareProfile(profile []report.Dimension, c emulator.Choices) ProfileAccuracy {
 	var a ProfileAccuracy
 	for _, d := range profile {
@@ -78,7 +81,7 @@ func CompareProfile(profile []report.Dimension, c emulator.Choices) ProfileAccur
 		if !named {
 			choice = v.Choices[0]
 		}
-		if consistent(d, name, choice) {
+		if consistent(d, name, choice, c) {
 			a.Identified++
 		} else {
 			a.Wrong = append(a.Wrong, fmt.Sprintf("%s: profile %s (%s), variant %s", d.Name, d.Choice, d.Evidence, choice))
@@ -87,13 +90,22 @@ func CompareProfile(profile []report.Dimension, c emulator.Choices) ProfileAccur
 	return a
 }
 
-// consistent reports whether dimension d, of variant name, names choice.
-func consistent(d report.Dimension, name, choice string) bool {
+// consistent reports whether dimension d, of variant name, names choice
+// (of the combination c).
+func consistent(d report.Dimension, name, choice string, c emulator.Choices) bool {
 	switch name {
 	case emulator.VariantOpState:
 		return d.Choice == choice || choice == "mixed" && slices.Contains([]string{"lag", "ahead"}, d.Choice)
+	case emulator.VariantLimiter:
+		return slices.Contains(strings.Split(d.Choice, " or "), choice)
 	case emulator.VariantLatency:
 		lo, hi, err := emulator.LatencyOf(emulator.Choices{emulator.VariantLatency: choice})
+		if state, ok := c[emulator.VariantOpState]; ok && state == "mixed" {
+			// The emulator shows a mixed operation's in-between view at
+			// half its latency, and one drawn "together" ends there; the
+			// next operation on the instance ends when that one was due.
+			lo /= 2
+		}
 		slowest, quickest, ok := runner.LatencyBounds(d)
 		return err == nil && ok && quickest+latencySlack >= lo && slowest <= hi+latencySlack
 	}

@@ -190,7 +190,7 @@ func NewJudge(cfg Config, name string, f Format, scrubbed bool) *Judge {
 	if cfg.StopRateLimit == 0 {
 		cfg.StopRateLimit = model.RateLimit(model.ActionStop)
 	}
-	jc := runner.JudgingConfig{Clock: runner.AnswerDate, Actions: judgedActions}
+	jc := runner.JudgingConfig{Clock: runner.AnswerDate, Actions: judgedActions, StopRateLimit: cfg.StopRateLimit}
 	if cfg.Strict {
 		jc.Strictness = model.Strict
 	}
