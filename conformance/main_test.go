@@ -74,7 +74,7 @@ func targetConfig(t testing.TB) runner.TargetConfig {
 	t.Helper()
 	if embedded != nil {
 		return runner.TargetConfig{Endpoint: embedded.URL, Region: "ap-guangzhou", Cred: embedded.Cred, Cred2: embedded.Cred2,
-			Allowed: func(string) bool { return true }}
+			Lanes: embedded.Lanes, Allowed: func(string) bool { return true }}
 	}
 	url, err := runner.ResolveEndpoint(*flagEndpoint, *flagRegion)
 	if err != nil {
