@@ -87,7 +87,7 @@ func writeSelftest(w io.Writer, res selftest.Result, took time.Duration) {
 		fmt.Fprintln(tw, "VARIANTS\tRESULT\tCHECKS\tREQUESTS\tTIME\tNOTABLE CHOICES")
 		for _, p := range res.Precision {
 			s := p.Result.Summary()
-			fmt.Fprintf(tw, "%s\t%s\t%d pass, %d skip\t%d\t%.1fs\t%s\n", precisionName(p), map[bool]string{true: "pass", false: "FAIL"}[p.Passed()],
+			fmt.Fprintf(tw, "%s\t%s\t%d pass, %d skip\t%d\t%.1fs\t%s\n", precisionName(p), p.Word(),
 				s.Pass, s.Skip, p.Result.Requests, p.Result.Duration.Seconds(), notable(p.Variants))
 		}
 		tw.Flush()
