@@ -10,15 +10,16 @@
 //
 // The file is YAML, a list of entries:
 //
-//   - check: SI-ID-01            # a check's ID (for judge: a recording; for proxy: the upstream)
-//     reason: malformed IDs answer NotFound until the parser rewrite
-//     until: 2026-06-30          # optional: after this day the entry fails the gate
-//   - check: SI-HOSTILE-02
-//     case: ids/leading-space    # optional: only this case of the hostile corpus
-//     reason: IDs are trimmed
-//   - check: SI-ID-04
-//     rule: ID-MALFORMED         # optional: only failures this model rule explains
-//     reason: same parser
+//	# baseline.yaml
+//	- check: SI-ID-01          # a check's ID (judge: a recording; proxy: the upstream)
+//	  reason: malformed IDs answer NotFound until the parser rewrite
+//	  until: 2026-06-30        # optional: after this day the entry fails the gate
+//	- check: SI-HOSTILE-02
+//	  case: ids/leading-space  # optional: only this case of the hostile corpus
+//	  reason: IDs are trimmed
+//	- check: SI-ID-04
+//	  rule: ID-MALFORMED       # optional: only failures this model rule explains
+//	  reason: same parser
 //
 // [Parse] reads it, [Validate] refuses an entry naming nothing the report
 // can hold (a usage error, before anything runs), [Apply] judges a report
