@@ -575,3 +575,14 @@ func TestResolveEmulate(t *testing.T) {
 		})
 	}
 }
+
+func TestResolveGate(t *testing.T) {
+	t.Parallel()
+	var f runFlags
+	parsed(t, f.register, "--baseline", "b.yaml", "--write-baseline", "w.yaml", "--markdown", "-")
+	got, err := resolveGate(f.gate)
+	require.NoError(t, err)
+	require.Equal(t, gateConfig{baseline: "b.yaml", writeBaseline: outputFile{"write-baseline", "w.yaml"}, markdown: outputFile{"markdown", "-"}}, got)
+	_, err = resolveGate(gateFlags{baseline: "-"})
+	require.EqualError(t, err, "--baseline: name a file; standard input is not read", "a baseline is a file in the repository, not a pipe")
+}
