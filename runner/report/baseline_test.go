@@ -106,3 +106,15 @@ func TestNoBaselineNoKnown(t *testing.T) {
 		require.NotContains(t, b.String(), word)
 	}
 }
+
+// A run whose only failures are known was judged: it is not "nothing
+// judged", and its line names them.
+func TestOnlyKnownIsJudged(t *testing.T) {
+	t.Parallel()
+	r := Run{Kind: KindProxy, Checks: []Check{{ID: "http://127.0.0.1:1", Status: Known}},
+		Baseline: &Baseline{File: "b.yaml", Entries: []BaselineEntry{{Check: "http://127.0.0.1:1", State: BaselineKnown}}}}
+	require.Equal(t, Conformant, r.Verdict())
+	t2, err := r.text()
+	require.NoError(t, err)
+	require.Equal(t, "CONFORMANT but for 1 known failure (http://127.0.0.1:1) — 0 pass, 1 known failure, 0 unexpected failures, 0 stale", verdictLine(r, t2))
+}

@@ -428,7 +428,7 @@ func verdictWords(r Run, t kindText) string {
 			v, plural(s.Error, t.item), idList(r, Error), t.item)
 	case len(r.Checks) == 0:
 		return fmt.Sprintf("%s: nothing was judged (%s)", v, t.none)
-	case s.Pass == 0:
+	case s.Pass+s.Known == 0:
 		return fmt.Sprintf("%s: nothing was judged (no %s passed, %s skipped)", v, t.item, plural(s.Skip, t.item))
 	case v == Incomplete:
 		return fmt.Sprintf("%s: %d of %s skipped (%s), and every %s was required (--require-all)",

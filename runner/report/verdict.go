@@ -37,15 +37,15 @@ func (r Run) Verdict() Verdict {
 }
 
 // Verdict decides the run's outcome, in this order of precedence: any
-// failure makes it [NotConformant]; otherwise any error, or no pass at
-// all, makes it [Incomplete]; otherwise it is [Conformant]. Which exit
+// failure makes it [NotConformant]; otherwise any error, or nothing
+// judged (no pass, no known failure), makes it [Incomplete]; otherwise it is [Conformant]. Which exit
 // status each verdict gets is the caller's decision.
 func (s Summary) Verdict() Verdict {
 	switch {
 	case s.Fail > 0:
 		return NotConformant
-	case s.Error > 0 || s.Pass == 0:
-		return Incomplete
+	case s.Error > 0 || s.Pass+s.Known == 0:
+		return Incomplete // a known failure was judged: it failed as listed
 	}
 	return Conformant
 }
