@@ -168,7 +168,7 @@ func TestResolveRun(t *testing.T) {
 			replay:   conformance.RunCommand{RateLimit: 10, Signature: "tc3", Sequences: 100},
 			selected: 1,
 			json:     outputFile{"json", ""}, junit: outputFile{"junit", ""}, transcript: outputFile{"transcript", ""},
-			gate:     noGate,
+			gate: noGate,
 		}, got, "no --endpoint: the embedded emulator, every instance allowed, no credential read")
 		require.True(t, got.target.embedded())
 		require.Equal(t, "cvmconform run --seed 42 --only SI-ID-01", got.replay.Line(42, "SI-ID-01"))
