@@ -195,6 +195,7 @@ type runFlags struct {
 	jsonPath, junitPath, transcriptPath string
 	timeout, restoreTimeout             time.Duration
 	perAccount, shard                   int
+	gate                                gateFlags
 	args                                []string // what is not a flag
 }
 
@@ -216,6 +217,38 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.restoreTimeout, "restore-timeout", 0, "the bound `D` on putting back, at the run's end, every instance it stopped or started (default twice --settle-timeout); a second SIGINT skips it")
 	fs.IntVar(&f.shard, "shard", 0, "run only shard `N` of the state machine SI-PROP-01 (as a failing shard's replay command names it): its sequences, seed and lane, as the run with the same --seed and --checks planned them")
 	fs.BoolVar(&f.plan, "plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
+	f.gate.register(fs, "check ID")
+}
+
+// gateFlags are the flags run, judge and proxy share for a CI gate: known
+// failures, and a summary for the CI's page.
+type gateFlags struct {
+	baseline, writeBaseline, markdown string
+}
+
+// register registers the gate flags; what names a baseline entry's check
+// ("check ID", "recording").
+func (f *gateFlags) register(fs *flag.FlagSet, what string) {
+	fs.StringVar(&f.baseline, "baseline", "", "known failures: a YAML `FILE` of entries (check: "+what+", reason, optionally rule or case, until: YYYY-MM-DD); "+
+		"a listed failure is reported known and does not fail the gate, a listed check that passes or an entry past its until does (see README, \"Known failures\")")
+	fs.StringVar(&f.writeBaseline, "write-baseline", "", "write the report's failures as a baseline `FILE`, one entry each with the reason \"TODO: why\" to fill in (\"-\": standard output)")
+	fs.StringVar(&f.markdown, "markdown", "", "also write a short GitHub-flavoured summary to `FILE`, for a CI job summary or a pull-request comment (\"-\": standard output)")
+}
+
+// gateConfig is a resolved gateFlags: the baseline to read (when the
+// command meets the world: reading it is I/O), and the outputs.
+type gateConfig struct {
+	baseline                string // "" when none
+	writeBaseline, markdown outputFile
+}
+
+// resolveGate checks the gate flags.
+func resolveGate(f gateFlags) (gateConfig, error) {
+	if f.baseline == "-" {
+		return gateConfig{}, errors.New("--baseline: name a file; standard input is not read")
+	}
+	return gateConfig{baseline: f.baseline, writeBaseline: outputFile{"write-baseline", f.writeBaseline},
+		markdown: outputFile{"markdown", f.markdown}}, nil
 }
 
 // runConfig is what 'cvmconform run' runs with.
@@ -234,6 +267,7 @@ type runConfig struct {
 	// selected is how many checks --only and --skip select.
 	selected                int
 	json, junit, transcript outputFile
+	gate                    gateConfig
 	timeout                 time.Duration
 	requireAll, planOnly    bool
 }
@@ -266,6 +300,10 @@ func resolveRun(f runFlags, env environment) (runConfig, error) {
 	if err != nil {
 		return cfg, err
 	}
+	gate, err := resolveGate(f.gate)
+	if err != nil {
+		return cfg, err
+	}
 	t, err := resolveTarget(f.target, env, "the suite")
 	if err != nil {
 		return cfg, err
@@ -275,7 +313,7 @@ func resolveRun(f runFlags, env environment) (runConfig, error) {
 	replay.Strict, replay.Signature, replay.Sequences = f.strict, f.signature, f.sequences
 	return runConfig{suite: suite, target: t, signings: signings, replay: replay, selected: len(selected),
 		json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}, transcript: outputFile{"transcript", f.transcriptPath},
-		timeout: f.timeout, requireAll: f.requireAll, planOnly: f.plan}, nil
+		gate: gate, timeout: f.timeout, requireAll: f.requireAll, planOnly: f.plan}, nil
 }
 
 // snapshotFlags are the flags of 'cvmconform snapshot record' and
@@ -368,6 +406,7 @@ func resolvePassive(f passiveFlags, env environment) (passive.Config, tcapi.KeyM
 type judgeFlags struct {
 	passive             passiveFlags
 	jsonPath, junitPath string
+	gate                gateFlags
 	args                []string // the recordings
 }
 
@@ -375,6 +414,7 @@ func (f *judgeFlags) register(fs *flag.FlagSet) {
 	f.passive.register(fs)
 	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
 	fs.StringVar(&f.junitPath, "junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
+	f.gate.register(fs, "a recording as named here")
 }
 
 // judgeConfig is what 'cvmconform judge' judges, and how.
@@ -382,6 +422,7 @@ type judgeConfig struct {
 	files       []string
 	judge       passive.Config
 	json, junit outputFile
+	gate        gateConfig
 }
 
 func resolveJudge(f judgeFlags, env environment) (judgeConfig, error) {
@@ -392,7 +433,11 @@ func resolveJudge(f judgeFlags, env environment) (judgeConfig, error) {
 	if err != nil {
 		return judgeConfig{}, err
 	}
-	return judgeConfig{files: f.args, judge: judge, json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}}, nil
+	gate, err := resolveGate(f.gate)
+	if err != nil {
+		return judgeConfig{}, err
+	}
+	return judgeConfig{files: f.args, judge: judge, json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}, gate: gate}, nil
 }
 
 // proxyFlags are the flags of 'cvmconform proxy'.
@@ -402,6 +447,7 @@ type proxyFlags struct {
 	every                      time.Duration
 	resign                     bool
 	passive                    passiveFlags
+	gate                       gateFlags
 	args                       []string
 }
 
@@ -414,6 +460,7 @@ func (f *proxyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.transcriptPath, "transcript", "", "write every exchange, redacted, to `FILE` as it completes (a transcript 'judge' reads; \"-\": standard output)")
 	fs.BoolVar(&f.resign, "resign", false, "verify each request with the keys in the environment and sign it again for the upstream's host")
 	f.passive.register(fs)
+	f.gate.register(fs, "the upstream as the report names it")
 }
 
 // proxyConfig is what 'cvmconform proxy' serves.
@@ -424,6 +471,10 @@ type proxyConfig struct {
 	proxy              passive.ProxyConfig
 	report, transcript outputFile
 	every              time.Duration
+	gate               gateConfig
+	// name is the proxy's one check's ID: the upstream, without a
+	// password (passive.NewProxy's).
+	name string
 }
 
 func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
@@ -451,6 +502,14 @@ func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
 	if err != nil {
 		return proxyConfig{}, err
 	}
+	gate, err := resolveGate(f.gate)
+	if err != nil {
+		return proxyConfig{}, err
+	}
+	name := base
+	if u, err := url.Parse(base); err == nil {
+		name = u.Redacted()
+	}
 	pc := passive.ProxyConfig{Upstream: base, Judge: judge}
 	if f.resign {
 		if keys == nil {
@@ -459,7 +518,7 @@ func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
 		pc.Resign = keys
 	}
 	return proxyConfig{listen: f.listen, proxy: pc, report: outputFile{"report", f.reportPath},
-		transcript: outputFile{"transcript", f.transcriptPath}, every: f.every}, nil
+		transcript: outputFile{"transcript", f.transcriptPath}, every: f.every, gate: gate, name: name}, nil
 }
 
 // callFlags are the flags of 'cvmconform call'.

@@ -168,6 +168,7 @@ func TestResolveRun(t *testing.T) {
 			replay:   conformance.RunCommand{RateLimit: 10, Signature: "tc3", Sequences: 100},
 			selected: 1,
 			json:     outputFile{"json", ""}, junit: outputFile{"junit", ""}, transcript: outputFile{"transcript", ""},
+			gate: noGate,
 		}, got, "no --endpoint: the embedded emulator, every instance allowed, no credential read")
 		require.True(t, got.target.embedded())
 		require.Equal(t, "cvmconform run --seed 42 --only SI-ID-01", got.replay.Line(42, "SI-ID-01"))
@@ -359,7 +360,7 @@ func TestResolveJudge(t *testing.T) {
 		judge: passive.Config{Strict: true, StopRateLimit: 5, Keys: tcapi.KeyMap{
 			idMain: {SecretKey: keyMain, Token: tokenMain, Account: runner.MaskSecretID(idMain)},
 			idTwo:  {SecretKey: keyTwo, Account: runner.MaskSecretID(idTwo)}}},
-		json: outputFile{"json", "-"}, junit: outputFile{"junit", ""}}, got, "the files in order, every key in the environment")
+		json: outputFile{"json", "-"}, junit: outputFile{"junit", ""}, gate: noGate}, got, "the files in order, every key in the environment")
 
 	got, err = resolveJudge(judgeFlagsOf(t, "a.har"), mapEnv(nil))
 	require.NoError(t, err)
@@ -394,7 +395,8 @@ func TestResolveProxy(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, proxyConfig{listen: "127.0.0.1:8081",
 		proxy:  passive.ProxyConfig{Upstream: "http://127.0.0.1:8080", Judge: passive.Config{Strict: true, StopRateLimit: 10, Keys: keys}, Resign: keys},
-		report: outputFile{"report", "r.json"}, transcript: outputFile{"transcript", "t.jsonl"}, every: time.Minute}, got)
+		report: outputFile{"report", "r.json"}, transcript: outputFile{"transcript", "t.jsonl"}, every: time.Minute,
+		gate: noGate, name: "http://127.0.0.1:8080"}, got)
 
 	got, err = resolveProxy(proxyFlagsOf(t, "--upstream", "tencentcloud"), mapEnv(map[string]string{"TENCENTCLOUD_REGION": "ap-shanghai-fsi"}))
 	require.NoError(t, err)
@@ -574,4 +576,19 @@ func TestResolveEmulate(t *testing.T) {
 			requireUsageError(t, err, tc)
 		})
 	}
+}
+
+// noGate is the gate of a command line without --baseline, --markdown
+// or --write-baseline.
+var noGate = gateConfig{writeBaseline: outputFile{"write-baseline", ""}, markdown: outputFile{"markdown", ""}}
+
+func TestResolveGate(t *testing.T) {
+	t.Parallel()
+	var f runFlags
+	parsed(t, f.register, "--baseline", "b.yaml", "--write-baseline", "w.yaml", "--markdown", "-")
+	got, err := resolveGate(f.gate)
+	require.NoError(t, err)
+	require.Equal(t, gateConfig{baseline: "b.yaml", writeBaseline: outputFile{"write-baseline", "w.yaml"}, markdown: outputFile{"markdown", "-"}}, got)
+	_, err = resolveGate(gateFlags{baseline: "-"})
+	require.EqualError(t, err, "--baseline: name a file; standard input is not read", "a baseline is a file in the repository, not a pipe")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/cvmconform/cvmconform/runner/baseline"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -59,7 +60,12 @@ func (c cli) judge(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := c.checkOutputs(cfg.json, cfg.junit); err != nil {
+	if err := c.checkOutputs(cfg.json, cfg.junit, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
+		return fail("%v", err)
+	}
+	// The checks of a judge report are its recordings, named as given.
+	known, err := loadBaseline(cfg.gate.baseline, baseline.Scope{Checks: cfg.files, What: "recording judged here (name it as on the command line)"})
+	if err != nil {
 		return fail("%v", err)
 	}
 	started := time.Now()
@@ -76,16 +82,16 @@ func (c cli) judge(args []string) int {
 		results = append(results, passive.JudgeRecording(cfg.judge, rec))
 	}
 	run := passive.Report(passive.ReportInfo{Strict: cfg.judge.Strict, Started: started}, results...)
-	return c.finishPassive("judge", run, cfg.json, cfg.junit)
+	return c.finishPassive("judge", withBaseline(run, known, time.Now()), cfg.json, cfg.junit, cfg.gate)
 }
 
 // finishPassive prints the console report, writes the JSON and JUnit
-// reports, and returns the exit status of its verdict (verdictExit): 1
+// reports and the gate's outputs, and returns the exit status of its verdict (verdictExit): 1
 // with a finding, 2 when nothing was judged or the traffic could not all
 // be judged (the proxy's upstream never answered), else 0.
-func (c cli) finishPassive(cmd string, run report.Run, jsonOut, junitOut outputFile) int {
+func (c cli) finishPassive(cmd string, run report.Run, jsonOut, junitOut outputFile, gate gateConfig) int {
 	_, noColor := c.env("NO_COLOR")
-	console := c.console(jsonOut, junitOut)
+	console := c.console(jsonOut, junitOut, gate.markdown, gate.writeBaseline)
 	if err := report.Console(console, run, report.ConsoleOptions{Color: report.IsTerminal(console) && !noColor}); err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform %s: writing the report: %v\n", cmd, err)
 		return exitUsage
@@ -95,6 +101,12 @@ func (c cli) finishPassive(cmd string, run report.Run, jsonOut, junitOut outputF
 		render func(io.Writer, report.Run) error
 	}{{jsonOut, report.JSON}, {junitOut, report.JUnit}} {
 		if err := c.writeOutput(w.out, func(out io.Writer) error { return w.render(out, run) }); err != nil {
+			fmt.Fprintf(c.stderr, "cvmconform %s: %v\n", cmd, err)
+			return exitUsage
+		}
+	}
+	for _, w := range gateOutputs(gate, run) {
+		if err := c.writeOutput(w.out, w.render); err != nil {
 			fmt.Fprintf(c.stderr, "cvmconform %s: %v\n", cmd, err)
 			return exitUsage
 		}

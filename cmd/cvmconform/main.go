@@ -12,6 +12,7 @@
 //	cvmconform judge FILE...      judge recorded traffic (cassettes, HAR files, transcripts)
 //	cvmconform proxy [flags]      judge live traffic between any client and a target
 //	cvmconform call ACTION [JSON] sign and send one request, print the answer and judge it
+//	cvmconform schema             print the JSON Schema of the JSON report
 //
 // Exit status: 0 conformant, 1 at least one check failed, 2 the run could
 // not be made (usage, configuration, target unreachable, credentials) or
@@ -57,6 +58,7 @@ Commands:
   judge     judge recorded traffic (cassettes, HAR files, transcripts) with the model
   proxy     a reverse proxy that judges live traffic between any client and a target
   call      sign and send one request with the environment's credentials, print the answer, judge it
+  schema    print the JSON Schema (draft 2020-12) of the JSON report of run, judge and proxy
 
 Run 'cvmconform <command> -h' for a command's flags; flags may come
 anywhere among a command's arguments. 'cvmconform --version' prints the
@@ -159,6 +161,8 @@ func (c cli) main(args []string) int {
 		return c.proxy(args[1:])
 	case "call":
 		return c.call(args[1:])
+	case "schema":
+		return c.schema(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK

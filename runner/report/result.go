@@ -8,12 +8,18 @@ import "time"
 // other (DESIGN "Command line").
 type Status string
 
-// The four statuses, with the JSON report's spelling.
+// The statuses, with the JSON report's spelling. Known is a run's only
+// when it was judged with a baseline.
 const (
 	Pass  Status = "pass"
 	Fail  Status = "fail"
 	Skip  Status = "skip"
 	Error Status = "error"
+	// Known is a failure the run's baseline lists, whole (runner/baseline):
+	// the target still departs from the specification, but the user knows
+	// and said why, so it does not fail the gate. Its Reason is the
+	// failure's; [Run.KnownReason] is the baseline's.
+	Known Status = "known"
 )
 
 // Run is the result of one conformance run, or of traffic judged (see
@@ -58,6 +64,10 @@ type Run struct {
 	// Profile is the defensible choices the target was seen to make
 	// (evidence.go); empty when it was not measured.
 	Profile []Dimension
+	// Baseline is the baseline the run was judged with and how each of
+	// its entries fared; nil when none was given (and then the reports
+	// read as they did before baselines existed).
+	Baseline *Baseline
 
 	_ struct{}
 }
@@ -107,6 +117,7 @@ type Check struct {
 // Summary counts checks by status.
 type Summary struct {
 	Pass, Fail, Skip, Error int
+	Known                   int // failures the baseline lists
 }
 
 // Summary counts the run's checks by status.
@@ -122,6 +133,8 @@ func (r Run) Summary() Summary {
 			s.Skip++
 		case Error:
 			s.Error++
+		case Known:
+			s.Known++
 		}
 	}
 	return s
