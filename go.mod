@@ -1,6 +1,6 @@
 module github.com/cvmconform/cvmconform
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/anishathalye/porcupine v1.3.1
@@ -10,6 +10,7 @@ require (
 	github.com/stretchr/testify v1.12.1
 	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.1.0
 	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm v1.1.0
+	golang.org/x/net v0.63.0
 	pgregory.net/rapid v1.3.0
 )
 
