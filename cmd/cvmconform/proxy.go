@@ -65,10 +65,10 @@ func (c cli) proxy(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := c.checkOutputs(cfg.report, cfg.transcript); err != nil {
+	if err := c.checkOutputs(cfg.report, cfg.transcript, cfg.html); err != nil {
 		return fail("%v", err)
 	}
-	screen := c.console(cfg.report, cfg.transcript)
+	screen := c.console(cfg.report, cfg.transcript, cfg.html)
 	out := &lockedWriter{w: screen}
 	pc := cfg.proxy
 	pc.OnFinding = func(f passive.Finding) { fmt.Fprintln(out, "finding: "+printable(f.String())) }
@@ -108,7 +108,10 @@ func (c cli) proxy(args []string) int {
 		return passive.Report(passive.ReportInfo{Strict: pc.Judge.Strict, Started: started}, res)
 	}
 	write := func(run report.Run) error {
-		return c.writeOutput(cfg.report, func(w io.Writer) error { return report.JSON(w, run) })
+		if err := c.writeOutput(cfg.report, func(w io.Writer) error { return report.JSON(w, run) }); err != nil {
+			return err
+		}
+		return c.writeOutput(cfg.html, func(w io.Writer) error { return report.HTML(w, run) })
 	}
 	var tick <-chan time.Time
 	if cfg.every > 0 {
@@ -144,7 +147,7 @@ func (c cli) proxy(args []string) int {
 	}
 	onScreen := c
 	onScreen.stdout = screen
-	return onScreen.finishPassive("proxy", run, outputFile{}, outputFile{})
+	return onScreen.finishPassive("proxy", run, outputFile{}, outputFile{}, outputFile{})
 }
 
 // lockedWriter serialises the lines the proxy's handlers and its main
