@@ -77,6 +77,10 @@ type htmlRun struct {
 
 type htmlFailure struct {
 	Check
+	// Open shows its exchanges unfolded: the first failure's, so that a
+	// reader sees one failing exchange without a click, and the rest
+	// stay one screen each.
+	Open      bool
 	Anchor    string
 	Instances []string
 	Links     []htmlLink
@@ -86,6 +90,7 @@ type htmlLink struct{ Href, Text string }
 
 type htmlArea struct {
 	Name   string
+	Tally  string // "3 pass, 1 fail"
 	Checks []htmlCheckRow
 }
 
@@ -145,6 +150,9 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 	sort.SliceStable(h.Failures, func(i, j int) bool {
 		return h.Failures[i].Status == Fail && h.Failures[j].Status != Fail
 	})
+	if len(h.Failures) > 0 {
+		h.Failures[0].Open = true
+	}
 	h.Areas = areasOf(r.Checks, t.run)
 	h.Timeline = newTimeline(r, concerned)
 	h.Rates, h.RateNote = newRates(r)
@@ -208,7 +216,28 @@ func areasOf(checks []Check, run bool) []htmlArea {
 		}
 		out[i].Checks = append(out[i].Checks, row)
 	}
+	for i, a := range out {
+		var checks []Check
+		for _, c := range a.Checks {
+			checks = append(checks, c.Check)
+		}
+		out[i].Tally = tally(Run{Checks: checks}.Summary())
+	}
 	return out
+}
+
+// tally counts a summary's non-zero statuses: "3 pass, 1 fail".
+func tally(s Summary) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		word string
+	}{{s.Pass, "pass"}, {s.Fail, "fail"}, {s.Skip, "skip"}, {s.Error, "error"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func coverGroups(items []CoverageItem) []htmlCoverGroup {
