@@ -217,6 +217,16 @@ func TestHTMLHoldsTheRun(t *testing.T) {
 	})
 	require.Contains(t, links, "SI-CONC-01-44-linearizability.html", "the visualisation, beside the report")
 	require.Contains(t, text(failures["fail-SI-RATE-01"]), "the target vanished")
+	opened := func(id string) (n int) {
+		walk(failures[id], func(d *html.Node) {
+			if d.Data == "details" && slices.ContainsFunc(d.Attr, func(a html.Attribute) bool { return a.Key == "open" }) {
+				n++
+			}
+		})
+		return n
+	}
+	require.Equal(t, 1, opened("fail-SI-STATE-02"), "the first failure's failing exchange is unfolded")
+	require.Zero(t, opened("fail-SI-PROP-01"), "the others are a click away, so that the timelines stay near")
 
 	// Coverage and profile.
 	for _, want := range []string{"STATE-STOP", "L-26", "SI-PROTO-14 skipped: one region", "limiter.burst", "token-bucket, burst 20", "not observed"} {
