@@ -42,17 +42,31 @@ const summaryCap = 400
 // Event is the exchange as a timeline shows it (report.Event), its
 // states shown left for the log to fill.
 func (x *Exchange) Event() report.Event {
-	account := x.Request.Account
-	if account == "" {
-		account, _, _ = strings.Cut(x.Lane, "/")
-	}
-	e := report.Event{Seq: x.Seq, Sent: x.Sent, Took: x.Duration(), Lane: x.Lane, Account: account, Check: x.Check,
+	e := report.Event{Seq: x.Seq, Sent: x.Sent, Took: x.Duration(), Lane: x.Lane, Account: x.account(), Check: x.Check,
 		Action: x.Call.Action, Instances: InstancesNamed(x.Request), Code: x.Outcome.Code}
 	if x.Err != nil || x.ParseErr != nil || x.Outcome.Unknown {
 		e.Code = report.NoAnswer
 	}
 	e.Summary = Clip(x.Summary()+" → "+x.Answer(), summaryCap)
 	return e
+}
+
+// account labels the account whose credentials signed the request: the
+// second account's, or else the lane's own. Each lane decodes its
+// requests with its account's key as AccountMain (NewTarget), so the
+// model's Request.Account says "main" for every lane account; the lane's
+// label ("lane-1/2") names which.
+func (x *Exchange) account() string {
+	lane, _, _ := strings.Cut(x.Lane, "/")
+	switch {
+	case x.Request.Account == AccountSecond:
+		return AccountSecond
+	case lane != "":
+		return lane
+	case x.Request.Account != "":
+		return x.Request.Account
+	}
+	return AccountMain
 }
 
 // listed are the states a successful DescribeInstances answer showed,

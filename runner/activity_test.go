@@ -38,10 +38,11 @@ func TestActivityOfTheTranscript(t *testing.T) {
 	do(t, tg, runner.Send{Check: "SI-TEST-02", Call: describe(tcapi.Param{Name: "InstanceIds", Value: model.Strs(id)})})
 	do(t, tg, runner.Send{Check: "SI-TEST-03", Call: stop("ins-1122")})
 	do(t, tg, runner.Send{Call: describe(), Second: true})
+	do(t, tg.ForLane("lane-1/2"), runner.Send{Call: describe(tcapi.Param{Name: "Limit", Value: model.Num(1)})})
 
 	a := runner.ActivityOf(tg.Transcript().Since(0), 7)
 	require.Equal(t, map[string]int{model.ActionStop: 7, model.ActionStart: 10, model.ActionDescribe: 40}, a.Limits, "--rate-limit replaces StopInstances' limit")
-	require.Equal(t, 5, a.Len())
+	require.Equal(t, 6, a.Len())
 	ev := a.Events
 	require.Equal(t, "SI-TEST-01", ev[0].Check)
 	require.Len(t, ev[0].Shown, len(res.Instances), "the first listing shows every instance")
@@ -55,4 +56,5 @@ func TestActivityOfTheTranscript(t *testing.T) {
 	require.Equal(t, "second", ev[4].Account, "the account that signed, not the lane")
 	require.False(t, slices.ContainsFunc(ev[4].Shown, func(s report.Shown) bool { return s.Instance == id }),
 		"the second account's listing does not show the main one's instance")
+	require.Equal(t, "lane-1", ev[5].Account, "a lane's own account is named by the lane: the model reads every lane's key as main")
 }
