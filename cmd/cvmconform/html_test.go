@@ -241,6 +241,7 @@ func TestSelftestHTMLPage(t *testing.T) {
 		require.Contains(t, all, want, "the failing rows and their details")
 	}
 	require.NotContains(t, all, "lenient corner", "a passing row is not marked")
-	require.Contains(t, textOf(doc), "NOT CONFORMANT")
+	require.Contains(t, textOf(doc), "SELF-TEST FAILED", "a self-test is not a conformance verdict")
+	require.NotContains(t, textOf(doc), "CONFORMANT")
 	require.Contains(t, textOf(doc), res.Summary())
 }

@@ -154,10 +154,10 @@ func writeSelftest(w io.Writer, res selftest.Result, took time.Duration) {
 // selftestPage is the self-test as a page for --html: its two tables,
 // each failing row with its failures and replay command.
 func selftestPage(res selftest.Result, took time.Duration) report.Page {
-	p := report.Page{Title: "cvmconform selftest", Verdict: report.Conformant, Line: res.Summary(),
+	p := report.Page{Title: "cvmconform selftest", Headline: "SELF-TEST PASSED", OK: res.OK(), Line: res.Summary(),
 		Facts: [][2]string{{"seed", fmt.Sprint(res.Seed)}, {"duration", took.Round(time.Second).String()}}}
-	if !res.OK() {
-		p.Verdict = report.NotConformant
+	if !p.OK {
+		p.Headline = "SELF-TEST FAILED"
 	}
 	if len(res.Precision) > 0 {
 		t := report.PageTable{Title: "Precision", Note: fmt.Sprintf("The suite against the lenient and strict corners and %d random variant combinations; each must pass.",

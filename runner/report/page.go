@@ -10,9 +10,12 @@ import (
 // tables, such as the self-test's (its precision and recall), rendered by
 // [HTMLPage] in the HTML report's style.
 type Page struct {
-	Title   string // the first line, e.g. "cvmconform selftest"
-	Verdict Verdict
-	// Line says what the verdict rests on, in one line.
+	Title string // the first line, e.g. "cvmconform selftest"
+	// Headline is the outcome in a few words ("SELF-TEST PASSED"), shown
+	// large, green when OK, red otherwise.
+	Headline string
+	OK       bool
+	// Line says what the headline rests on, in one line.
 	Line   string
 	Facts  [][2]string // label, value
 	Tables []PageTable
@@ -42,7 +45,10 @@ type PageRow struct {
 // script, nothing fetched). The layout is for people and may change.
 func HTMLPage(w io.Writer, p Page) error {
 	var buf bytes.Buffer
-	class := map[Verdict]string{Conformant: "pass", NotConformant: "fail", Incomplete: "incomplete"}[p.Verdict]
+	class := "fail"
+	if p.OK {
+		class = "pass"
+	}
 	if err := htmlReport.ExecuteTemplate(&buf, "page", struct {
 		Page
 		VerdictClass string
