@@ -35,6 +35,9 @@ type Ctx struct {
 	// check runs (0 of 1 for every other check), and sequences how many
 	// of them that part holds (as the plan split them).
 	shard, shards, sequences int
+	// artifacts are the files the check wrote for its failure to refer
+	// to (report.Check.Artifacts).
+	artifacts []string
 	// passNote is what a passing check says it rests on (see passf).
 	passNote string
 	// parts divide steps into the independent trials a check is made of,

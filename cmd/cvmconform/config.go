@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -185,6 +186,24 @@ func resolveTarget(f targetFlags, env environment, actor string) (targetConfig, 
 	return t, nil
 }
 
+// htmlUsage is the --html flag's usage, the same on run and judge.
+const htmlUsage = "also write the HTML report to `FILE`: one self-contained page (no network) with the verdict, the failures and their exchanges, per-instance timelines, request rates against the limits, and every check (\"-\": standard output)"
+
+// artifactsDir is where a run writes the files a failure refers to
+// (porcupine's visualisation of a history no order explains): beside the
+// first report given a file (--html, --json, --junit, in that order), so
+// that CI keeps it with the report and the HTML report's link finds it;
+// the working directory when none is, never the temporary directory,
+// which nobody keeps.
+func artifactsDir(outs ...outputFile) string {
+	for _, o := range outs {
+		if o.path != "" && o.path != "-" {
+			return filepath.Dir(o.path)
+		}
+	}
+	return "."
+}
+
 // runFlags are the flags of 'cvmconform run'.
 type runFlags struct {
 	target                              targetFlags
@@ -193,6 +212,7 @@ type runFlags struct {
 	only, skip, signature               string
 	strict, failFast, requireAll, plan  bool
 	jsonPath, junitPath, transcriptPath string
+	htmlPath                            string
 	timeout, restoreTimeout             time.Duration
 	perAccount, shard                   int
 	gate                                gateFlags
@@ -208,6 +228,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
 	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
 	fs.StringVar(&f.junitPath, "junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
+	fs.StringVar(&f.htmlPath, "html", "", htmlUsage)
 	fs.StringVar(&f.skip, "skip", "", "leave out the checks whose ID starts with one of these comma-separated `PREFIXES` (the inverse of --only)")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "start no check after the first failure (the ones running finish); the rest are reported as not run")
 	fs.DurationVar(&f.timeout, "timeout", 0, "the whole run's budget `D` (e.g. 5m): when it runs out, running checks are cut short and the rest reported as not run")
@@ -268,6 +289,7 @@ type runConfig struct {
 	selected                int
 	json, junit, transcript outputFile
 	gate                    gateConfig
+	html                    outputFile
 	timeout                 time.Duration
 	requireAll, planOnly    bool
 }
@@ -309,11 +331,13 @@ func resolveRun(f runFlags, env environment) (runConfig, error) {
 		return cfg, err
 	}
 	suite.SettleTimeout = t.settle
+	html := outputFile{"html", f.htmlPath}
+	suite.Artifacts = artifactsDir(html, outputFile{"json", f.jsonPath}, outputFile{"junit", f.junitPath})
 	replay := t.replay
 	replay.Strict, replay.Signature, replay.Sequences = f.strict, f.signature, f.sequences
 	return runConfig{suite: suite, target: t, signings: signings, replay: replay, selected: len(selected),
 		json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}, transcript: outputFile{"transcript", f.transcriptPath},
-		gate: gate, timeout: f.timeout, requireAll: f.requireAll, planOnly: f.plan}, nil
+		gate: gate, html: html, timeout: f.timeout, requireAll: f.requireAll, planOnly: f.plan}, nil
 }
 
 // snapshotFlags are the flags of 'cvmconform snapshot record' and
@@ -404,25 +428,26 @@ func resolvePassive(f passiveFlags, env environment) (passive.Config, tcapi.KeyM
 
 // judgeFlags are the flags of 'cvmconform judge'.
 type judgeFlags struct {
-	passive             passiveFlags
-	jsonPath, junitPath string
-	gate                gateFlags
-	args                []string // the recordings
+	passive                       passiveFlags
+	jsonPath, junitPath, htmlPath string
+	gate                          gateFlags
+	args                          []string // the recordings
 }
 
 func (f *judgeFlags) register(fs *flag.FlagSet) {
 	f.passive.register(fs)
 	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
 	fs.StringVar(&f.junitPath, "junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
+	fs.StringVar(&f.htmlPath, "html", "", htmlUsage)
 	f.gate.register(fs, "a recording as named here")
 }
 
 // judgeConfig is what 'cvmconform judge' judges, and how.
 type judgeConfig struct {
-	files       []string
-	judge       passive.Config
-	json, junit outputFile
-	gate        gateConfig
+	files             []string
+	judge             passive.Config
+	json, junit, html outputFile
+	gate              gateConfig
 }
 
 func resolveJudge(f judgeFlags, env environment) (judgeConfig, error) {
@@ -437,18 +462,19 @@ func resolveJudge(f judgeFlags, env environment) (judgeConfig, error) {
 	if err != nil {
 		return judgeConfig{}, err
 	}
-	return judgeConfig{files: f.args, judge: judge, json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}, gate: gate}, nil
+	return judgeConfig{files: f.args, judge: judge, json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath},
+		html: outputFile{"html", f.htmlPath}, gate: gate}, nil
 }
 
 // proxyFlags are the flags of 'cvmconform proxy'.
 type proxyFlags struct {
-	listen, upstream, region   string
-	reportPath, transcriptPath string
-	every                      time.Duration
-	resign                     bool
-	passive                    passiveFlags
-	gate                       gateFlags
-	args                       []string
+	listen, upstream, region             string
+	reportPath, transcriptPath, htmlPath string
+	every                                time.Duration
+	resign                               bool
+	passive                              passiveFlags
+	gate                                 gateFlags
+	args                                 []string
 }
 
 func (f *proxyFlags) register(fs *flag.FlagSet) {
@@ -458,6 +484,7 @@ func (f *proxyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.reportPath, "report", "", "write the JSON report to `FILE` on SIGINT or SIGTERM (and every --report-every; \"-\": standard output, the proxy's own lines then going to standard error)")
 	fs.DurationVar(&f.every, "report-every", 0, "also write --report every `D` (e.g. 1m)")
 	fs.StringVar(&f.transcriptPath, "transcript", "", "write every exchange, redacted, to `FILE` as it completes (a transcript 'judge' reads; \"-\": standard output)")
+	fs.StringVar(&f.htmlPath, "html", "", "write the HTML report to `FILE` when --report is written (on SIGINT or SIGTERM, and every --report-every): one self-contained page, the verdict, findings with their exchanges, timelines and rates")
 	fs.BoolVar(&f.resign, "resign", false, "verify each request with the keys in the environment and sign it again for the upstream's host")
 	f.passive.register(fs)
 	f.gate.register(fs, "the upstream as the report names it")
@@ -468,10 +495,10 @@ type proxyConfig struct {
 	listen string
 	// proxy is the proxy without what the command attaches as it runs
 	// (OnFinding, Transcript).
-	proxy              passive.ProxyConfig
-	report, transcript outputFile
-	every              time.Duration
-	gate               gateConfig
+	proxy                    passive.ProxyConfig
+	report, transcript, html outputFile
+	every                    time.Duration
+	gate                     gateConfig
 	// name is the proxy's one check's ID: the upstream, without a
 	// password (passive.NewProxy's).
 	name string
@@ -495,8 +522,8 @@ func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
 	switch {
 	case f.every < 0:
 		return proxyConfig{}, errors.New("--report-every must not be negative")
-	case f.every > 0 && f.reportPath == "":
-		return proxyConfig{}, errors.New("--report-every needs --report FILE")
+	case f.every > 0 && f.reportPath == "" && f.htmlPath == "":
+		return proxyConfig{}, errors.New("--report-every needs --report FILE or --html FILE")
 	}
 	judge, keys, err := resolvePassive(f.passive, env)
 	if err != nil {
@@ -518,7 +545,7 @@ func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
 		pc.Resign = keys
 	}
 	return proxyConfig{listen: f.listen, proxy: pc, report: outputFile{"report", f.reportPath},
-		transcript: outputFile{"transcript", f.transcriptPath}, every: f.every, gate: gate, name: name}, nil
+		transcript: outputFile{"transcript", f.transcriptPath}, html: outputFile{"html", f.htmlPath}, every: f.every, gate: gate, name: name}, nil
 }
 
 // callFlags are the flags of 'cvmconform call'.
@@ -599,7 +626,7 @@ type selftestFlags struct {
 	variants, parallel, sequences int
 	seed                          uint64
 	quick                         bool
-	only, faults                  string
+	only, faults, htmlPath        string
 	args                          []string
 }
 
@@ -611,17 +638,25 @@ func (f *selftestFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.faults, "faults", "", "prove only these comma-separated fault `NAMES` (default: every fault)")
 	fs.IntVar(&f.parallel, "parallel", 4, "how many suites `N` run at once")
 	fs.IntVar(&f.sequences, "checks", 20, "state-machine sequences `N` SI-PROP-01 runs in each suite")
+	fs.StringVar(&f.htmlPath, "html", "", "also write the self-test's tables as one self-contained HTML page to `FILE` (\"-\": standard output)")
+}
+
+// selftestConfig is what 'cvmconform selftest' proves, and where its
+// HTML page goes.
+type selftestConfig struct {
+	suite selftest.Config
+	html  outputFile
 }
 
 // resolveSelftest checks selftest's flags. The fault names and the --only
 // prefixes are checked by selftest.Run, against the proofs and the
 // catalog, before it starts a suite.
-func resolveSelftest(f selftestFlags) (selftest.Config, error) {
+func resolveSelftest(f selftestFlags) (selftestConfig, error) {
 	switch {
 	case len(f.args) > 0:
-		return selftest.Config{}, fmt.Errorf("unexpected argument %q", f.args[0])
+		return selftestConfig{}, fmt.Errorf("unexpected argument %q", f.args[0])
 	case f.variants < 0 || f.parallel <= 0 || f.sequences <= 0:
-		return selftest.Config{}, errors.New("--variants must be ≥ 0, --parallel and --checks positive")
+		return selftestConfig{}, errors.New("--variants must be ≥ 0, --parallel and --checks positive")
 	}
 	cfg := selftest.Config{Variants: f.variants, Seed: f.seed, Quick: f.quick, Faults: splitList(f.faults),
 		Parallel: f.parallel, Sequences: f.sequences}
@@ -631,7 +666,7 @@ func resolveSelftest(f selftestFlags) (selftest.Config, error) {
 	if f.variants == 0 {
 		cfg.Variants = -1 // selftest.Config: none is negative, 0 its default
 	}
-	return cfg, nil
+	return selftestConfig{suite: cfg, html: outputFile{"html", f.htmlPath}}, nil
 }
 
 // emulateFlags are the flags of 'cvmconform emulate'.

@@ -161,13 +161,13 @@ func TestResolveRun(t *testing.T) {
 		got, err := resolveRun(runFlagsOf(t, "--only", "SI-ID-01", "--seed", "42"), mapEnv(nil))
 		require.NoError(t, err)
 		require.Equal(t, runConfig{
-			suite: conformance.Config{Seed: 42, Sequences: 100, Only: []string{"SI-ID-01"}},
+			suite: conformance.Config{Seed: 42, Sequences: 100, Only: []string{"SI-ID-01"}, Artifacts: "."},
 			target: targetConfig{runner: runner.TargetConfig{Region: "ap-guangzhou", StopRateLimit: 10}, allowAll: true,
 				variants: emulator.Choices{}, replay: conformance.RunCommand{RateLimit: 10}},
 			signings: []runner.Signing{runner.SignTC3},
 			replay:   conformance.RunCommand{RateLimit: 10, Signature: "tc3", Sequences: 100},
 			selected: 1,
-			json:     outputFile{"json", ""}, junit: outputFile{"junit", ""}, transcript: outputFile{"transcript", ""},
+			json:     outputFile{"json", ""}, junit: outputFile{"junit", ""}, transcript: outputFile{"transcript", ""}, html: outputFile{"html", ""},
 			gate: noGate,
 		}, got, "no --endpoint: the embedded emulator, every instance allowed, no credential read")
 		require.True(t, got.target.embedded())
@@ -185,7 +185,7 @@ func TestResolveRun(t *testing.T) {
 		require.Equal(t, "http://user:xxxxx@127.0.0.1:8080", got.target.name, "a report never names a password")
 		require.True(t, got.target.allowAll)
 		require.Equal(t, conformance.Config{Strict: true, Sequences: 20, Skip: []string{"SI-RATE"}, FailFast: true, LanesPerAccount: 2,
-			RestoreTimeout: time.Minute, Shard: 3, SettleTimeout: 2 * time.Minute}, got.suite)
+			RestoreTimeout: time.Minute, Shard: 3, SettleTimeout: 2 * time.Minute, Artifacts: "."}, got.suite)
 		require.Equal(t, []runner.Signing{runner.SignTC3, runner.SignHmacSHA256, runner.SignHmacSHA1}, got.signings)
 		require.Equal(t, outputFile{"json", "r.json"}, got.json)
 		require.Equal(t, 5*time.Minute, got.timeout)
@@ -353,14 +353,14 @@ func judgeFlagsOf(t *testing.T, args ...string) judgeFlags {
 
 func TestResolveJudge(t *testing.T) {
 	t.Parallel()
-	got, err := resolveJudge(judgeFlagsOf(t, "a.har", "--strict", "b.yaml", "--rate-limit", "5", "--json", "-"),
+	got, err := resolveJudge(judgeFlagsOf(t, "a.har", "--strict", "b.yaml", "--rate-limit", "5", "--json", "-", "--html", "j.html"),
 		mapEnv(with(mainPair, "TENCENTCLOUD_SESSION_TOKEN", tokenMain, "TENCENTCLOUD_SECRET_ID_2", idTwo, "TENCENTCLOUD_SECRET_KEY_2", keyTwo)))
 	require.NoError(t, err)
 	require.Equal(t, judgeConfig{files: []string{"a.har", "b.yaml"},
 		judge: passive.Config{Strict: true, StopRateLimit: 5, Keys: tcapi.KeyMap{
 			idMain: {SecretKey: keyMain, Token: tokenMain, Account: runner.MaskSecretID(idMain)},
 			idTwo:  {SecretKey: keyTwo, Account: runner.MaskSecretID(idTwo)}}},
-		json: outputFile{"json", "-"}, junit: outputFile{"junit", ""}, gate: noGate}, got, "the files in order, every key in the environment")
+		json: outputFile{"json", "-"}, junit: outputFile{"junit", ""}, html: outputFile{"html", "j.html"}, gate: noGate}, got, "the files in order, every key in the environment")
 
 	got, err = resolveJudge(judgeFlagsOf(t, "a.har"), mapEnv(nil))
 	require.NoError(t, err)
@@ -391,12 +391,16 @@ func TestResolveProxy(t *testing.T) {
 	t.Parallel()
 	keys := tcapi.KeyMap{idMain: {SecretKey: keyMain, Account: runner.MaskSecretID(idMain)}}
 	got, err := resolveProxy(proxyFlagsOf(t, "--upstream", "http://127.0.0.1:8080/", "--resign", "--report", "r.json", "--report-every", "1m",
-		"--transcript", "t.jsonl", "--strict"), mapEnv(mainPair))
+		"--transcript", "t.jsonl", "--strict", "--html", "p.html"), mapEnv(mainPair))
 	require.NoError(t, err)
 	require.Equal(t, proxyConfig{listen: "127.0.0.1:8081",
 		proxy:  passive.ProxyConfig{Upstream: "http://127.0.0.1:8080", Judge: passive.Config{Strict: true, StopRateLimit: 10, Keys: keys}, Resign: keys},
-		report: outputFile{"report", "r.json"}, transcript: outputFile{"transcript", "t.jsonl"}, every: time.Minute,
+		report: outputFile{"report", "r.json"}, transcript: outputFile{"transcript", "t.jsonl"}, html: outputFile{"html", "p.html"}, every: time.Minute,
 		gate: noGate, name: "http://127.0.0.1:8080"}, got)
+
+	got, err = resolveProxy(proxyFlagsOf(t, "--upstream", "http://127.0.0.1:8080/", "--html", "p.html", "--report-every", "1m"), mapEnv(nil))
+	require.NoError(t, err, "--report-every writes --html alone too")
+	require.Equal(t, outputFile{"report", ""}, got.report)
 
 	got, err = resolveProxy(proxyFlagsOf(t, "--upstream", "tencentcloud"), mapEnv(map[string]string{"TENCENTCLOUD_REGION": "ap-shanghai-fsi"}))
 	require.NoError(t, err)
@@ -415,7 +419,7 @@ func TestResolveProxy(t *testing.T) {
 		{"name-without-region", []string{"--upstream", "tencentcloud"}, nil,
 			"--upstream: --endpoint tencentcloud needs --region (or TENCENTCLOUD_REGION)", "the real cloud's host depends on the region, and proxy has no default"},
 		{"every-negative", append(up, "--report-every", "-1s"), nil, "--report-every must not be negative", "a period"},
-		{"every-without-report", append(up, "--report-every", "1s"), nil, "--report-every needs --report FILE", "nowhere to write"},
+		{"every-without-report", append(up, "--report-every", "1s"), nil, "--report-every needs --report FILE or --html FILE", "nowhere to write"},
 		{"rate", append(up, "--rate-limit", "0"), nil, "--rate-limit must be positive", "a limit of 0"},
 		{"half-set", up, map[string]string{"TENCENTCLOUD_SECRET_ID": idMain},
 			"TENCENTCLOUD_SECRET_KEY is not set: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY together", "half a pair names the variable missing"},
@@ -502,6 +506,28 @@ func selftestFlagsOf(t *testing.T, args ...string) selftestFlags {
 	return f
 }
 
+func TestArtifactsDir(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		outs   []outputFile
+		want   string
+		reason string
+	}{
+		{"none", nil, ".", "no report file: the working directory, never the temporary one, which nobody keeps"},
+		{"html", []outputFile{{"html", "out/r.html"}, {"json", "j/r.json"}}, "out", "beside the HTML report, whose link names the file"},
+		{"json", []outputFile{{"html", ""}, {"json", "j/r.json"}}, "j", "else beside the first report given"},
+		{"stdout", []outputFile{{"html", "-"}, {"json", "j/r.json"}}, "j", "standard output has no directory"},
+		{"bare", []outputFile{{"html", "r.html"}}, ".", "a bare name is in the working directory"},
+	} {
+		require.Equal(t, tc.want, artifactsDir(tc.outs...), "%s: %s", tc.name, tc.reason)
+	}
+	got, err := resolveRun(runFlagsOf(t, "--html", "ci/report.html", "--json", "x/r.json"), mapEnv(nil))
+	require.NoError(t, err)
+	require.Equal(t, "ci", got.suite.Artifacts, "run writes its artifacts beside --html")
+	require.Equal(t, outputFile{"html", "ci/report.html"}, got.html)
+}
+
 func TestResolveSelftest(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -519,8 +545,12 @@ func TestResolveSelftest(t *testing.T) {
 	} {
 		got, err := resolveSelftest(selftestFlagsOf(t, tc.args...))
 		require.NoError(t, err, tc.name)
-		require.Equal(t, tc.want, got, "%s: %s", tc.name, tc.reason)
+		require.Equal(t, tc.want, got.suite, "%s: %s", tc.name, tc.reason)
+		require.Equal(t, outputFile{"html", ""}, got.html, tc.name)
 	}
+	got, err := resolveSelftest(selftestFlagsOf(t, "--html", "st.html"))
+	require.NoError(t, err)
+	require.Equal(t, outputFile{"html", "st.html"}, got.html, "--html names the page's file")
 	for _, tc := range []badCase{
 		{"extra", []string{"extra"}, nil, `unexpected argument "extra"`, "flags only"},
 		{"variants", []string{"--variants", "-1"}, nil, "--variants must be ≥ 0, --parallel and --checks positive", "a count"},

@@ -66,7 +66,7 @@ func (c cli) proxy(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := c.checkOutputs(cfg.report, cfg.transcript, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
+	if err := c.checkOutputs(cfg.report, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
 		return fail("%v", err)
 	}
 	// The proxy's report has one check, named for the upstream.
@@ -74,7 +74,7 @@ func (c cli) proxy(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	screen := c.console(cfg.report, cfg.transcript, cfg.gate.markdown, cfg.gate.writeBaseline)
+	screen := c.console(cfg.report, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline)
 	out := &lockedWriter{w: screen}
 	pc := cfg.proxy
 	pc.OnFinding = func(f passive.Finding) { fmt.Fprintln(out, "finding: "+printable(f.String())) }
@@ -114,7 +114,10 @@ func (c cli) proxy(args []string) int {
 		return withBaseline(passive.Report(passive.ReportInfo{Strict: pc.Judge.Strict, Started: started}, res), known, time.Now())
 	}
 	write := func(run report.Run) error {
-		return c.writeOutput(cfg.report, func(w io.Writer) error { return report.JSON(w, run) })
+		if err := c.writeOutput(cfg.report, func(w io.Writer) error { return report.JSON(w, run) }); err != nil {
+			return err
+		}
+		return c.writeOutput(cfg.html, func(w io.Writer) error { return report.HTML(w, run) })
 	}
 	var tick <-chan time.Time
 	if cfg.every > 0 {
@@ -150,7 +153,7 @@ func (c cli) proxy(args []string) int {
 	}
 	onScreen := c
 	onScreen.stdout = screen
-	return onScreen.finishPassive("proxy", run, outputFile{}, outputFile{}, cfg.gate)
+	return onScreen.finishPassive("proxy", run, outputFile{}, outputFile{}, outputFile{}, cfg.gate)
 }
 
 // lockedWriter serialises the lines the proxy's handlers and its main

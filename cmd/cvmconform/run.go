@@ -58,7 +58,7 @@ func (c cli) run(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := c.checkOutputs(cfg.json, cfg.junit, cfg.transcript, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
+	if err := c.checkOutputs(cfg.json, cfg.junit, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
 		return fail("%v", err)
 	}
 	known, err := loadBaseline(cfg.gate.baseline, catalogScope())
@@ -116,7 +116,7 @@ func (c cli) run(args []string) int {
 		}
 	}
 	_, noColor := c.env("NO_COLOR")
-	console := c.console(cfg.json, cfg.junit, cfg.transcript, cfg.gate.markdown, cfg.gate.writeBaseline)
+	console := c.console(cfg.json, cfg.junit, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline)
 	if err := report.Console(console, result, report.ConsoleOptions{Color: report.IsTerminal(console) && !noColor}); err != nil {
 		return fail("writing the report: %v", err)
 	}
@@ -126,6 +126,7 @@ func (c cli) run(args []string) int {
 	}{
 		{cfg.json, func(w io.Writer) error { return report.JSON(w, result) }},
 		{cfg.junit, func(w io.Writer) error { return report.JUnit(w, result) }},
+		{cfg.html, func(w io.Writer) error { return report.HTML(w, result) }},
 		{cfg.transcript, func(w io.Writer) error { return passive.WriteTranscript(w, log.Since(0)) }},
 	}, gateOutputs(cfg.gate, result)...) {
 		if err := c.writeOutput(w.out, w.render); err != nil {

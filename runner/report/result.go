@@ -38,6 +38,9 @@ type Run struct {
 	Started  time.Time
 	Duration time.Duration
 	Requests int // requests sent in the whole run
+	// Replay is the command that makes the run again (its seed and
+	// selection), for the HTML report's header; "" for judged traffic.
+	Replay string
 	// Lanes is how many lanes (accounts, or shares of one account's
 	// instances) ran its checks, and LongestLane the busiest one's time:
 	// the run's critical path.
@@ -68,6 +71,10 @@ type Run struct {
 	// its entries fared; nil when none was given (and then the reports
 	// read as they did before baselines existed).
 	Baseline *Baseline
+	// Activity is a compact record of every exchange (activity.go), for
+	// the HTML report's timelines and rates; empty when none was kept.
+	// It is not in the JSON report.
+	Activity Activity
 
 	_ struct{}
 }
@@ -108,6 +115,10 @@ type Check struct {
 	// Counterexample shows, for reproductions in another client and the
 	// HTML report. Empty for a check that did not fail.
 	Exchanges []Exchange
+	// Artifacts are files a failure refers to, written beside the
+	// report (porcupine's visualisation of a history no order
+	// explains): their paths as written.
+	Artifacts []string
 	Duration  time.Duration
 	Requests  int
 
