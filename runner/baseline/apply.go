@@ -22,7 +22,8 @@ import (
 //     the failure it listed is a failure again, and it fails the gate;
 //   - unused when its check is not in the run (--only, --skip);
 //   - not judged when its check was skipped, errored or is known for
-//     another reason it cannot judge: the run cannot prove it stale;
+//     another reason it cannot judge, or passed and the entry is flaky:
+//     the run cannot prove it stale;
 //   - stale when its check passed, or failed without naming its rule or
 //     case: that part now passes, and the entry fails the gate;
 //   - known otherwise: its check failed, naming its rule or case if it
@@ -42,7 +43,7 @@ func Apply(run report.Run, f File, today time.Time) report.Run {
 	b := &report.Baseline{File: f.Path}
 	live := map[string][]Entry{} // the entries not expired, by check
 	for _, e := range f.Entries {
-		out := report.BaselineEntry{Check: e.Check, Rule: e.Rule, Case: e.Case, Reason: e.Reason, Until: e.Until}
+		out := report.BaselineEntry{Check: e.Check, Rule: e.Rule, Case: e.Case, Reason: e.Reason, Until: e.Until, Flaky: e.Flaky}
 		c, inRun := byID[e.Check]
 		switch {
 		case e.Until != "" && day > e.Until:
@@ -75,7 +76,10 @@ func Apply(run report.Run, f File, today time.Time) report.Run {
 
 // stateOf is the state of entry e of a check c that did not fail.
 func stateOf(c report.Check, e Entry) (report.BaselineState, string) {
-	if c.Status == report.Pass {
+	switch {
+	case c.Status == report.Pass && e.Flaky:
+		return report.BaselineNotJudged, c.ID + " passed this time; the entry is flaky, so a pass cannot prove it stale"
+	case c.Status == report.Pass:
 		return report.BaselineStale, c.ID + " now passes: remove it from the baseline"
 	}
 	what := map[report.Status]string{report.Skip: "was skipped", report.Error: "could not be carried out"}[c.Status]

@@ -20,6 +20,9 @@
 //	- check: SI-ID-04
 //	  rule: ID-MALFORMED       # optional: only failures this model rule explains
 //	  reason: same parser
+//	- check: SI-PROP-01
+//	  flaky: true              # optional: a pass does not make the entry stale
+//	  reason: the state machine meets malformed IDs at some seeds only
 //
 // [Parse] reads it, [Validate] refuses an entry naming nothing the report
 // can hold (a usage error, before anything runs), [Apply] judges a report
@@ -44,7 +47,12 @@ type Entry struct {
 	Case   string // a hostile-corpus case the entry narrows the check to, or ""
 	Reason string // why the failure is known: required
 	Until  string // YYYY-MM-DD, the last day the entry holds; "" for ever
-	Line   int    // where the entry starts in the file, for messages
+	// Flaky says the check may pass or fail from one run to the next (a
+	// random search such as SI-PROP-01 may not meet the fault at another
+	// seed): a pass does not make the entry stale (connectrpc's
+	// --known-flaky).
+	Flaky bool
+	Line  int // where the entry starts in the file, for messages
 }
 
 // File is a baseline file read.
@@ -64,6 +72,7 @@ type entryYAML struct {
 	Case   string `yaml:"case"`
 	Reason string `yaml:"reason"`
 	Until  string `yaml:"until"`
+	Flaky  bool   `yaml:"flaky"`
 }
 
 // Parse reads a baseline file's content. Every entry needs a check and a
@@ -84,7 +93,7 @@ func Parse(path string, data []byte) (File, error) {
 	seen := map[string]int{}
 	for i, r := range raw {
 		e := Entry{Check: strings.TrimSpace(r.Check), Rule: strings.TrimSpace(r.Rule), Case: strings.TrimSpace(r.Case),
-			Reason: strings.TrimSpace(r.Reason), Until: strings.TrimSpace(r.Until)}
+			Reason: strings.TrimSpace(r.Reason), Until: strings.TrimSpace(r.Until), Flaky: r.Flaky}
 		if i < len(lines) {
 			e.Line = lines[i]
 		}

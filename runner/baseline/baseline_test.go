@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,12 @@ func TestApply(t *testing.T) {
 		{"not judged", []Entry{{Check: "SI-STATE-04", Reason: "r"}, {Check: "SI-RATE-01", Reason: "r"}},
 			[]report.BaselineState{report.BaselineNotJudged, report.BaselineNotJudged}, nil,
 			"a skip or an error cannot prove an entry stale"},
+		{"flaky passes", []Entry{{Check: "SI-ID-02", Reason: "r", Flaky: true}},
+			[]report.BaselineState{report.BaselineNotJudged}, nil,
+			"a flaky entry's check that passes cannot prove it stale"},
+		{"flaky fails", []Entry{{Check: "SI-ID-01", Reason: "r", Flaky: true}},
+			[]report.BaselineState{report.BaselineKnown}, map[string]report.Status{"SI-ID-01": report.Known},
+			"a flaky entry's check that fails is known"},
 		{"unused", []Entry{{Check: "SI-PROP-01", Reason: "r"}},
 			[]report.BaselineState{report.BaselineUnused}, nil,
 			"a check left out of the run"},
@@ -191,17 +198,18 @@ func TestApplyWords(t *testing.T) {
 func TestWriteRoundTrip(t *testing.T) {
 	t.Parallel()
 	first := Apply(sampleRun(), File{Path: "old.yaml", Entries: []Entry{
-		{Check: "SI-HOSTILE-02", Case: "ids/leading-space", Reason: "trims IDs", Until: "2026-12-31"},
+		{Check: "SI-HOSTILE-02", Case: "ids/leading-space", Reason: "trims IDs", Until: "2026-12-31", Flaky: true},
 		{Check: "SI-ID-02", Reason: "stale: left out"},
 	}}, today)
 	var b bytes.Buffer
 	require.NoError(t, Write(&b, first))
 	out := b.String()
 	require.Contains(t, out, "# ID-MALFORMED: expected InvalidInstanceId.Malformed; got InvalidInstanceId.NotFound\n- check: \"SI-ID-01\"\n  reason: \"TODO: why\"\n")
-	require.Contains(t, out, "- check: \"SI-HOSTILE-02\"\n  case: \"ids/leading-space\"\n  reason: \"trims IDs\"\n  until: \"2026-12-31\"\n")
+	require.Contains(t, out, "- check: \"SI-HOSTILE-02\"\n  case: \"ids/leading-space\"\n  flaky: true\n  reason: \"trims IDs\"\n  until: \"2026-12-31\"\n")
 	require.NotContains(t, out, "SI-ID-02", "a stale entry is dropped")
 	f, err := Parse("new.yaml", b.Bytes())
 	require.NoError(t, err)
+	require.True(t, f.Entries[slices.IndexFunc(f.Entries, func(e Entry) bool { return e.Check == "SI-HOSTILE-02" })].Flaky, "flaky is kept")
 	again := Apply(sampleRun(), f, today)
 	for _, c := range again.Checks {
 		require.NotEqual(t, report.Fail, c.Status, "%s: every failure is known", c.ID)

@@ -38,7 +38,7 @@ func Write(w io.Writer, run report.Run) error {
 		if run.Baseline != nil {
 			for _, e := range run.Baseline.Entries {
 				if e.Check == c.ID && e.State == report.BaselineKnown {
-					writeEntry(&b, c.Reason, Entry{Check: e.Check, Rule: e.Rule, Case: e.Case, Reason: e.Reason, Until: e.Until})
+					writeEntry(&b, c.Reason, Entry{Check: e.Check, Rule: e.Rule, Case: e.Case, Reason: e.Reason, Until: e.Until, Flaky: e.Flaky})
 					whole = whole || (e.Rule == "" && e.Case == "")
 					n++
 				}
@@ -68,6 +68,9 @@ func writeEntry(b *strings.Builder, why string, e Entry) {
 	}
 	if e.Case != "" {
 		fmt.Fprintf(b, "  case: %s\n", quote(e.Case))
+	}
+	if e.Flaky {
+		b.WriteString("  flaky: true\n")
 	}
 	fmt.Fprintf(b, "  reason: %s\n", quote(e.Reason))
 	if e.Until != "" {

@@ -44,6 +44,7 @@ type BaselineEntry struct {
 	Case   string // the hostile-corpus case it narrows it to, "" when none
 	Reason string // why the failure is known, as the file gives it
 	Until  string // YYYY-MM-DD after which the entry expires, "" when never
+	Flaky  bool   // a pass does not make the entry stale
 	State  BaselineState
 	// Detail says the state in one line: "SI-ID-01 now passes: remove it
 	// from the baseline".

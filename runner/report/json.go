@@ -59,7 +59,7 @@ import (
 //	  }],
 //	  "baseline_file": string,   // the --baseline FILE, "" when none was given
 //	  "baseline": [{             // its entries and how each fared; [] without one
-//	    "check", "rule", "case", "reason", "until": string,
+//	    "check", "rule", "case", "reason", "until": string, "flaky": bool,
 //	    "state": "known" | "stale" | "expired" | "not judged" | "unused",
 //	    "detail": string
 //	  }]
@@ -154,6 +154,7 @@ type jsonBaselineEntry struct {
 	Case   string        `json:"case"`
 	Reason string        `json:"reason"`
 	Until  string        `json:"until"`
+	Flaky  bool          `json:"flaky"`
 	State  BaselineState `json:"state"`
 	Detail string        `json:"detail"`
 }
