@@ -73,6 +73,18 @@ type htmlRun struct {
 	Total, Bad, Skipped, Passed int
 	Coverage                    []htmlCoverGroup
 	Profile                     []Dimension
+	// Baseline is the run's baseline entries and how each fared; nil
+	// without --baseline.
+	Baseline     []htmlBaselineRow
+	BaselineFile string
+}
+
+// htmlBaselineRow is one baseline entry, with the tag its state wears:
+// "fail" for a stale or expired entry (it fails the gate), "known" for
+// one that matched, "skip" for the others.
+type htmlBaselineRow struct {
+	BaselineEntry
+	Tag string
 }
 
 type htmlFailure struct {
@@ -132,7 +144,7 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 	}
 	concerned := map[string]bool{}
 	for _, c := range r.Checks {
-		if c.Status != Fail && c.Status != Error {
+		if c.Status != Fail && c.Status != Error && c.Status != Known {
 			continue
 		}
 		f := htmlFailure{Check: c, Anchor: anchor(c.ID), Instances: instancesOf(c)}
@@ -146,9 +158,11 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 		}
 		h.Failures = append(h.Failures, f)
 	}
-	// Failures first, then checks that could not be carried out.
+	// Failures first, then checks that could not be carried out, then
+	// the failures the baseline lists as known.
+	rank := map[Status]int{Fail: 0, Error: 1, Known: 2}
 	sort.SliceStable(h.Failures, func(i, j int) bool {
-		return h.Failures[i].Status == Fail && h.Failures[j].Status != Fail
+		return rank[h.Failures[i].Status] < rank[h.Failures[j].Status]
 	})
 	if len(h.Failures) > 0 {
 		h.Failures[0].Open = true
@@ -157,6 +171,19 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 	h.Timeline = newTimeline(r, concerned)
 	h.Rates, h.RateNote = newRates(r)
 	h.Coverage = coverGroups(r.Coverage)
+	if r.Baseline != nil {
+		h.BaselineFile = r.Baseline.File
+		for _, e := range r.Baseline.Entries {
+			tag := "skip"
+			switch {
+			case e.State.Failing():
+				tag = "fail"
+			case e.State == BaselineKnown:
+				tag = "known"
+			}
+			h.Baseline = append(h.Baseline, htmlBaselineRow{BaselineEntry: e, Tag: tag})
+		}
+	}
 	return h
 }
 

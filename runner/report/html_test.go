@@ -381,3 +381,53 @@ func TestActivityLogKeepsChangesAndIsBounded(t *testing.T) {
 	require.Equal(t, report.MaxEvents, l.Activity().Len())
 	require.Equal(t, 7, l.Activity().Dropped)
 }
+
+// TestHTMLShowsTheBaseline: with --baseline, the known failure is among
+// the failures (after the unexpected ones), and every entry is listed with
+// its state, the stale one tagged as failing the gate.
+func TestHTMLShowsTheBaseline(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	for i, c := range r.Checks {
+		if c.Status == report.Fail {
+			r.Checks[i].Status = report.Known
+			break
+		}
+	}
+	known := ""
+	for _, c := range r.Checks {
+		if c.Status == report.Known {
+			known = c.ID
+		}
+	}
+	r.Baseline = &report.Baseline{File: "known.yaml", Entries: []report.BaselineEntry{
+		{Check: known, Reason: "parser rewrite pending", State: report.BaselineKnown, Detail: known + " still fails, as listed"},
+		{Check: "SI-ID-02", Reason: "fixed since", State: report.BaselineStale, Detail: "SI-ID-02 now passes: remove it from the baseline"},
+	}}
+	doc := parseHTML(t, renderHTML(t, r))
+	var section []string
+	walk(doc, func(n *html.Node) {
+		if n.Data == "h2" && attr(n, "id") == "baseline" {
+			for s := n.NextSibling; s != nil && s.Data != "h2"; s = s.NextSibling {
+				section = append(section, text(s))
+			}
+		}
+	})
+	body := strings.Join(section, "\n")
+	require.Contains(t, body, "SI-ID-02 now passes: remove it from the baseline")
+	require.Contains(t, body, "parser rewrite pending")
+	var tags []string
+	walk(doc, func(n *html.Node) {
+		if n.Data == "span" && hasClass(n, "tag") && (text(n) == "stale" || text(n) == "known") && n.Parent != nil && n.Parent.Parent != nil && n.Parent.Parent.Data == "tr" {
+			tags = append(tags, text(n)+":"+attr(n, "class"))
+		}
+	})
+	require.Contains(t, tags, "stale:tag fail", "a stale entry fails the gate, and looks it")
+	var failures []string
+	walk(doc, func(n *html.Node) {
+		if n.Data == "article" && hasClass(n, "failure") {
+			failures = append(failures, attr(n, "id"))
+		}
+	})
+	require.Equal(t, "fail-"+known, failures[len(failures)-1], "the known failure keeps its exchanges in the report, after the unexpected ones")
+}
