@@ -42,8 +42,16 @@ Every instance a scenario moved is brought back to its state afterwards.
 Credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY (and
 TENCENTCLOUD_SESSION_TOKEN); the region defaults to TENCENTCLOUD_REGION.
 
-Exit status: 0 recorded, or no drift; 1 drift; 2 the command could not be
-carried out (usage, target, a role that cannot be bound, unreadable record).
+verify also writes a report of one check per scenario, named as the
+scenario (--json, --junit, --markdown), and takes run's gate: --baseline
+FILE lists known drifts (check: a scenario; rule, optionally: a path that
+drifted), --write-baseline FILE writes the drifts as one (see README.md,
+"Snapshots").
+
+Exit status: 0 recorded, or no drift (but known ones); 1 drift, or a
+baseline entry stale or expired; 2 the command could not be carried out
+(usage, a baseline naming no scenario or path, target, a role that cannot
+be bound, unreadable record).
 `
 
 func (c cli) snapshot(args []string) int {
