@@ -346,8 +346,11 @@ type snapshotFlags struct {
 	target targetFlags
 	only   string
 	dir    string // --out for record, --against for verify
-	ignore string // verify only
-	args   []string
+	// verify only: what to leave out, the reports, the gate.
+	ignore              string
+	jsonPath, junitPath string
+	gate                gateFlags
+	args                []string
 }
 
 func (f *snapshotFlags) register(fs *flag.FlagSet, sub string) {
@@ -359,6 +362,9 @@ func (f *snapshotFlags) register(fs *flag.FlagSet, sub string) {
 	}
 	fs.StringVar(&f.dir, "against", "", "compare with the records in `DIR`")
 	fs.StringVar(&f.ignore, "ignore", "", "leave these comma-separated `PATHS` out of the comparison, e.g. Response.Error.Message (\"#\" for any array index)")
+	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON report, one check per scenario, to `FILE` (\"-\": standard output, the console report then going to standard error)")
+	fs.StringVar(&f.junitPath, "junit", "", "also write a JUnit XML report, one testcase per scenario, to `FILE` (\"-\": standard output)")
+	f.gate.register(fs, "a scenario's name, rule: a drifted path")
 }
 
 // snapshotConfig is what 'snapshot record' or 'verify' plays.
@@ -367,7 +373,10 @@ type snapshotConfig struct {
 	scenarios []*snapshot.Scenario
 	only      bool   // --only chose the scenarios: verify compares only theirs
 	dir       string // where record writes, or the record verify reads
-	ignore    []string
+	// verify only: the paths left out, the reports and the gate.
+	ignore      []string
+	json, junit outputFile
+	gate        gateConfig
 }
 
 // resolveSnapshot checks the flags of snapshot sub (record or verify)
@@ -388,11 +397,16 @@ func resolveSnapshot(sub string, f snapshotFlags, env environment) (snapshotConf
 	if scenarios, err = snapshot.Select(scenarios, splitList(f.only)); err != nil {
 		return snapshotConfig{}, fmt.Errorf("--only: %w", err)
 	}
+	gate, err := resolveGate(f.gate)
+	if err != nil {
+		return snapshotConfig{}, err
+	}
 	t, err := resolveTarget(f.target, env, "the scenarios")
 	if err != nil {
 		return snapshotConfig{}, err
 	}
-	return snapshotConfig{target: t, scenarios: scenarios, only: f.only != "", dir: f.dir, ignore: splitList(f.ignore)}, nil
+	return snapshotConfig{target: t, scenarios: scenarios, only: f.only != "", dir: f.dir, ignore: splitList(f.ignore),
+		json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}, gate: gate}, nil
 }
 
 // passiveFlags are the flags judge and proxy share: how strictly to

@@ -302,8 +302,9 @@ func TestResolveSnapshot(t *testing.T) {
 	got, err := resolveSnapshot("record", snapshotFlagsOf(t, "record", "--out", "dir"), mapEnv(nil))
 	require.NoError(t, err)
 	require.Equal(t, snapshotConfig{target: targetConfig{runner: runner.TargetConfig{Region: "ap-guangzhou", StopRateLimit: 10}, allowAll: true,
-		variants: emulator.Choices{}, replay: conformance.RunCommand{RateLimit: 10}}, scenarios: all, dir: "dir"}, got,
-		"every scenario, against the embedded emulator")
+		variants: emulator.Choices{}, replay: conformance.RunCommand{RateLimit: 10}}, scenarios: all, dir: "dir",
+		json: outputFile{"json", ""}, junit: outputFile{"junit", ""}, gate: gateConfig{writeBaseline: outputFile{"write-baseline", ""}, markdown: outputFile{"markdown", ""}}}, got,
+		"every scenario, against the embedded emulator; no report but the console, no baseline")
 
 	got, err = resolveSnapshot("verify", snapshotFlagsOf(t, "verify", "--against", "dir", "--only", "seed-example", "--ignore", "A.B, C",
 		"--endpoint", "http://127.0.0.1:9", "--instances", "ins-12345678", "--region", "ap-beijing"), mapEnv(with(mainPair, "TENCENTCLOUD_REGION", "ap-shanghai")))
@@ -315,6 +316,19 @@ func TestResolveSnapshot(t *testing.T) {
 	require.Equal(t, "ap-beijing", got.target.runner.Region, "a flag beats the environment")
 	require.Equal(t, []string{"ins-12345678"}, got.target.allowed)
 
+	got, err = resolveSnapshot("verify", snapshotFlagsOf(t, "verify", "--against", "dir", "--baseline", "b.yaml", "--write-baseline", "w.yaml",
+		"--markdown", "-", "--json", "r.json", "--junit", "r.xml"), mapEnv(nil))
+	require.NoError(t, err)
+	require.Equal(t, gateConfig{baseline: "b.yaml", writeBaseline: outputFile{"write-baseline", "w.yaml"}, markdown: outputFile{"markdown", "-"}}, got.gate,
+		"verify takes the gate flags of run")
+	require.Equal(t, outputFile{"json", "r.json"}, got.json)
+	require.Equal(t, outputFile{"junit", "r.xml"}, got.junit)
+	require.Equal(t, "cvmconform snapshot verify --against dir", verifyReplay(got), "the embedded emulator needs no target flags")
+	require.Equal(t, "cvmconform snapshot verify --endpoint http://127.0.0.1:9 --region ap-beijing --settle-timeout 5s --instances ins-12345678 --ignore A.B,C --against d",
+		verifyReplay(snapshotConfig{dir: "d", ignore: []string{"A.B", "C"}, target: targetConfig{replay: conformance.RunCommand{
+			Endpoint: "http://127.0.0.1:9", Region: "ap-beijing", RateLimit: 10, SettleTimeout: 5 * time.Second, Instances: "ins-12345678"}}}),
+		"the target's flags as run's replay gives them, then what verify compares")
+
 	for _, tc := range []struct {
 		sub string
 		badCase
@@ -322,6 +336,7 @@ func TestResolveSnapshot(t *testing.T) {
 		{"record", badCase{"extra", []string{"--out", "d", "extra"}, nil, `unexpected argument "extra"`, "flags only"}},
 		{"record", badCase{"no-out", nil, nil, "--out DIR is required", "nowhere to write"}},
 		{"verify", badCase{"no-against", nil, nil, "--against DIR is required", "nothing to compare with"}},
+		{"verify", badCase{"baseline-stdin", []string{"--against", "d", "--baseline", "-"}, nil, "--baseline: name a file; standard input is not read", "as run's"}},
 		{"record", badCase{"only", []string{"--out", "d", "--only", "nope"}, nil, `--only: no scenario "nope" (known: ` + names(all) + ")", "the scenarios are listed"}},
 		{"record", badCase{"cloud", []string{"--out", "d", "--endpoint", "https://cvm.tencentcloudapi.com"}, mainPair,
 			"https://cvm.tencentcloudapi.com is not on this machine, and stopping instances there needs an allow-list: name the instances the scenarios may stop and start with --instances",

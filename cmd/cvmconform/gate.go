@@ -30,7 +30,9 @@ func loadBaseline(path string, scope baseline.Scope) (*baseline.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
 	}
-	scope.Rules, scope.Cases = baseline.RuleNames(), baseline.CaseNames()
+	if scope.Rules == nil && scope.Cases == nil { // the model's rules and the corpus's cases, unless the scope has its own
+		scope.Rules, scope.Cases = baseline.RuleNames(), baseline.CaseNames()
+	}
 	if err := baseline.Validate(f, scope); err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
 	}

@@ -97,22 +97,31 @@ func (c cli) finishPassive(cmd string, run report.Run, jsonOut, junitOut, htmlOu
 		fmt.Fprintf(c.stderr, "cvmconform %s: writing the report: %v\n", cmd, err)
 		return exitUsage
 	}
+	if err := c.writeReports(cmd, run, jsonOut, junitOut, gate); err != nil {
+		return exitUsage
+	}
+	return verdictExit(run, nil)
+}
+
+// writeReports writes run's JSON and JUnit reports and the gate's
+// outputs, those named; an error is said on standard error, and returned.
+func (c cli) writeReports(cmd string, run report.Run, jsonOut, junitOut outputFile, gate gateConfig) error {
 	for _, w := range []struct {
 		out    outputFile
 		render func(io.Writer, report.Run) error
 	}{{jsonOut, report.JSON}, {junitOut, report.JUnit}, {htmlOut, report.HTML}} {
 		if err := c.writeOutput(w.out, func(out io.Writer) error { return w.render(out, run) }); err != nil {
 			fmt.Fprintf(c.stderr, "cvmconform %s: %v\n", cmd, err)
-			return exitUsage
+			return err
 		}
 	}
 	for _, w := range gateOutputs(gate, run) {
 		if err := c.writeOutput(w.out, w.render); err != nil {
 			fmt.Fprintf(c.stderr, "cvmconform %s: %v\n", cmd, err)
-			return exitUsage
+			return err
 		}
 	}
-	return verdictExit(run, nil)
+	return nil
 }
 
 // printable escapes the control characters of a line from the target, so

@@ -36,6 +36,7 @@ import (
 // rule or case not listed stays a failure.
 func Apply(run report.Run, f File, today time.Time) report.Run {
 	day := today.Format(dateLayout)
+	rules := rulesOf(run.Kind)
 	byID := map[string]report.Check{}
 	for _, c := range run.Checks {
 		byID[c.ID] = c
@@ -54,7 +55,7 @@ func Apply(run report.Run, f File, today time.Time) report.Run {
 			out.Detail = e.Check + " was not in the run"
 		case c.Status != report.Fail:
 			out.State, out.Detail = stateOf(c, e)
-		case !names(c, e):
+		case !names(c, e, rules):
 			out.State = report.BaselineStale
 			out.Detail = fmt.Sprintf("%s fails, but no longer for %s: remove the entry from the baseline", e.Check, part(e))
 		default:
@@ -67,7 +68,7 @@ func Apply(run report.Run, f File, today time.Time) report.Run {
 	run.Baseline = b
 	run.Checks = slices.Clone(run.Checks)
 	for i, c := range run.Checks {
-		if c.Status == report.Fail && covers(c, live[c.ID]) {
+		if c.Status == report.Fail && covers(c, live[c.ID], rules) {
 			run.Checks[i].Status = report.Known
 		}
 	}
@@ -97,28 +98,40 @@ func part(e Entry) string {
 	return "rule " + e.Rule
 }
 
+// rulesOf is how a report of kind k names the rules a failure breaks: a
+// snapshot verification's by the JSON paths that drifted
+// ([DriftPaths]), every other report's by the model's rule names
+// ([Rules]).
+func rulesOf(k report.Kind) func(report.Check) []string {
+	if k == report.KindSnapshot {
+		return DriftPaths
+	}
+	return Rules
+}
+
 // names reports whether failure c names what entry e narrows it to (any
-// failure, for an entry that narrows nothing).
-func names(c report.Check, e Entry) bool {
+// failure, for an entry that narrows nothing); rules are the rules c
+// names.
+func names(c report.Check, e Entry, rules func(report.Check) []string) bool {
 	switch {
 	case e.Case != "":
 		return slices.Contains(Cases(c), e.Case)
 	case e.Rule != "":
-		return slices.Contains(Rules(c), e.Rule)
+		return slices.Contains(rules(c), e.Rule)
 	}
 	return true
 }
 
 // covers reports whether entries (a check's, none expired, each naming
-// part of its failure) list all of failure c.
-func covers(c report.Check, entries []Entry) bool {
-	var rules, cases []string
+// part of its failure) list all of failure c, whose rules are rules(c).
+func covers(c report.Check, entries []Entry, rules func(report.Check) []string) bool {
+	var listed, cases []string // the rules and cases entries list
 	for _, e := range entries {
 		switch {
 		case e.Case != "":
 			cases = append(cases, e.Case)
 		case e.Rule != "":
-			rules = append(rules, e.Rule)
+			listed = append(listed, e.Rule)
 		default:
 			return true
 		}
@@ -134,7 +147,7 @@ func covers(c report.Check, entries []Entry) bool {
 		}
 		return true
 	}
-	return subset(Cases(c), cases) || subset(Rules(c), rules)
+	return subset(Cases(c), cases) || subset(rules(c), listed)
 }
 
 // mishandledCase is a line of an SI-HOSTILE failure's counterexample that
@@ -193,4 +206,27 @@ func containsWord(s, w string) bool {
 		}
 		i = j + 1
 	}
+}
+
+// driftChange is a line of a snapshot drift, as snapshot.WriteDrifts
+// writes it: "SCENARIO[ / step N (NAME)]: PATH: was X, now Y".
+var driftChange = regexp.MustCompile(`(?m)^[^ \n][^\n]*?: (\S+): was `)
+
+// DriftPaths are the paths that drifted in a failure of snapshot verify
+// (report.KindSnapshot), in order, each once: Response.Error.Code,
+// "(request)", "(step)", "(scenario)". They are what a baseline entry's
+// rule narrows a scenario's drift to, as the drift lines print them: a
+// path is what changed, as a model rule is what a check's failure
+// breaks. Empty for a failure of another kind.
+func DriftPaths(c report.Check) []string {
+	var out []string
+	for _, l := range strings.Split(c.Counterexample, "\n") {
+		if !strings.HasPrefix(l, c.ID+":") && !strings.HasPrefix(l, c.ID+" / step ") {
+			continue
+		}
+		if m := driftChange.FindStringSubmatch(l); m != nil && !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
 }

@@ -145,6 +145,11 @@ type Scope struct {
 	What  string
 	Rules []string
 	Cases []string
+	// RuleWhat and CaseWhat say, in a message, what a rule and a case
+	// of this scope are; "" for the model's rules and the hostile
+	// corpus's cases. A report of another kind narrows by other names:
+	// snapshot verify's rules are the record's JSON paths.
+	RuleWhat, CaseWhat string
 }
 
 // Validate refuses the first entry naming a check the report cannot hold,
@@ -158,12 +163,20 @@ func Validate(f File, s Scope) error {
 		case !slices.Contains(s.Checks, e.Check):
 			return fmt.Errorf("%s: %q is no %s%s", where, e.Check, s.What, nearest(e.Check, s.Checks))
 		case e.Rule != "" && !slices.Contains(s.Rules, e.Rule):
-			return fmt.Errorf("%s: rule %q is no rule of the model (see 'cvmconform checks --ledger')%s", where, e.Rule, nearest(e.Rule, s.Rules))
+			return fmt.Errorf("%s: rule %q is no %s%s", where, e.Rule, or(s.RuleWhat, "rule of the model (see 'cvmconform checks --ledger')"), nearest(e.Rule, s.Rules))
 		case e.Case != "" && !slices.Contains(s.Cases, e.Case):
-			return fmt.Errorf("%s: case %q is no case of fixtures/hostile/corpus.txt%s", where, e.Case, nearest(e.Case, s.Cases))
+			return fmt.Errorf("%s: case %q is no %s%s", where, e.Case, or(s.CaseWhat, "case of fixtures/hostile/corpus.txt"), nearest(e.Case, s.Cases))
 		}
 	}
 	return nil
+}
+
+// or is s, or else when s is "".
+func or(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
 }
 
 // nearest suggests the first of names that shares s's longest prefix (at

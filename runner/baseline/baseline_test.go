@@ -236,3 +236,36 @@ func TestCasesAndRules(t *testing.T) {
 		Rules(report.Check{Reason: "#9 OBSERVED-STATE: ins-1: got RUNNING", Counterexample: "RATE-LIMIT, PARAM-TYPES: …"}),
 		"each in RuleNames' order; PARAM-TYPES is not PARAM-TYPE")
 }
+
+// A snapshot verification's failure names the paths that drifted, as
+// its drift lines print them; a rule entry narrows the scenario to one,
+// and a model rule's name in a drifted value is not a path.
+func TestDriftPaths(t *testing.T) {
+	t.Parallel()
+	c := report.Check{ID: "seed-errors", Status: report.Fail, Counterexample: `seed-errors / step 1 (InvalidInstanceId.Malformed: ins-1122, the seed's own example): Response.Error.Code: was "ID-MALFORMED", now "B"
+  (-recorded +now):
+    x: y: was z
+seed-errors / step 6 (MissingParameter: no InstanceIds): Response.Error.Message: was "a", now "b"
+seed-errors / step 6 (MissingParameter: no InstanceIds): Response.Error.Code: was "a", now "b"
+seed-errors: (scenario): was recorded, now (absent)
+`}
+	require.Equal(t, []string{"Response.Error.Code", "Response.Error.Message", "(scenario)"}, DriftPaths(c))
+	require.Empty(t, DriftPaths(report.Check{ID: "other", Counterexample: c.Counterexample}), "only the check's own lines")
+
+	run := report.Run{Kind: report.KindSnapshot, Checks: []report.Check{c}}
+	entry := func(rule string) File {
+		return File{Entries: []Entry{{Check: "seed-errors", Rule: rule, Reason: "r"}}}
+	}
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	got := Apply(run, entry("Response.Error.Message"), day)
+	require.Equal(t, report.BaselineKnown, got.Baseline.Entries[0].State)
+	require.Equal(t, report.Fail, got.Checks[0].Status, "Code and (scenario) drifted too: not covered")
+	got = Apply(run, entry("ID-MALFORMED"), day)
+	require.Equal(t, report.BaselineStale, got.Baseline.Entries[0].State, "a snapshot's rules are its paths, not the model's")
+	run.Kind = report.KindRun
+	require.Equal(t, report.BaselineKnown, Apply(run, entry("ID-MALFORMED"), day).Baseline.Entries[0].State, "a run's are the model's")
+	run.Kind = report.KindSnapshot
+	f := File{Entries: []Entry{{Check: "seed-errors", Rule: "Response.Error.Message", Reason: "r"}, {Check: "seed-errors", Rule: "Response.Error.Code", Reason: "r"},
+		{Check: "seed-errors", Rule: "(scenario)", Reason: "r"}}}
+	require.Equal(t, report.Known, Apply(run, f, day).Checks[0].Status, "every drifted path listed")
+}

@@ -9,7 +9,10 @@ import (
 // the model's rule table (model.Rules): a transition or a listing that
 // contradicts what the model knows (model/observer.go, describe.go), the
 // rate limit judged on a timeline (model/ratelimit.go), and the shape of
-// an answer (runner/judging.go).
+// an answer (runner/judging.go). The model gives these names as string
+// literals where it finds; TestFindingRulesAreTheCodes scans the code
+// that gives them and fails when a name is given that this list lacks,
+// or listed that nothing gives any more.
 var findingRules = []string{
 	"VALID-REQUEST", "OBSERVED-STATE",
 	"RATE-TOO-LOOSE", "RATE-TOO-STRICT",

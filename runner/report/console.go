@@ -56,7 +56,7 @@ type ConsoleOptions struct {
 // JSON report keeps every value whole.
 // The layout and wording are for people and may change; use [JSON] for
 // anything a program reads. Console writes once, at the end. It writes
-// nothing and returns an error if the run's Kind is not one of the three;
+// nothing and returns an error if the run's Kind is not one of the four;
 // otherwise an error is the writer's.
 func Console(w io.Writer, r Run, opts ConsoleOptions) error {
 	t, err := r.text()

@@ -89,7 +89,9 @@ import (
 // "recorded" for recorded traffic judged (`cvmconform judge`: one check
 // per recording, target names the recordings, fleet the instances they
 // named or listed, requests counts exchanges), "proxy" for the traffic
-// through `cvmconform proxy` (target is the upstream). A judged report
+// through `cvmconform proxy` (target is the upstream), "snapshot" for
+// `cvmconform snapshot verify` (one check per scenario, named as the
+// scenario, failing when it drifted from the record). A judged report
 // has no seed and no lanes, but keeps every key: seed and lanes and
 // longest_lane_ms are 0, seed_text is "".
 //
@@ -105,7 +107,7 @@ import (
 // Strings are the run's own, with JSON escapes for control characters;
 // invalid UTF-8 becomes U+FFFD. JSON writes nothing and returns an error
 // if a check's status is not one of the five, or the run's Kind not one
-// of the three (the interface allows no other); otherwise an error is the
+// of the four (the interface allows no other); otherwise an error is the
 // writer's.
 func JSON(w io.Writer, r Run) error {
 	var buf bytes.Buffer

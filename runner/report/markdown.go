@@ -27,7 +27,7 @@ const markdownCut = 3000
 // Text from the run is escaped for Markdown and HTML (a target cannot
 // inject markup or a link), control characters as clean escapes them.
 // The layout and wording are for people and may change. Markdown writes
-// nothing and returns an error if the run's Kind is not one of the three;
+// nothing and returns an error if the run's Kind is not one of the four;
 // otherwise an error is the writer's.
 func Markdown(w io.Writer, r Run) error {
 	t, err := r.text()
