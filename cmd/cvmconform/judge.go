@@ -97,15 +97,15 @@ func (c cli) finishPassive(cmd string, run report.Run, jsonOut, junitOut, htmlOu
 		fmt.Fprintf(c.stderr, "cvmconform %s: writing the report: %v\n", cmd, err)
 		return exitUsage
 	}
-	if err := c.writeReports(cmd, run, jsonOut, junitOut, gate); err != nil {
+	if err := c.writeReports(cmd, run, jsonOut, junitOut, htmlOut, gate); err != nil {
 		return exitUsage
 	}
 	return verdictExit(run, nil)
 }
 
-// writeReports writes run's JSON and JUnit reports and the gate's
+// writeReports writes run's JSON, JUnit and HTML reports and the gate's
 // outputs, those named; an error is said on standard error, and returned.
-func (c cli) writeReports(cmd string, run report.Run, jsonOut, junitOut outputFile, gate gateConfig) error {
+func (c cli) writeReports(cmd string, run report.Run, jsonOut, junitOut, htmlOut outputFile, gate gateConfig) error {
 	for _, w := range []struct {
 		out    outputFile
 		render func(io.Writer, report.Run) error

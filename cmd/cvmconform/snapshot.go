@@ -161,11 +161,11 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 	if known != nil {
 		// Judged with a baseline, the verdict is the report's (a known
 		// drift passes the gate), so the console is the report's too.
-		return c.finishPassive("snapshot verify", run, conf.json, conf.junit, conf.gate)
+		return c.finishPassive("snapshot verify", run, conf.json, conf.junit, outputFile{}, conf.gate)
 	}
 	console := c.console(conf.json, conf.junit, conf.gate.markdown, conf.gate.writeBaseline)
 	code := c.reportDrifts(console, drifts, "recorded", "now", fmt.Sprintf("%s against the record in %s", cfg.TargetName, conf.dir), len(now))
-	if err := c.writeReports("snapshot verify", run, conf.json, conf.junit, conf.gate); err != nil {
+	if err := c.writeReports("snapshot verify", run, conf.json, conf.junit, outputFile{}, conf.gate); err != nil {
 		return exitUsage
 	}
 	return code
