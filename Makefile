@@ -4,7 +4,7 @@ GO        ?= go
 # Packages with goroutines and shared state get the race detector.
 RACE_PKGS ?= ./runner/... ./conformance/...
 
-.PHONY: run test bench bench-smoke bench-run lint soak selftest load
+.PHONY: run test bench bench-smoke bench-run lint soak selftest load report-shot
 
 ## run: the conformance suite against the embedded emulator
 run:
@@ -52,3 +52,26 @@ LOAD_DURATION ?= 30s
 LOAD_CLIENTS  ?= 32
 load:
 	$(GO) test ./runner/emulator -run '^TestLoad$$' -count=1 -v -timeout 10m -load.duration $(LOAD_DURATION) -load.clients $(LOAD_CLIENTS)
+
+## report-shot: the HTML report of a run against `emulate --fault stop-any-state`, rendered by headless Chromium to $(SHOT_DIR)/report.png (installs Debian's chromium when missing)
+SHOT_DIR    ?= /tmp/cvmconform-report-shot
+SHOT_WINDOW ?= 1280,2200
+report-shot:
+	@command -v chromium >/dev/null 2>&1 || { sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	@mkdir -p $(SHOT_DIR)
+	$(GO) build -o $(SHOT_DIR)/cvmconform ./cmd/cvmconform
+	@# The emulator's credentials stay in a private temporary file, removed on exit.
+	@out=$$(mktemp); chmod 600 $$out; \
+	$(SHOT_DIR)/cvmconform emulate --listen 127.0.0.1:0 --fault stop-any-state >$$out 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; rm -f $$out' EXIT; \
+	for i in $$(seq 100); do grep -q '^listening on ' $$out && break; sleep 0.1; done; \
+	url=$$(sed -n 's/^listening on //p' $$out); \
+	test -n "$$url" || { echo "report-shot: the emulator did not start"; exit 1; }; \
+	eval "$$(grep '^export ' $$out)"; \
+	$(SHOT_DIR)/cvmconform run --endpoint $$url --all-instances --seed 44 --html $(SHOT_DIR)/report.html >$(SHOT_DIR)/run.txt 2>&1; rc=$$?; \
+	test $$rc -eq 1 || { echo "report-shot: the run should fail (exit 1), it exited $$rc: see $(SHOT_DIR)/run.txt"; exit 1; }; \
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=$(SHOT_WINDOW) \
+		--screenshot=$(abspath $(SHOT_DIR))/report.png file://$(abspath $(SHOT_DIR))/report.html >/dev/null 2>&1; \
+	test -s $(SHOT_DIR)/report.png || { echo "report-shot: chromium wrote no PNG"; exit 1; }; \
+	echo "$(SHOT_DIR)/report.png: $$(tail -1 $(SHOT_DIR)/run.txt)"

@@ -94,8 +94,7 @@ func BenchmarkMakeRun(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cfg := Config{Target: runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou",
-			Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes, Allowed: func(string) bool { return true }}}
+		cfg := Config{Target: emu.Target()}
 		plan, err := Schedule(context.Background(), cfg)
 		if err != nil {
 			b.Fatal(err)

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -127,6 +128,25 @@ func validate(checks []*Check) error {
 		seen[c.ID] = true
 	}
 	return nil
+}
+
+// Selected is the catalog's checks that --only (prefixes to keep; none
+// keeps all) and --skip (prefixes to leave out) select, in catalog order:
+// the one selection, which the command line consults to refuse a bad
+// selection before anything starts, and the engine to run it. A prefix
+// that matches no check, or a selection that leaves none, is an error.
+func Selected(only, skip []string) ([]*Check, error) {
+	checks, err := Select(Catalog(), only)
+	if err != nil {
+		return nil, err
+	}
+	if checks, err = Exclude(checks, skip); err != nil {
+		return nil, err
+	}
+	if len(checks) == 0 {
+		return nil, errors.New("nothing was judged: --only and --skip leave no check to run")
+	}
+	return checks, nil
 }
 
 // Select returns the checks whose ID starts with one of the prefixes

@@ -234,13 +234,15 @@ func (c *Ctx) linearizable(base *model.Observer, ops []porcupine.Operation) erro
 	where := "(the visualisation could not be written: " + fmt.Sprint(err) + ")"
 	if err == nil {
 		where = "see " + path
+		c.artifacts = append(c.artifacts, path)
 	}
 	return c.Failf("the %d concurrent requests are not linearizable: no order of them, each taking effect between its call and its return, explains every answer; %s",
 		len(ops), where)
 }
 
 // artifact returns a path for a file the check refers to, in the run's
-// artifacts directory (or the temp directory).
+// artifacts directory (Config.Artifacts: the command's is beside its
+// reports), or the temp directory when none was given (go test).
 func (c *Ctx) artifact(name string) (string, error) {
 	dir := c.run.cfg.artifacts
 	if dir == "" {

@@ -142,15 +142,11 @@ const DefaultSequences = 100
 // prepare is the engine's entrance: it checks the catalog, selects the
 // checks, and resolves cfg into the run's configuration.
 func prepare(cfg Config) (runConfig, []*Check, error) {
-	checks := Catalog()
-	if err := validate(checks); err != nil {
+	if err := validate(Catalog()); err != nil {
 		return runConfig{}, nil, err
 	}
-	checks, err := Select(checks, cfg.Only)
+	checks, err := Selected(cfg.Only, cfg.Skip)
 	if err != nil {
-		return runConfig{}, nil, err
-	}
-	if checks, err = Exclude(checks, cfg.Skip); err != nil {
 		return runConfig{}, nil, err
 	}
 	rc := runConfig{target: cfg.Target, targetName: cfg.TargetName, seed: cfg.Seed, progress: cfg.Progress,

@@ -35,6 +35,9 @@ type Ctx struct {
 	// check runs (0 of 1 for every other check), and sequences how many
 	// of them that part holds (as the plan split them).
 	shard, shards, sequences int
+	// artifacts are the files the check wrote for its failure to refer
+	// to (report.Check.Artifacts).
+	artifacts []string
 	// passNote is what a passing check says it rests on (see passf).
 	passNote string
 	// parts divide steps into the independent trials a check is made of,
@@ -139,29 +142,36 @@ func oneLine(f *model.Finding) string {
 // the limiter itself).
 func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 	s.Check = c.check.ID
-	for attempt := 0; ; attempt++ {
-		x, err := c.do(s)
-		if err != nil {
+	var (
+		x *runner.Exchange
+		f *model.Finding
+	)
+	send := func() (refused bool, err error) {
+		if x, err = c.do(s); err != nil {
 			if x != nil {
 				c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", nil, nil))
 			}
-			return x, nil, err
+			return false, err
 		}
-		f, expect := c.judge(x)
+		var expect string
+		f, expect = c.judge(x)
 		c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f, c.told))
 		if when, ok := model.CannotServeCode(x.Call.Action, x.Outcome.Code); ok && f != nil {
-			return x, nil, fmt.Errorf("the target answered %s, so the check could not be carried out: %s (ledger L-29)", x.Outcome.Code, when)
+			return false, fmt.Errorf("the target answered %s, so the check could not be carried out: %s (ledger L-29)", x.Outcome.Code, when)
 		}
-		if f != nil || s.Unpaced || !model.IsRateLimited(x.Outcome.Code) {
-			return x, f, nil
-		}
-		if attempt == runner.RateRetries {
-			return x, nil, fmt.Errorf("the target rate-limited this paced request %d times in a row, so the check could not be carried out", runner.RateRetries+1)
-		}
+		return f == nil && !s.Unpaced && model.IsRateLimited(x.Outcome.Code), nil
+	}
+	again := func() {
 		c.Note("rate-limited although paced (requests spaced under the limit can reach the target closer together); " +
 			"a refusal with no effect, which the model accepts: sent again after the limiter's window")
-		c.run.target.Pacer().Rest(s.Call.Action)
 	}
+	switch err := c.run.target.Resend(s.Call.Action, send, again); {
+	case errors.Is(err, runner.ErrStillRefused):
+		return x, nil, fmt.Errorf("%w, so the check could not be carried out", err)
+	case err != nil:
+		return x, nil, err
+	}
+	return x, f, nil
 }
 
 // do sends one request as the check. An unpaced request spends the

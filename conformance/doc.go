@@ -33,7 +33,8 @@
 //     (work taking, the account's lock for WholeAccount checks,
 //     fail-fast, why no unit may start), and runUnit runs one unit;
 //   - lane.go: a lane's state, what its share offers a check, and its
-//     reset after each check;
+//     reset after each check (runner.ReturnTo, the end-of-run restore's
+//     mechanism too);
 //   - run.go: Run and Schedule, the two entrances, and the report
 //     assembled from the executor's results;
 //   - stuck.go: an operation that never ends is reported once;

@@ -246,6 +246,7 @@ func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 	case errors.As(err, &f):
 		res.Status, res.Reason = report.Fail, f.reason
 		res.Counterexample = x.transcript(f, own)
+		res.Artifacts = x.artifacts
 		res.Replay = s.cfg.replay(f.seed(s.cfg.seed), c.ID)
 		if u.shards > 1 {
 			// The run's seed and the shard: rapid's failing seed is

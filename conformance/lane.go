@@ -2,8 +2,8 @@ package conformance
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -172,63 +172,35 @@ func (s *runState) requestsOf(id string, before int) int {
 	return n
 }
 
-// reset settles the instances the check moved, starts again those that
-// were RUNNING when discovered and stops again those that were STOPPED, so
+// reset puts the instances the check moved back in the states they were
+// discovered in (runner.ReturnTo, the end-of-run restore's mechanism), so
 // that every check, and every sequence of the state machine, starts from
 // the fleet as it was found (DESIGN: each sequence starts from a reset
-// fleet).
+// fleet). Its requests go through the check, judged and in its
+// transcript; an instance it cannot bring back is left as it is, and
+// later checks find one fewer.
 func (s *runState) reset(x *Ctx) error {
 	if len(x.touched) == 0 {
 		return nil
 	}
-	ids := make([]string, 0, len(x.touched))
-	for id := range x.touched {
-		ids = append(ids, id)
+	ids := slices.Sorted(maps.Keys(x.touched))
+	want := make(map[string]model.InstanceState, len(ids))
+	for _, id := range ids {
+		want[id] = s.views[id].State
 	}
-	sort.Strings(ids)
-	if err := x.Settle(ids...); err != nil {
-		return err
-	}
-	// A start may fail back to STOPPED (ledger L-24: after a STOP_CHARGING
-	// stop the CPU and memory may be gone), so the reset tries again, a
-	// few rounds at most; an instance it cannot bring back is left as it
-	// is, and later checks find one fewer.
-	for round := 0; round < resetRounds; round++ {
-		var restart, restop []string
-		for _, id := range ids {
-			switch ps := s.obs.Possible(id); {
-			case s.views[id].State == model.Running && allIn(ps, model.Stopped):
-				restart = append(restart, id)
-			case s.views[id].State == model.Stopped && allIn(ps, model.Running):
-				restop = append(restop, id)
+	defer clear(x.touched)
+	return runner.ReturnTo(want, ids, runner.Returner{
+		Settle: func(ids []string) (func(string, model.InstanceState) bool, error) {
+			if err := x.Settle(ids...); err != nil {
+				return nil, err
 			}
-		}
-		if len(restart)+len(restop) == 0 {
-			break
-		}
-		clear(x.touched)
-		for _, todo := range []struct {
-			ids  []string
-			send func([]string) runner.Send
-		}{
-			{restart, func(b []string) runner.Send { return startCall(b...) }},
-			{restop, func(b []string) runner.Send { return stopCall(b, "StopType", model.Str("HARD")) }},
-		} {
-			for ids := todo.ids; len(ids) > 0; ids = ids[min(len(ids), model.MaxBatch):] {
-				batch := ids[:min(len(ids), model.MaxBatch)]
-				if err := x.Expect(todo.send(batch)); err != nil {
-					return err
-				}
-				if err := x.Settle(batch...); err != nil {
-					return err
-				}
+			return func(id string, st model.InstanceState) bool { return allIn(s.obs.Possible(id), st) }, nil
+		},
+		Send: func(action string, batch []string) error {
+			if action == model.ActionStart {
+				return x.Expect(startCall(batch...))
 			}
-		}
-	}
-	clear(x.touched)
-	return nil
+			return x.Expect(stopCall(batch, "StopType", model.Str("HARD")))
+		},
+	})
 }
-
-// resetRounds is how many times the reset starts (or stops) an instance
-// that did not return to its discovered state.
-const resetRounds = 3

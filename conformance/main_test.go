@@ -73,8 +73,7 @@ const testLatency = 30 * time.Millisecond
 func targetConfig(t testing.TB) runner.TargetConfig {
 	t.Helper()
 	if embedded != nil {
-		return runner.TargetConfig{Endpoint: embedded.URL, Region: "ap-guangzhou", Cred: embedded.Cred, Cred2: embedded.Cred2,
-			Allowed: func(string) bool { return true }}
+		return embedded.Target()
 	}
 	url, err := runner.ResolveEndpoint(*flagEndpoint, *flagRegion)
 	if err != nil {
@@ -115,8 +114,7 @@ func withFaultsOn(t *testing.T, variants emulator.Choices, faults ...string) run
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	return runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
-		Allowed: func(string) bool { return true }}
+	return emu.Target()
 }
 
 // openLanes discovers the fleet of cfg's target as a run's entrance would

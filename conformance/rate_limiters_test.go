@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -38,8 +37,7 @@ func TestPerActionLimitOnEveryLimiter(t *testing.T) {
 					emu, err := emulator.StartEmbedded(o)
 					require.NoError(t, err)
 					t.Cleanup(func() { emu.Close() })
-					target := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
-						Allowed: func(string) bool { return true }}
+					target := emu.Target()
 					res, err := Run(context.Background(), Config{Target: target, Only: []string{"SI-RATE-05"}, SettleTimeout: 2 * time.Second, Seed: 1})
 					require.NoError(t, err)
 					require.Len(t, res.Checks, 1)
@@ -84,8 +82,7 @@ func TestEachPerRuleBothWaysOnEveryLimiter(t *testing.T) {
 					emu, err := emulator.StartEmbedded(o)
 					require.NoError(t, err)
 					t.Cleanup(func() { emu.Close() })
-					target := runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
-						Allowed: func(string) bool { return true }}
+					target := emu.Target()
 					res, err := Run(context.Background(), Config{Target: target, Only: []string{c.check}, SettleTimeout: 2 * time.Second, Seed: 1})
 					require.NoError(t, err)
 					require.Len(t, res.Checks, 1)

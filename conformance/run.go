@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
@@ -46,7 +47,7 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 		return report.Run{}, err
 	}
 	out := report.Run{Target: rc.targetName, Region: rc.target.Region, Seed: rc.seed, Strict: rc.strict == model.Strict,
-		Started: shared.started}
+		Started: shared.started, Replay: rc.replay(rc.seed, strings.Join(cfg.Only, ","))}
 	if err != nil {
 		// Cut short while discovering the fleet: the report is still
 		// whole, every check not run, with the cause.
@@ -62,6 +63,7 @@ func Run(ctx context.Context, cfg Config) (report.Run, error) {
 	}
 	out.Duration = time.Since(shared.started)
 	out.Requests = shared.log.Len()
+	out.Activity = runner.ActivityOf(shared.log.Since(0), rc.target.StopRateLimit)
 	out.Incomplete = incomplete(ctx, shared, out.Checks)
 	if ctx.Err() != nil {
 		return out, fmt.Errorf("%w: %s", ErrCutShort, stopCause(ctx))

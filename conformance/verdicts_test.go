@@ -28,8 +28,7 @@ func withEmulator(t *testing.T, o emulator.EmbeddedOptions) runner.TargetConfig 
 	emu, err := emulator.StartEmbedded(o)
 	require.NoError(t, err)
 	t.Cleanup(func() { emu.Close() })
-	return runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
-		Allowed: func(string) bool { return true }}
+	return emu.Target()
 }
 
 func checkByID(t *testing.T, res report.Run, id string) report.Check {

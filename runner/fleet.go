@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -71,17 +72,48 @@ func deref(s *string) string {
 // tested nothing.
 const RateRetries = 3
 
+// ErrStillRefused is what [Target.Resend] returns when the target refused
+// a paced request for the rate limit RateRetries+1 times in a row.
+var ErrStillRefused = fmt.Errorf("the target rate-limited this paced request %d times in a row", RateRetries+1)
+
+// Resend is the one mechanism by which a paced request the target refused
+// for the rate limit is sent again: send sends the request once and says
+// whether the answer was such a refusal (and no other finding); while it
+// was, Resend calls again (to note it, or nil), lets the limiter's window
+// for action pass (Pacer.Rest) and sends once more, RateRetries times at
+// most, then returns ErrStillRefused. An error from send ends it at once.
+func (t *Target) Resend(action string, send func() (refused bool, err error), again func()) error {
+	for attempt := 0; ; attempt++ {
+		refused, err := send()
+		switch {
+		case err != nil:
+			return err
+		case !refused:
+			return nil
+		case attempt == RateRetries:
+			return ErrStillRefused
+		}
+		if again != nil {
+			again()
+		}
+		t.pacer.Rest(action)
+	}
+}
+
 // Describe sends a DescribeInstances and parses a successful answer. A
-// refusal for the rate limit is sent again after the limiter's window has
-// passed, RateRetries times at most.
+// refusal for the rate limit is sent again ([Target.Resend]).
 func (t *Target) Describe(ctx context.Context, check string, params ...tcapi.Param) (*Exchange, model.DescribeResult, error) {
 	s := Send{Check: check, Call: tcapi.Call{Action: model.ActionDescribe, Params: params}}
-	x, err := t.Do(ctx, s)
-	for attempt := 0; err == nil && model.IsRateLimited(x.Outcome.Code) && attempt < RateRetries; attempt++ {
-		t.pacer.Rest(model.ActionDescribe)
+	var x *Exchange
+	err := t.Resend(model.ActionDescribe, func() (bool, error) {
+		var err error
 		x, err = t.Do(ctx, s)
-	}
-	if err != nil {
+		return err == nil && model.IsRateLimited(x.Outcome.Code), err
+	}, nil)
+	switch {
+	case errors.Is(err, ErrStillRefused):
+		return x, model.DescribeResult{}, fmt.Errorf("DescribeInstances: %s (%w)", x.Answer(), err)
+	case err != nil:
 		return x, model.DescribeResult{}, err
 	}
 	if x.Outcome.Unknown || x.Outcome.Code != "" || x.ParseErr != nil {

@@ -52,18 +52,78 @@ func (l Left) String() string {
 	return fmt.Sprintf("%s found %s, left %s", l.ID, l.Found, left)
 }
 
-// restoreRounds is how many times a restore starts (or stops) an instance
+// ReturnRounds is how many times the suite starts (or stops) an instance
 // that did not come back: a start may fail back to STOPPED (ledger L-24).
-const restoreRounds = 3
+const ReturnRounds = 3
 
-// Restore waits for the instances of r.Want to settle, starts again those
-// found RUNNING that are STOPPED, stops again (StopType HARD) those found
-// STOPPED that are RUNNING, and repeats, restoreRounds times at most. Its
-// requests are paced like every other. It returns the instances left in
-// another state than they were found in, judged from the whole transcript
-// (LeftChanged), so that the list holds also when ctx ends part-way, or
-// before the restore sent anything; and the error that ended it early, if
-// one did (ctx's, an unreachable target, a refused stop or start).
+// Returner is how [ReturnTo] reaches the target: the end-of-run restore
+// and a snapshot's reset with the target's own requests ([Target.Restore]),
+// a check's reset through the check (conformance), so that its requests
+// are judged and shown in its transcript.
+type Returner struct {
+	// Settle waits for ids' operations to end, and returns whether an
+	// instance is now known to be in a state.
+	Settle func(ids []string) (is func(id string, st model.InstanceState) bool, err error)
+	// Send sends one StartInstances, or one StopInstances with StopType
+	// HARD, for a batch of at most model.MaxBatch instances.
+	Send func(action string, batch []string) error
+	// Note receives a line of progress for each round that stops or
+	// starts instances; nil for none.
+	Note func(format string, args ...any)
+}
+
+// ReturnTo is the one mechanism by which the suite puts instances back in
+// the states it found them in: it settles ids, starts again those wanted
+// RUNNING that are STOPPED, stops again those wanted STOPPED that are
+// RUNNING, in batches of model.MaxBatch, and repeats, ReturnRounds times
+// at most. An instance in any other state (one still in flight after the
+// settle bound, one gone) is left as it is. The first error ends it.
+func ReturnTo(want map[string]model.InstanceState, ids []string, r Returner) error {
+	for round := 1; len(ids) > 0; round++ {
+		is, err := r.Settle(ids)
+		if err != nil {
+			return err
+		}
+		var start, stop []string
+		for _, id := range ids {
+			switch want[id] {
+			case model.Running:
+				if is(id, model.Stopped) {
+					start = append(start, id)
+				}
+			case model.Stopped:
+				if is(id, model.Running) {
+					stop = append(stop, id)
+				}
+			}
+		}
+		if len(start)+len(stop) == 0 || round > ReturnRounds {
+			return nil
+		}
+		for _, todo := range []struct {
+			action string
+			ids    []string
+		}{{model.ActionStart, start}, {model.ActionStop, stop}} {
+			if len(todo.ids) > 0 && r.Note != nil {
+				r.Note("restore: %s %s (round %d)", todo.action, brief(todo.ids), round)
+			}
+			for rest := todo.ids; len(rest) > 0; rest = rest[min(len(rest), model.MaxBatch):] {
+				if err := r.Send(todo.action, rest[:min(len(rest), model.MaxBatch)]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Restore waits for the instances of r.Want to settle and returns them to
+// the states they were found in ([ReturnTo]), with requests paced like
+// every other. It returns the instances left in another state than they
+// were found in, judged from the whole transcript (LeftChanged), so that
+// the list holds also when ctx ends part-way, or before the restore sent
+// anything; and the error that ended it early, if one did (ctx's, an
+// unreachable target, a refused stop or start).
 func (t *Target) Restore(ctx context.Context, r Restore) ([]Left, error) {
 	var ids []string
 	for id := range r.Want {
@@ -81,60 +141,39 @@ func (t *Target) Restore(ctx context.Context, r Restore) ([]Left, error) {
 }
 
 func (t *Target) restore(ctx context.Context, r Restore, ids []string) error {
-	note := r.Note
-	if note == nil {
-		note = func(string, ...any) {}
-	}
 	if err := t.waitForCutShort(ctx, ids); err != nil {
 		return err
 	}
-	for round := 1; len(ids) > 0; round++ {
-		res, err := t.Settle(ctx, r.Check, r.Obs, ids, r.Settle)
-		if err != nil {
-			return err
-		}
-		var start, stop []string
-		for _, id := range ids {
-			v, ok := res.Last[id]
-			switch want := r.Want[id]; {
-			case !ok || v.State == want:
-			case want == model.Running && v.State == model.Stopped:
-				start = append(start, id)
-			case want == model.Stopped && v.State == model.Running:
-				stop = append(stop, id)
+	return ReturnTo(r.Want, ids, Returner{
+		Settle: func(ids []string) (func(string, model.InstanceState) bool, error) {
+			res, err := t.Settle(ctx, r.Check, r.Obs, ids, r.Settle)
+			if err != nil {
+				return nil, err
 			}
-		}
-		if len(start)+len(stop) == 0 || round > restoreRounds {
+			return func(id string, st model.InstanceState) bool {
+				v, ok := res.Last[id]
+				return ok && v.State == st
+			}, nil
+		},
+		Send: func(action string, batch []string) error {
+			call := tcapi.Call{Action: action, Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(batch...)}}}
+			if action == model.ActionStop {
+				call.Params = append(call.Params, tcapi.Param{Name: "StopType", Value: model.Str("HARD")})
+			}
+			x, err := t.Do(ctx, Send{Check: r.Check, Call: call, ExactStyle: true})
+			if err != nil {
+				return err
+			}
+			if r.Obs != nil {
+				r.Obs.Exchange(x.Request, model.Env{Now: x.Sent, Limited: model.Maybe}, x.Outcome)
+			}
+			if x.Outcome.Code != "" && !model.IsRateLimited(x.Outcome.Code) {
+				return fmt.Errorf("%s: %s", x.Summary(), x.Answer())
+			}
 			return nil
-		}
-		for _, todo := range []struct {
-			action string
-			ids    []string
-			extra  []tcapi.Param
-		}{
-			{model.ActionStart, start, nil},
-			{model.ActionStop, stop, []tcapi.Param{{Name: "StopType", Value: model.Str("HARD")}}},
-		} {
-			if len(todo.ids) > 0 {
-				note("restore: %s %s (round %d)", todo.action, brief(todo.ids), round)
-			}
-			for rest := todo.ids; len(rest) > 0; rest = rest[min(len(rest), model.MaxBatch):] {
-				batch := rest[:min(len(rest), model.MaxBatch)]
-				call := tcapi.Call{Action: todo.action, Params: append([]tcapi.Param{{Name: "InstanceIds", Value: model.Strs(batch...)}}, todo.extra...)}
-				x, err := t.Do(ctx, Send{Check: r.Check, Call: call, ExactStyle: true})
-				if err != nil {
-					return err
-				}
-				if r.Obs != nil {
-					r.Obs.Exchange(x.Request, model.Env{Now: x.Sent, Limited: model.Maybe}, x.Outcome)
-				}
-				if x.Outcome.Code != "" && !model.IsRateLimited(x.Outcome.Code) {
-					return fmt.Errorf("%s: %s", x.Summary(), x.Answer())
-				}
-			}
-		}
-	}
-	return nil
+		},
+		Note: r.Note,
+	})
 }
 
 // brief names a few instances and counts the rest, for a progress line.

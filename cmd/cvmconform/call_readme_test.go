@@ -33,7 +33,7 @@ func TestReadmeCall(t *testing.T) {
 	if m := regexp.MustCompile(`--fault (\S+)`).FindStringSubmatch(lines[0]); m != nil {
 		faults = append(faults, m[1])
 	}
-	e := passiveEmulator(t, faults...)
+	e := startEmulator(t, faults...)
 	addr := strings.TrimPrefix(e.URL, "http://")
 
 	var args, want []string

@@ -51,7 +51,7 @@ func firstInstance(t *testing.T, answer string) (id, state string) {
 // acceptable (exit 0), and prints no secret.
 func TestCallStyles(t *testing.T) {
 	t.Parallel()
-	e := passiveEmulator(t)
+	e := startEmulator(t)
 	env := callEnv(e)
 	env["TENCENTCLOUD_SESSION_TOKEN"] = "" // set but empty: no token sent
 	for _, tc := range []struct {
@@ -103,7 +103,7 @@ func TestCallStyles(t *testing.T) {
 // rule), and prints --raw as received.
 func TestCallStopsAndJudges(t *testing.T) {
 	t.Parallel()
-	good, broken := passiveEmulator(t), passiveEmulator(t, "malformed-id-not-found")
+	good, broken := startEmulator(t), startEmulator(t, "malformed-id-not-found")
 
 	env := callEnv(good)
 	// Flags may follow the arguments, as on every command.
@@ -156,7 +156,7 @@ func TestCallStopsAndJudges(t *testing.T) {
 // answer could not be judged; nothing secret is printed on the way.
 func TestCallCannot(t *testing.T) {
 	t.Parallel()
-	e := passiveEmulator(t)
+	e := startEmulator(t)
 	env := callEnv(e)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -64,7 +64,7 @@ func TestFlagsAmongArguments(t *testing.T) {
 	require.Equal(t, []string{"a.har", "b.har", "-", "-c.har"}, fs.Args(), "the files in their order; after -- a name may start with -")
 
 	dir := t.TempDir()
-	clean := passiveEmulator(t)
+	clean := startEmulator(t)
 	rec, _ := recordings(t, dir, "clean", targetCycle(t, clean, "ins-43jl0gw2"))
 	j := filepath.Join(dir, "j.json")
 	code, _, stderr := invoke(t, nil, "judge", rec, "--json", j)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -185,6 +186,24 @@ func resolveTarget(f targetFlags, env environment, actor string) (targetConfig, 
 	return t, nil
 }
 
+// htmlUsage is the --html flag's usage, the same on run and judge.
+const htmlUsage = "also write the HTML report to `FILE`: one self-contained page (no network) with the verdict, the failures and their exchanges, per-instance timelines, request rates against the limits, and every check (\"-\": standard output)"
+
+// artifactsDir is where a run writes the files a failure refers to
+// (porcupine's visualisation of a history no order explains): beside the
+// first report given a file (--html, --json, --junit, in that order), so
+// that CI keeps it with the report and the HTML report's link finds it;
+// the working directory when none is, never the temporary directory,
+// which nobody keeps.
+func artifactsDir(outs ...outputFile) string {
+	for _, o := range outs {
+		if o.path != "" && o.path != "-" {
+			return filepath.Dir(o.path)
+		}
+	}
+	return "."
+}
+
 // runFlags are the flags of 'cvmconform run'.
 type runFlags struct {
 	target                              targetFlags
@@ -193,9 +212,11 @@ type runFlags struct {
 	only, skip, signature               string
 	strict, failFast, requireAll, plan  bool
 	jsonPath, junitPath, transcriptPath string
+	htmlPath                            string
 	timeout, restoreTimeout             time.Duration
 	perAccount, shard                   int
 	minCoverage                         float64
+	gate                                gateFlags
 	args                                []string // what is not a flag
 }
 
@@ -208,6 +229,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "accept only the single most specific error code the current SDK documents (see 'checks --ledger')")
 	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
 	fs.StringVar(&f.junitPath, "junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
+	fs.StringVar(&f.htmlPath, "html", "", htmlUsage)
 	fs.StringVar(&f.skip, "skip", "", "leave out the checks whose ID starts with one of these comma-separated `PREFIXES` (the inverse of --only)")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "start no check after the first failure (the ones running finish); the rest are reported as not run")
 	fs.DurationVar(&f.timeout, "timeout", 0, "the whole run's budget `D` (e.g. 5m): when it runs out, running checks are cut short and the rest reported as not run")
@@ -218,6 +240,38 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.shard, "shard", 0, "run only shard `N` of the state machine SI-PROP-01 (as a failing shard's replay command names it): its sequences, seed and lane, as the run with the same --seed and --checks planned them")
 	registerMinCoverage(fs, &f.minCoverage)
 	fs.BoolVar(&f.plan, "plan", false, "print the schedule (which checks run together, on which lanes/accounts, with the estimated critical path) and exit; only DescribeInstances is sent")
+	f.gate.register(fs, "check ID")
+}
+
+// gateFlags are the flags run, judge and proxy share for a CI gate: known
+// failures, and a summary for the CI's page.
+type gateFlags struct {
+	baseline, writeBaseline, markdown string
+}
+
+// register registers the gate flags; what names a baseline entry's check
+// ("check ID", "recording").
+func (f *gateFlags) register(fs *flag.FlagSet, what string) {
+	fs.StringVar(&f.baseline, "baseline", "", "known failures: a YAML `FILE` of entries (check: "+what+", reason, optionally rule or case, until: YYYY-MM-DD); "+
+		"a listed failure is reported known and does not fail the gate, a listed check that passes or an entry past its until does (see README, \"Known failures\")")
+	fs.StringVar(&f.writeBaseline, "write-baseline", "", "write the report's failures as a baseline `FILE`, one entry each with the reason \"TODO: why\" to fill in (\"-\": standard output)")
+	fs.StringVar(&f.markdown, "markdown", "", "also write a short GitHub-flavoured summary to `FILE`, for a CI job summary or a pull-request comment (\"-\": standard output)")
+}
+
+// gateConfig is a resolved gateFlags: the baseline to read (when the
+// command meets the world: reading it is I/O), and the outputs.
+type gateConfig struct {
+	baseline                string // "" when none
+	writeBaseline, markdown outputFile
+}
+
+// resolveGate checks the gate flags.
+func resolveGate(f gateFlags) (gateConfig, error) {
+	if f.baseline == "-" {
+		return gateConfig{}, errors.New("--baseline: name a file; standard input is not read")
+	}
+	return gateConfig{baseline: f.baseline, writeBaseline: outputFile{"write-baseline", f.writeBaseline},
+		markdown: outputFile{"markdown", f.markdown}}, nil
 }
 
 // runConfig is what 'cvmconform run' runs with.
@@ -236,6 +290,8 @@ type runConfig struct {
 	// selected is how many checks --only and --skip select.
 	selected                int
 	json, junit, transcript outputFile
+	gate                    gateConfig
+	html                    outputFile
 	timeout                 time.Duration
 	requireAll, planOnly    bool
 	// minCoverage is --min-coverage (report.Run.MinCoverage).
@@ -269,26 +325,27 @@ func resolveRun(f runFlags, env environment) (runConfig, error) {
 	suite := conformance.Config{Strict: f.strict, Seed: f.seed, Sequences: f.sequences, Only: splitList(f.only),
 		Skip: splitList(f.skip), FailFast: f.failFast, LanesPerAccount: f.perAccount, Instances: splitList(f.target.instances),
 		RestoreTimeout: f.restoreTimeout, Shard: f.shard}
-	selected, err := conformance.Select(conformance.Catalog(), suite.Only)
-	if err == nil {
-		selected, err = conformance.Exclude(selected, suite.Skip)
-	}
+	selected, err := conformance.Selected(suite.Only, suite.Skip)
 	if err != nil {
 		return cfg, err
 	}
-	if len(selected) == 0 {
-		return cfg, errors.New("nothing was judged: --only and --skip leave no check to run")
+	gate, err := resolveGate(f.gate)
+	if err != nil {
+		return cfg, err
 	}
 	t, err := resolveTarget(f.target, env, "the suite")
 	if err != nil {
 		return cfg, err
 	}
 	suite.SettleTimeout = t.settle
+	html := outputFile{"html", f.htmlPath}
+	suite.Artifacts = artifactsDir(html, outputFile{"json", f.jsonPath}, outputFile{"junit", f.junitPath})
 	replay := t.replay
 	replay.Strict, replay.Signature, replay.Sequences = f.strict, f.signature, f.sequences
 	return runConfig{suite: suite, target: t, signings: signings, replay: replay, selected: len(selected),
 		json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}, transcript: outputFile{"transcript", f.transcriptPath},
-		timeout: f.timeout, requireAll: f.requireAll, planOnly: f.plan, minCoverage: f.minCoverage}, nil
+		gate: gate, html: html, timeout: f.timeout, requireAll: f.requireAll, planOnly: f.plan,
+		minCoverage: f.minCoverage}, nil
 }
 
 // registerMinCoverage registers --min-coverage, which run, judge and
@@ -311,8 +368,11 @@ type snapshotFlags struct {
 	target targetFlags
 	only   string
 	dir    string // --out for record, --against for verify
-	ignore string // verify only
-	args   []string
+	// verify only: what to leave out, the reports, the gate.
+	ignore              string
+	jsonPath, junitPath string
+	gate                gateFlags
+	args                []string
 }
 
 func (f *snapshotFlags) register(fs *flag.FlagSet, sub string) {
@@ -324,6 +384,9 @@ func (f *snapshotFlags) register(fs *flag.FlagSet, sub string) {
 	}
 	fs.StringVar(&f.dir, "against", "", "compare with the records in `DIR`")
 	fs.StringVar(&f.ignore, "ignore", "", "leave these comma-separated `PATHS` out of the comparison, e.g. Response.Error.Message (\"#\" for any array index)")
+	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON report, one check per scenario, to `FILE` (\"-\": standard output, the console report then going to standard error)")
+	fs.StringVar(&f.junitPath, "junit", "", "also write a JUnit XML report, one testcase per scenario, to `FILE` (\"-\": standard output)")
+	f.gate.register(fs, "a scenario's name, rule: a drifted path")
 }
 
 // snapshotConfig is what 'snapshot record' or 'verify' plays.
@@ -332,7 +395,10 @@ type snapshotConfig struct {
 	scenarios []*snapshot.Scenario
 	only      bool   // --only chose the scenarios: verify compares only theirs
 	dir       string // where record writes, or the record verify reads
-	ignore    []string
+	// verify only: the paths left out, the reports and the gate.
+	ignore      []string
+	json, junit outputFile
+	gate        gateConfig
 }
 
 // resolveSnapshot checks the flags of snapshot sub (record or verify)
@@ -353,11 +419,16 @@ func resolveSnapshot(sub string, f snapshotFlags, env environment) (snapshotConf
 	if scenarios, err = snapshot.Select(scenarios, splitList(f.only)); err != nil {
 		return snapshotConfig{}, fmt.Errorf("--only: %w", err)
 	}
+	gate, err := resolveGate(f.gate)
+	if err != nil {
+		return snapshotConfig{}, err
+	}
 	t, err := resolveTarget(f.target, env, "the scenarios")
 	if err != nil {
 		return snapshotConfig{}, err
 	}
-	return snapshotConfig{target: t, scenarios: scenarios, only: f.only != "", dir: f.dir, ignore: splitList(f.ignore)}, nil
+	return snapshotConfig{target: t, scenarios: scenarios, only: f.only != "", dir: f.dir, ignore: splitList(f.ignore),
+		json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath}, gate: gate}, nil
 }
 
 // passiveFlags are the flags judge and proxy share: how strictly to
@@ -398,23 +469,27 @@ func resolvePassive(f passiveFlags, env environment) (passive.Config, tcapi.KeyM
 
 // judgeFlags are the flags of 'cvmconform judge'.
 type judgeFlags struct {
-	passive             passiveFlags
-	jsonPath, junitPath string
-	args                []string // the recordings
+	passive                       passiveFlags
+	jsonPath, junitPath, htmlPath string
+	gate                          gateFlags
+	args                          []string // the recordings
 }
 
 func (f *judgeFlags) register(fs *flag.FlagSet) {
 	f.passive.register(fs)
 	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON report to `FILE` (\"-\": standard output, the console report then going to standard error)")
 	fs.StringVar(&f.junitPath, "junit", "", "also write a JUnit XML report to `FILE` (\"-\": standard output)")
+	fs.StringVar(&f.htmlPath, "html", "", htmlUsage)
+	f.gate.register(fs, "a recording as named here")
 }
 
 // judgeConfig is what 'cvmconform judge' judges, and how.
 type judgeConfig struct {
-	files       []string
-	judge       passive.Config
-	json, junit outputFile
-	minCoverage float64 // --min-coverage (report.Run.MinCoverage)
+	files             []string
+	judge             passive.Config
+	json, junit, html outputFile
+	gate              gateConfig
+	minCoverage       float64 // --min-coverage (report.Run.MinCoverage)
 }
 
 func resolveJudge(f judgeFlags, env environment) (judgeConfig, error) {
@@ -425,18 +500,23 @@ func resolveJudge(f judgeFlags, env environment) (judgeConfig, error) {
 	if err != nil {
 		return judgeConfig{}, err
 	}
+	gate, err := resolveGate(f.gate)
+	if err != nil {
+		return judgeConfig{}, err
+	}
 	return judgeConfig{files: f.args, judge: judge, json: outputFile{"json", f.jsonPath}, junit: outputFile{"junit", f.junitPath},
-		minCoverage: f.passive.minCoverage}, nil
+		html: outputFile{"html", f.htmlPath}, gate: gate, minCoverage: f.passive.minCoverage}, nil
 }
 
 // proxyFlags are the flags of 'cvmconform proxy'.
 type proxyFlags struct {
-	listen, upstream, region   string
-	reportPath, transcriptPath string
-	every                      time.Duration
-	resign                     bool
-	passive                    passiveFlags
-	args                       []string
+	listen, upstream, region             string
+	reportPath, transcriptPath, htmlPath string
+	every                                time.Duration
+	resign                               bool
+	passive                              passiveFlags
+	gate                                 gateFlags
+	args                                 []string
 }
 
 func (f *proxyFlags) register(fs *flag.FlagSet) {
@@ -446,8 +526,10 @@ func (f *proxyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.reportPath, "report", "", "write the JSON report to `FILE` on SIGINT or SIGTERM (and every --report-every; \"-\": standard output, the proxy's own lines then going to standard error)")
 	fs.DurationVar(&f.every, "report-every", 0, "also write --report every `D` (e.g. 1m)")
 	fs.StringVar(&f.transcriptPath, "transcript", "", "write every exchange, redacted, to `FILE` as it completes (a transcript 'judge' reads; \"-\": standard output)")
+	fs.StringVar(&f.htmlPath, "html", "", "write the HTML report to `FILE` when --report is written (on SIGINT or SIGTERM, and every --report-every): one self-contained page, the verdict, findings with their exchanges, timelines and rates")
 	fs.BoolVar(&f.resign, "resign", false, "verify each request with the keys in the environment and sign it again for the upstream's host")
 	f.passive.register(fs)
+	f.gate.register(fs, "the upstream as the report names it")
 }
 
 // proxyConfig is what 'cvmconform proxy' serves.
@@ -455,10 +537,14 @@ type proxyConfig struct {
 	listen string
 	// proxy is the proxy without what the command attaches as it runs
 	// (OnFinding, Transcript).
-	proxy              passive.ProxyConfig
-	report, transcript outputFile
-	every              time.Duration
-	minCoverage        float64 // --min-coverage (report.Run.MinCoverage)
+	proxy                    passive.ProxyConfig
+	report, transcript, html outputFile
+	every                    time.Duration
+	gate                     gateConfig
+	// name is the proxy's one check's ID: the upstream, without a
+	// password (passive.NewProxy's).
+	name        string
+	minCoverage float64 // --min-coverage (report.Run.MinCoverage)
 }
 
 func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
@@ -479,12 +565,20 @@ func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
 	switch {
 	case f.every < 0:
 		return proxyConfig{}, errors.New("--report-every must not be negative")
-	case f.every > 0 && f.reportPath == "":
-		return proxyConfig{}, errors.New("--report-every needs --report FILE")
+	case f.every > 0 && f.reportPath == "" && f.htmlPath == "":
+		return proxyConfig{}, errors.New("--report-every needs --report FILE or --html FILE")
 	}
 	judge, keys, err := resolvePassive(f.passive, env)
 	if err != nil {
 		return proxyConfig{}, err
+	}
+	gate, err := resolveGate(f.gate)
+	if err != nil {
+		return proxyConfig{}, err
+	}
+	name := base
+	if u, err := url.Parse(base); err == nil {
+		name = u.Redacted()
 	}
 	pc := passive.ProxyConfig{Upstream: base, Judge: judge}
 	if f.resign {
@@ -494,7 +588,7 @@ func resolveProxy(f proxyFlags, env environment) (proxyConfig, error) {
 		pc.Resign = keys
 	}
 	return proxyConfig{listen: f.listen, proxy: pc, report: outputFile{"report", f.reportPath},
-		transcript: outputFile{"transcript", f.transcriptPath}, every: f.every, minCoverage: f.passive.minCoverage}, nil
+		transcript: outputFile{"transcript", f.transcriptPath}, html: outputFile{"html", f.htmlPath}, every: f.every, gate: gate, name: name, minCoverage: f.passive.minCoverage}, nil
 }
 
 // callFlags are the flags of 'cvmconform call'.
@@ -575,7 +669,7 @@ type selftestFlags struct {
 	variants, parallel, sequences int
 	seed                          uint64
 	quick                         bool
-	only, faults                  string
+	only, faults, htmlPath        string
 	args                          []string
 }
 
@@ -587,17 +681,25 @@ func (f *selftestFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.faults, "faults", "", "prove only these comma-separated fault `NAMES` (default: every fault)")
 	fs.IntVar(&f.parallel, "parallel", 4, "how many suites `N` run at once")
 	fs.IntVar(&f.sequences, "checks", 20, "state-machine sequences `N` SI-PROP-01 runs in each suite")
+	fs.StringVar(&f.htmlPath, "html", "", "also write the self-test's tables as one self-contained HTML page to `FILE` (\"-\": standard output)")
+}
+
+// selftestConfig is what 'cvmconform selftest' proves, and where its
+// HTML page goes.
+type selftestConfig struct {
+	suite selftest.Config
+	html  outputFile
 }
 
 // resolveSelftest checks selftest's flags. The fault names and the --only
 // prefixes are checked by selftest.Run, against the proofs and the
 // catalog, before it starts a suite.
-func resolveSelftest(f selftestFlags) (selftest.Config, error) {
+func resolveSelftest(f selftestFlags) (selftestConfig, error) {
 	switch {
 	case len(f.args) > 0:
-		return selftest.Config{}, fmt.Errorf("unexpected argument %q", f.args[0])
+		return selftestConfig{}, fmt.Errorf("unexpected argument %q", f.args[0])
 	case f.variants < 0 || f.parallel <= 0 || f.sequences <= 0:
-		return selftest.Config{}, errors.New("--variants must be ≥ 0, --parallel and --checks positive")
+		return selftestConfig{}, errors.New("--variants must be ≥ 0, --parallel and --checks positive")
 	}
 	cfg := selftest.Config{Variants: f.variants, Seed: f.seed, Quick: f.quick, Faults: splitList(f.faults),
 		Parallel: f.parallel, Sequences: f.sequences}
@@ -607,7 +709,7 @@ func resolveSelftest(f selftestFlags) (selftest.Config, error) {
 	if f.variants == 0 {
 		cfg.Variants = -1 // selftest.Config: none is negative, 0 its default
 	}
-	return cfg, nil
+	return selftestConfig{suite: cfg, html: outputFile{"html", f.htmlPath}}, nil
 }
 
 // emulateFlags are the flags of 'cvmconform emulate'.

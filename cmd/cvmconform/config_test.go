@@ -162,13 +162,14 @@ func TestResolveRun(t *testing.T) {
 		got, err := resolveRun(runFlagsOf(t, "--only", "SI-ID-01", "--seed", "42"), mapEnv(nil))
 		require.NoError(t, err)
 		require.Equal(t, runConfig{
-			suite: conformance.Config{Seed: 42, Sequences: 100, Only: []string{"SI-ID-01"}},
+			suite: conformance.Config{Seed: 42, Sequences: 100, Only: []string{"SI-ID-01"}, Artifacts: "."},
 			target: targetConfig{runner: runner.TargetConfig{Region: "ap-guangzhou", StopRateLimit: 10}, allowAll: true,
 				variants: emulator.Choices{}, replay: conformance.RunCommand{RateLimit: 10}},
 			signings: []runner.Signing{runner.SignTC3},
 			replay:   conformance.RunCommand{RateLimit: 10, Signature: "tc3", Sequences: 100},
 			selected: 1,
-			json:     outputFile{"json", ""}, junit: outputFile{"junit", ""}, transcript: outputFile{"transcript", ""},
+			json:     outputFile{"json", ""}, junit: outputFile{"junit", ""}, transcript: outputFile{"transcript", ""}, html: outputFile{"html", ""},
+			gate: noGate,
 		}, got, "no --endpoint: the embedded emulator, every instance allowed, no credential read")
 		require.True(t, got.target.embedded())
 		require.Equal(t, "cvmconform run --seed 42 --only SI-ID-01", got.replay.Line(42, "SI-ID-01"))
@@ -185,7 +186,7 @@ func TestResolveRun(t *testing.T) {
 		require.Equal(t, "http://user:xxxxx@127.0.0.1:8080", got.target.name, "a report never names a password")
 		require.True(t, got.target.allowAll)
 		require.Equal(t, conformance.Config{Strict: true, Sequences: 20, Skip: []string{"SI-RATE"}, FailFast: true, LanesPerAccount: 2,
-			RestoreTimeout: time.Minute, Shard: 3, SettleTimeout: 2 * time.Minute}, got.suite)
+			RestoreTimeout: time.Minute, Shard: 3, SettleTimeout: 2 * time.Minute, Artifacts: "."}, got.suite)
 		require.Equal(t, []runner.Signing{runner.SignTC3, runner.SignHmacSHA256, runner.SignHmacSHA1}, got.signings)
 		require.Equal(t, outputFile{"json", "r.json"}, got.json)
 		require.Equal(t, 5*time.Minute, got.timeout)
@@ -302,8 +303,9 @@ func TestResolveSnapshot(t *testing.T) {
 	got, err := resolveSnapshot("record", snapshotFlagsOf(t, "record", "--out", "dir"), mapEnv(nil))
 	require.NoError(t, err)
 	require.Equal(t, snapshotConfig{target: targetConfig{runner: runner.TargetConfig{Region: "ap-guangzhou", StopRateLimit: 10}, allowAll: true,
-		variants: emulator.Choices{}, replay: conformance.RunCommand{RateLimit: 10}}, scenarios: all, dir: "dir"}, got,
-		"every scenario, against the embedded emulator")
+		variants: emulator.Choices{}, replay: conformance.RunCommand{RateLimit: 10}}, scenarios: all, dir: "dir",
+		json: outputFile{"json", ""}, junit: outputFile{"junit", ""}, gate: gateConfig{writeBaseline: outputFile{"write-baseline", ""}, markdown: outputFile{"markdown", ""}}}, got,
+		"every scenario, against the embedded emulator; no report but the console, no baseline")
 
 	got, err = resolveSnapshot("verify", snapshotFlagsOf(t, "verify", "--against", "dir", "--only", "seed-example", "--ignore", "A.B, C",
 		"--endpoint", "http://127.0.0.1:9", "--instances", "ins-12345678", "--region", "ap-beijing"), mapEnv(with(mainPair, "TENCENTCLOUD_REGION", "ap-shanghai")))
@@ -315,6 +317,19 @@ func TestResolveSnapshot(t *testing.T) {
 	require.Equal(t, "ap-beijing", got.target.runner.Region, "a flag beats the environment")
 	require.Equal(t, []string{"ins-12345678"}, got.target.allowed)
 
+	got, err = resolveSnapshot("verify", snapshotFlagsOf(t, "verify", "--against", "dir", "--baseline", "b.yaml", "--write-baseline", "w.yaml",
+		"--markdown", "-", "--json", "r.json", "--junit", "r.xml"), mapEnv(nil))
+	require.NoError(t, err)
+	require.Equal(t, gateConfig{baseline: "b.yaml", writeBaseline: outputFile{"write-baseline", "w.yaml"}, markdown: outputFile{"markdown", "-"}}, got.gate,
+		"verify takes the gate flags of run")
+	require.Equal(t, outputFile{"json", "r.json"}, got.json)
+	require.Equal(t, outputFile{"junit", "r.xml"}, got.junit)
+	require.Equal(t, "cvmconform snapshot verify --against dir", verifyReplay(got), "the embedded emulator needs no target flags")
+	require.Equal(t, "cvmconform snapshot verify --endpoint http://127.0.0.1:9 --region ap-beijing --settle-timeout 5s --instances ins-12345678 --ignore A.B,C --against d",
+		verifyReplay(snapshotConfig{dir: "d", ignore: []string{"A.B", "C"}, target: targetConfig{replay: conformance.RunCommand{
+			Endpoint: "http://127.0.0.1:9", Region: "ap-beijing", RateLimit: 10, SettleTimeout: 5 * time.Second, Instances: "ins-12345678"}}}),
+		"the target's flags as run's replay gives them, then what verify compares")
+
 	for _, tc := range []struct {
 		sub string
 		badCase
@@ -322,6 +337,7 @@ func TestResolveSnapshot(t *testing.T) {
 		{"record", badCase{"extra", []string{"--out", "d", "extra"}, nil, `unexpected argument "extra"`, "flags only"}},
 		{"record", badCase{"no-out", nil, nil, "--out DIR is required", "nowhere to write"}},
 		{"verify", badCase{"no-against", nil, nil, "--against DIR is required", "nothing to compare with"}},
+		{"verify", badCase{"baseline-stdin", []string{"--against", "d", "--baseline", "-"}, nil, "--baseline: name a file; standard input is not read", "as run's"}},
 		{"record", badCase{"only", []string{"--out", "d", "--only", "nope"}, nil, `--only: no scenario "nope" (known: ` + names(all) + ")", "the scenarios are listed"}},
 		{"record", badCase{"cloud", []string{"--out", "d", "--endpoint", "https://cvm.tencentcloudapi.com"}, mainPair,
 			"https://cvm.tencentcloudapi.com is not on this machine, and stopping instances there needs an allow-list: name the instances the scenarios may stop and start with --instances",
@@ -353,14 +369,14 @@ func judgeFlagsOf(t *testing.T, args ...string) judgeFlags {
 
 func TestResolveJudge(t *testing.T) {
 	t.Parallel()
-	got, err := resolveJudge(judgeFlagsOf(t, "a.har", "--strict", "b.yaml", "--rate-limit", "5", "--json", "-"),
+	got, err := resolveJudge(judgeFlagsOf(t, "a.har", "--strict", "b.yaml", "--rate-limit", "5", "--json", "-", "--html", "j.html"),
 		mapEnv(with(mainPair, "TENCENTCLOUD_SESSION_TOKEN", tokenMain, "TENCENTCLOUD_SECRET_ID_2", idTwo, "TENCENTCLOUD_SECRET_KEY_2", keyTwo)))
 	require.NoError(t, err)
 	require.Equal(t, judgeConfig{files: []string{"a.har", "b.yaml"},
 		judge: passive.Config{Strict: true, StopRateLimit: 5, Keys: tcapi.KeyMap{
 			idMain: {SecretKey: keyMain, Token: tokenMain, Account: runner.MaskSecretID(idMain)},
 			idTwo:  {SecretKey: keyTwo, Account: runner.MaskSecretID(idTwo)}}},
-		json: outputFile{"json", "-"}, junit: outputFile{"junit", ""}}, got, "the files in order, every key in the environment")
+		json: outputFile{"json", "-"}, junit: outputFile{"junit", ""}, html: outputFile{"html", "j.html"}, gate: noGate}, got, "the files in order, every key in the environment")
 
 	got, err = resolveJudge(judgeFlagsOf(t, "a.har"), mapEnv(nil))
 	require.NoError(t, err)
@@ -391,11 +407,16 @@ func TestResolveProxy(t *testing.T) {
 	t.Parallel()
 	keys := tcapi.KeyMap{idMain: {SecretKey: keyMain, Account: runner.MaskSecretID(idMain)}}
 	got, err := resolveProxy(proxyFlagsOf(t, "--upstream", "http://127.0.0.1:8080/", "--resign", "--report", "r.json", "--report-every", "1m",
-		"--transcript", "t.jsonl", "--strict"), mapEnv(mainPair))
+		"--transcript", "t.jsonl", "--strict", "--html", "p.html"), mapEnv(mainPair))
 	require.NoError(t, err)
 	require.Equal(t, proxyConfig{listen: "127.0.0.1:8081",
 		proxy:  passive.ProxyConfig{Upstream: "http://127.0.0.1:8080", Judge: passive.Config{Strict: true, StopRateLimit: 10, Keys: keys}, Resign: keys},
-		report: outputFile{"report", "r.json"}, transcript: outputFile{"transcript", "t.jsonl"}, every: time.Minute}, got)
+		report: outputFile{"report", "r.json"}, transcript: outputFile{"transcript", "t.jsonl"}, html: outputFile{"html", "p.html"}, every: time.Minute,
+		gate: noGate, name: "http://127.0.0.1:8080"}, got)
+
+	got, err = resolveProxy(proxyFlagsOf(t, "--upstream", "http://127.0.0.1:8080/", "--html", "p.html", "--report-every", "1m"), mapEnv(nil))
+	require.NoError(t, err, "--report-every writes --html alone too")
+	require.Equal(t, outputFile{"report", ""}, got.report)
 
 	got, err = resolveProxy(proxyFlagsOf(t, "--upstream", "tencentcloud"), mapEnv(map[string]string{"TENCENTCLOUD_REGION": "ap-shanghai-fsi"}))
 	require.NoError(t, err)
@@ -414,7 +435,7 @@ func TestResolveProxy(t *testing.T) {
 		{"name-without-region", []string{"--upstream", "tencentcloud"}, nil,
 			"--upstream: --endpoint tencentcloud needs --region (or TENCENTCLOUD_REGION)", "the real cloud's host depends on the region, and proxy has no default"},
 		{"every-negative", append(up, "--report-every", "-1s"), nil, "--report-every must not be negative", "a period"},
-		{"every-without-report", append(up, "--report-every", "1s"), nil, "--report-every needs --report FILE", "nowhere to write"},
+		{"every-without-report", append(up, "--report-every", "1s"), nil, "--report-every needs --report FILE or --html FILE", "nowhere to write"},
 		{"rate", append(up, "--rate-limit", "0"), nil, "--rate-limit must be positive", "a limit of 0"},
 		{"half-set", up, map[string]string{"TENCENTCLOUD_SECRET_ID": idMain},
 			"TENCENTCLOUD_SECRET_KEY is not set: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY together", "half a pair names the variable missing"},
@@ -501,6 +522,28 @@ func selftestFlagsOf(t *testing.T, args ...string) selftestFlags {
 	return f
 }
 
+func TestArtifactsDir(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		outs   []outputFile
+		want   string
+		reason string
+	}{
+		{"none", nil, ".", "no report file: the working directory, never the temporary one, which nobody keeps"},
+		{"html", []outputFile{{"html", "out/r.html"}, {"json", "j/r.json"}}, "out", "beside the HTML report, whose link names the file"},
+		{"json", []outputFile{{"html", ""}, {"json", "j/r.json"}}, "j", "else beside the first report given"},
+		{"stdout", []outputFile{{"html", "-"}, {"json", "j/r.json"}}, "j", "standard output has no directory"},
+		{"bare", []outputFile{{"html", "r.html"}}, ".", "a bare name is in the working directory"},
+	} {
+		require.Equal(t, tc.want, artifactsDir(tc.outs...), "%s: %s", tc.name, tc.reason)
+	}
+	got, err := resolveRun(runFlagsOf(t, "--html", "ci/report.html", "--json", "x/r.json"), mapEnv(nil))
+	require.NoError(t, err)
+	require.Equal(t, "ci", got.suite.Artifacts, "run writes its artifacts beside --html")
+	require.Equal(t, outputFile{"html", "ci/report.html"}, got.html)
+}
+
 func TestResolveSelftest(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -518,8 +561,12 @@ func TestResolveSelftest(t *testing.T) {
 	} {
 		got, err := resolveSelftest(selftestFlagsOf(t, tc.args...))
 		require.NoError(t, err, tc.name)
-		require.Equal(t, tc.want, got, "%s: %s", tc.name, tc.reason)
+		require.Equal(t, tc.want, got.suite, "%s: %s", tc.name, tc.reason)
+		require.Equal(t, outputFile{"html", ""}, got.html, tc.name)
 	}
+	got, err := resolveSelftest(selftestFlagsOf(t, "--html", "st.html"))
+	require.NoError(t, err)
+	require.Equal(t, outputFile{"html", "st.html"}, got.html, "--html names the page's file")
 	for _, tc := range []badCase{
 		{"extra", []string{"extra"}, nil, `unexpected argument "extra"`, "flags only"},
 		{"variants", []string{"--variants", "-1"}, nil, "--variants must be ≥ 0, --parallel and --checks positive", "a count"},
@@ -629,4 +676,19 @@ func TestResolveCoverageAndProfile(t *testing.T) {
 		_, err := tc.resolve(evidenceFlags{args: tc.args})
 		requireUsageError(t, err, tc.badCase)
 	}
+}
+
+// noGate is the gate of a command line without --baseline, --markdown
+// or --write-baseline.
+var noGate = gateConfig{writeBaseline: outputFile{"write-baseline", ""}, markdown: outputFile{"markdown", ""}}
+
+func TestResolveGate(t *testing.T) {
+	t.Parallel()
+	var f runFlags
+	parsed(t, f.register, "--baseline", "b.yaml", "--write-baseline", "w.yaml", "--markdown", "-")
+	got, err := resolveGate(f.gate)
+	require.NoError(t, err)
+	require.Equal(t, gateConfig{baseline: "b.yaml", writeBaseline: outputFile{"write-baseline", "w.yaml"}, markdown: outputFile{"markdown", "-"}}, got)
+	_, err = resolveGate(gateFlags{baseline: "-"})
+	require.EqualError(t, err, "--baseline: name a file; standard input is not read", "a baseline is a file in the repository, not a pipe")
 }

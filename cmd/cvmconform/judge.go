@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/cvmconform/cvmconform/runner/baseline"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -16,7 +17,7 @@ const judgeUsage = `Usage: cvmconform judge [flags] FILE...
 
 Judges recorded traffic with the reference model: every StopInstances,
 StartInstances and DescribeInstances exchange of each file, in the order
-recorded. The reports are those of 'run' (console, --json, --junit), one
+recorded. The reports are those of 'run' (console, --json, --junit, --html), one
 check per file, headed "recorded traffic judged" (JSON "kind":
 "recorded"), without a seed. Requests of other actions are listed as not
 judged, never as findings.
@@ -59,7 +60,12 @@ func (c cli) judge(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := c.checkOutputs(cfg.json, cfg.junit); err != nil {
+	if err := c.checkOutputs(cfg.json, cfg.junit, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
+		return fail("%v", err)
+	}
+	// The checks of a judge report are its recordings, named as given.
+	known, err := loadBaseline(cfg.gate.baseline, baseline.Scope{Checks: cfg.files, What: "recording judged here (name it as on the command line)"})
+	if err != nil {
 		return fail("%v", err)
 	}
 	started := time.Now()
@@ -77,30 +83,46 @@ func (c cli) judge(args []string) int {
 	}
 	run := passive.Report(passive.ReportInfo{Strict: cfg.judge.Strict, Started: started}, results...)
 	run.MinCoverage = cfg.minCoverage
-	return c.finishPassive("judge", run, cfg.json, cfg.junit)
+	return c.finishPassive("judge", withBaseline(run, known, time.Now()), cfg.json, cfg.junit, cfg.html, cfg.gate)
 }
 
-// finishPassive prints the console report, writes the JSON and JUnit
-// reports, and returns the exit status of its verdict (verdictExit): 1
-// with a finding, 2 when nothing was judged or the traffic could not all
-// be judged (the proxy's upstream never answered), else 0.
-func (c cli) finishPassive(cmd string, run report.Run, jsonOut, junitOut outputFile) int {
+// finishPassive prints the console report, writes the JSON, JUnit and
+// HTML reports and the gate's outputs, and returns the exit status of its
+// verdict (verdictExit): 1 with a finding, 2 when nothing was judged or
+// the traffic could not all be judged (the proxy's upstream never
+// answered), else 0.
+func (c cli) finishPassive(cmd string, run report.Run, jsonOut, junitOut, htmlOut outputFile, gate gateConfig) int {
 	_, noColor := c.env("NO_COLOR")
-	console := c.console(jsonOut, junitOut)
+	console := c.console(jsonOut, junitOut, htmlOut, gate.markdown, gate.writeBaseline)
 	if err := report.Console(console, run, report.ConsoleOptions{Color: report.IsTerminal(console) && !noColor}); err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform %s: writing the report: %v\n", cmd, err)
 		return exitUsage
 	}
+	if err := c.writeReports(cmd, run, jsonOut, junitOut, htmlOut, gate); err != nil {
+		return exitUsage
+	}
+	return verdictExit(run, nil)
+}
+
+// writeReports writes run's JSON, JUnit and HTML reports and the gate's
+// outputs, those named; an error is said on standard error, and returned.
+func (c cli) writeReports(cmd string, run report.Run, jsonOut, junitOut, htmlOut outputFile, gate gateConfig) error {
 	for _, w := range []struct {
 		out    outputFile
 		render func(io.Writer, report.Run) error
-	}{{jsonOut, report.JSON}, {junitOut, report.JUnit}} {
+	}{{jsonOut, report.JSON}, {junitOut, report.JUnit}, {htmlOut, report.HTML}} {
 		if err := c.writeOutput(w.out, func(out io.Writer) error { return w.render(out, run) }); err != nil {
 			fmt.Fprintf(c.stderr, "cvmconform %s: %v\n", cmd, err)
-			return exitUsage
+			return err
 		}
 	}
-	return verdictExit(run, nil)
+	for _, w := range gateOutputs(gate, run) {
+		if err := c.writeOutput(w.out, w.render); err != nil {
+			fmt.Fprintf(c.stderr, "cvmconform %s: %v\n", cmd, err)
+			return err
+		}
+	}
+	return nil
 }
 
 // printable escapes the control characters of a line from the target, so

@@ -34,16 +34,6 @@ func invokeJudge(t *testing.T, env map[string]string, args ...string) (code int,
 	return code, out.String(), errb.String()
 }
 
-// passiveEmulator starts the reference emulator, with a short latency, for
-// one test of judge or proxy.
-func passiveEmulator(t *testing.T, faults ...string) *emulator.Embedded {
-	t.Helper()
-	e, err := emulator.StartEmbedded(emulator.EmbeddedOptions{Latency: 20 * time.Millisecond, Faults: faults})
-	require.NoError(t, err)
-	t.Cleanup(func() { e.Close() })
-	return e
-}
-
 // targetCycle describes, stops (HARD) and waits for one instance of e
 // through runner.Target, then stops a malformed ID (seed §6 "ins-1122"),
 // and returns the exchanges, as 'run' records them.
@@ -103,8 +93,8 @@ func recordings(t *testing.T, dir, name string, xs []*runner.Exchange) (transcri
 func TestJudgeCommand(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	clean := passiveEmulator(t)
-	faulty := passiveEmulator(t, "malformed-id-not-found")
+	clean := startEmulator(t)
+	faulty := startEmulator(t, "malformed-id-not-found")
 	cleanT, cleanC := recordings(t, dir, "clean", targetCycle(t, clean, "ins-43jl0gw2"))
 	faultyXs := targetCycle(t, faulty, "ins-43jl0gw2")
 	faultyT, faultyC := recordings(t, dir, "faulty", faultyXs)

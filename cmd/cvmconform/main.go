@@ -14,6 +14,7 @@
 //	cvmconform call ACTION [JSON] sign and send one request, print the answer and judge it
 //	cvmconform coverage REPORT    print a JSON report's rule coverage
 //	cvmconform profile A [B]      print a JSON report's target profile, or what changed between two
+//	cvmconform schema             print the JSON Schema of the JSON report
 //
 // Exit status: 0 conformant, 1 at least one check failed, 2 the run could
 // not be made (usage, configuration, target unreachable, credentials) or
@@ -61,6 +62,7 @@ Commands:
   call      sign and send one request with the environment's credentials, print the answer, judge it
   coverage  print a JSON report's rule coverage: which rules, codes, transitions and ledger entries it exercised
   profile   print the defensible choices a JSON report's target made, or what changed between two reports
+  schema    print the JSON Schema (draft 2020-12) of the JSON report of run, judge and proxy
 
 Run 'cvmconform <command> -h' for a command's flags; flags may come
 anywhere among a command's arguments. 'cvmconform --version' prints the
@@ -167,6 +169,8 @@ func (c cli) main(args []string) int {
 		return c.coverage(args[1:])
 	case "profile":
 		return c.profile(args[1:])
+	case "schema":
+		return c.schema(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK

@@ -62,7 +62,7 @@ func TestOutputsRefusedBeforeTheRun(t *testing.T) {
 func TestOutputToStandardOutput(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	clean := passiveEmulator(t)
+	clean := startEmulator(t)
 	rec, _ := recordings(t, dir, "clean", targetCycle(t, clean, "ins-43jl0gw2"))
 	stdoutFile := filepath.Join(dir, "stdout")
 	link := filepath.Join(dir, "stdout-link") // stands for /dev/stdout

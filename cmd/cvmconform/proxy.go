@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cvmconform/cvmconform/runner/baseline"
 	"github.com/cvmconform/cvmconform/runner/passive"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -65,10 +66,15 @@ func (c cli) proxy(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := c.checkOutputs(cfg.report, cfg.transcript); err != nil {
+	if err := c.checkOutputs(cfg.report, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
 		return fail("%v", err)
 	}
-	screen := c.console(cfg.report, cfg.transcript)
+	// The proxy's report has one check, named for the upstream.
+	known, err := loadBaseline(cfg.gate.baseline, baseline.Scope{Checks: []string{cfg.name}, What: "upstream of this proxy (" + cfg.name + ")"})
+	if err != nil {
+		return fail("%v", err)
+	}
+	screen := c.console(cfg.report, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline)
 	out := &lockedWriter{w: screen}
 	pc := cfg.proxy
 	pc.OnFinding = func(f passive.Finding) { fmt.Fprintln(out, "finding: "+printable(f.String())) }
@@ -105,12 +111,15 @@ func (c cli) proxy(args []string) int {
 				fmt.Fprintln(out, "finding: "+printable(f.String()))
 			}
 		}
-		run := passive.Report(passive.ReportInfo{Strict: pc.Judge.Strict, Started: started}, res)
+		run := withBaseline(passive.Report(passive.ReportInfo{Strict: pc.Judge.Strict, Started: started}, res), known, time.Now())
 		run.MinCoverage = cfg.minCoverage
 		return run
 	}
 	write := func(run report.Run) error {
-		return c.writeOutput(cfg.report, func(w io.Writer) error { return report.JSON(w, run) })
+		if err := c.writeOutput(cfg.report, func(w io.Writer) error { return report.JSON(w, run) }); err != nil {
+			return err
+		}
+		return c.writeOutput(cfg.html, func(w io.Writer) error { return report.HTML(w, run) })
 	}
 	var tick <-chan time.Time
 	if cfg.every > 0 {
@@ -146,7 +155,7 @@ func (c cli) proxy(args []string) int {
 	}
 	onScreen := c
 	onScreen.stdout = screen
-	return onScreen.finishPassive("proxy", run, outputFile{}, outputFile{})
+	return onScreen.finishPassive("proxy", run, outputFile{}, outputFile{}, outputFile{}, cfg.gate)
 }
 
 // lockedWriter serialises the lines the proxy's handlers and its main

@@ -104,7 +104,7 @@ func TestProxyCommand(t *testing.T) {
 			if tc.fault != "" {
 				faults = append(faults, tc.fault)
 			}
-			e := passiveEmulator(t, faults...)
+			e := startEmulator(t, faults...)
 			dir := t.TempDir()
 			reportPath, transcriptPath := filepath.Join(dir, "report.json"), filepath.Join(dir, "t.jsonl")
 			p := startProxyCmd(t, nil, "--upstream", e.URL, "--report", reportPath, "--transcript", transcriptPath)
@@ -171,7 +171,7 @@ func TestProxyCommand(t *testing.T) {
 
 func TestProxyCommandReportsEvery(t *testing.T) {
 	t.Parallel()
-	e := passiveEmulator(t)
+	e := startEmulator(t)
 	reportPath := filepath.Join(t.TempDir(), "report.json")
 	p := startProxyCmd(t, nil, "--upstream", e.URL, "--report", reportPath, "--report-every", "20ms")
 	send(t, p.url, e.Cred, model.ActionDescribe)
@@ -184,7 +184,7 @@ func TestProxyCommandReportsEvery(t *testing.T) {
 
 func TestProxyCommandResign(t *testing.T) {
 	t.Parallel()
-	e := passiveEmulator(t)
+	e := startEmulator(t)
 	env := map[string]string{"TENCENTCLOUD_SECRET_ID": e.Cred.SecretID, "TENCENTCLOUD_SECRET_KEY": e.Cred.SecretKey}
 	p := startProxyCmd(t, env, "--upstream", e.URL, "--resign")
 	res := send(t, p.url, e.Cred, model.ActionDescribe)

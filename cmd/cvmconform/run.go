@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/cvmconform/cvmconform/conformance"
 	"github.com/cvmconform/cvmconform/runner"
@@ -57,7 +58,11 @@ func (c cli) run(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := c.checkOutputs(cfg.json, cfg.junit, cfg.transcript); err != nil {
+	if err := c.checkOutputs(cfg.json, cfg.junit, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
+		return fail("%v", err)
+	}
+	known, err := loadBaseline(cfg.gate.baseline, catalogScope())
+	if err != nil {
 		return fail("%v", err)
 	}
 	suite := cfg.suite
@@ -99,6 +104,7 @@ func (c cli) run(args []string) int {
 	progress.Note("cvmconform: checking %s (%s)", suite.TargetName, suite.Target.Region)
 	result, err := conformance.Run(ctx, suite)
 	result.RequireAll, result.MinCoverage = cfg.requireAll, cfg.minCoverage
+	result = withBaseline(result, known, time.Now())
 	progress.Close()
 	switch {
 	case errors.Is(err, conformance.ErrCutShort):
@@ -110,18 +116,19 @@ func (c cli) run(args []string) int {
 		}
 	}
 	_, noColor := c.env("NO_COLOR")
-	console := c.console(cfg.json, cfg.junit, cfg.transcript)
+	console := c.console(cfg.json, cfg.junit, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline)
 	if err := report.Console(console, result, report.ConsoleOptions{Color: report.IsTerminal(console) && !noColor}); err != nil {
 		return fail("writing the report: %v", err)
 	}
-	for _, w := range []struct {
+	for _, w := range append([]struct {
 		out    outputFile
 		render func(io.Writer) error
 	}{
 		{cfg.json, func(w io.Writer) error { return report.JSON(w, result) }},
 		{cfg.junit, func(w io.Writer) error { return report.JUnit(w, result) }},
+		{cfg.html, func(w io.Writer) error { return report.HTML(w, result) }},
 		{cfg.transcript, func(w io.Writer) error { return passive.WriteTranscript(w, log.Since(0)) }},
-	} {
+	}, gateOutputs(cfg.gate, result)...) {
 		if err := c.writeOutput(w.out, w.render); err != nil {
 			return fail("%v", err)
 		}

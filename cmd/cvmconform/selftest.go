@@ -57,15 +57,23 @@ func (c cli) selftest(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	if err := c.checkOutputs(cfg.html); err != nil {
+		return fail("%v", err)
+	}
 	start := time.Now()
-	cfg.Progress = func(line string) {
+	suite := cfg.suite
+	suite.Progress = func(line string) {
 		fmt.Fprintf(c.stderr, "[%5.1fs] %s\n", time.Since(start).Seconds(), line)
 	}
-	res, err := selftest.Run(c.ctx, cfg)
+	res, err := selftest.Run(c.ctx, suite)
 	if err != nil && len(res.Precision)+len(res.Recall) == 0 {
 		return fail("%v", err)
 	}
-	writeSelftest(c.stdout, res, time.Since(start))
+	took := time.Since(start)
+	writeSelftest(c.console(cfg.html), res, took)
+	if err := c.writeOutput(cfg.html, func(w io.Writer) error { return report.HTMLPage(w, selftestPage(res, took)) }); err != nil {
+		return fail("%v", err)
+	}
 	switch {
 	case err != nil:
 		fmt.Fprintf(c.stderr, "cvmconform selftest: %v\n", err)
@@ -87,7 +95,7 @@ func writeSelftest(w io.Writer, res selftest.Result, took time.Duration) {
 		fmt.Fprintln(tw, "VARIANTS\tRESULT\tCHECKS\tREQUESTS\tTIME\tNOTABLE CHOICES")
 		for _, p := range res.Precision {
 			s := p.Result.Summary()
-			fmt.Fprintf(tw, "%s\t%s\t%d pass, %d skip\t%d\t%.1fs\t%s\n", precisionName(p), map[bool]string{true: "pass", false: "FAIL"}[p.Passed()],
+			fmt.Fprintf(tw, "%s\t%s\t%d pass, %d skip\t%d\t%.1fs\t%s\n", precisionName(p), p.Word(),
 				s.Pass, s.Skip, p.Result.Requests, p.Result.Duration.Seconds(), notable(p.Variants))
 		}
 		tw.Flush()
@@ -156,6 +164,61 @@ func writeProfileAccuracy(w io.Writer, res selftest.Result) {
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// selftestPage is the self-test as a page for --html: its two tables,
+// each failing row with its failures and replay command.
+func selftestPage(res selftest.Result, took time.Duration) report.Page {
+	p := report.Page{Title: "cvmconform selftest", Headline: "SELF-TEST PASSED", OK: res.OK(), Line: res.Summary(),
+		Facts: [][2]string{{"seed", fmt.Sprint(res.Seed)}, {"duration", took.Round(time.Second).String()}}}
+	if !p.OK {
+		p.Headline = "SELF-TEST FAILED"
+	}
+	if len(res.Precision) > 0 {
+		t := report.PageTable{Title: "Precision", Note: fmt.Sprintf("The suite against the lenient and strict corners and %d random variant combinations; each must pass.",
+			len(res.Precision)-corners(res.Precision)), Header: []string{"variants", "result", "checks", "requests", "time", "notable choices"}}
+		for _, r := range res.Precision {
+			s := r.Result.Summary()
+			row := report.PageRow{Cells: []string{precisionName(r), map[bool]string{true: "pass", false: "FAIL"}[r.Passed()],
+				fmt.Sprintf("%d pass, %d skip", s.Pass, s.Skip), fmt.Sprint(r.Result.Requests), fmt.Sprintf("%.1fs", r.Result.Duration.Seconds()), notable(r.Variants)},
+				Bad: !r.Passed()}
+			if row.Bad {
+				if r.Err != nil {
+					row.Details = append(row.Details, "the run could not be made: "+r.Err.Error())
+				}
+				for _, f := range r.Failures() {
+					row.Details = append(row.Details, strings.ToUpper(string(f.Status))+" "+f.ID+": "+f.Reason)
+				}
+				row.Details = append(row.Details, fmt.Sprintf("variants: %s", r.Variants.Changed()), "replay:   "+r.Replay)
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		p.Tables = append(p.Tables, t)
+	}
+	if len(res.Recall) > 0 {
+		t := report.PageTable{Title: "Recall", Note: "Every fault on a random variant; each must be detected.",
+			Header: []string{"fault", "first failing check", "requests", "seconds", "steps", "variant seed"}}
+		for _, r := range res.Recall {
+			first := "MISSED"
+			if r.Detected() {
+				first = r.First.ID
+				if !r.Expected() {
+					first += " (before its own " + strings.Join(r.Proof.Catch, ", ") + ")"
+				}
+			}
+			row := report.PageRow{Cells: []string{r.Proof.Fault, first, fmt.Sprint(r.Requests), fmt.Sprintf("%.1f", r.Elapsed.Seconds()),
+				fmt.Sprint(r.Steps), fmt.Sprint(r.Seed)}, Bad: !r.Detected() || r.Err != nil}
+			if row.Bad {
+				if r.Err != nil {
+					row.Details = append(row.Details, "the run could not be made: "+r.Err.Error())
+				}
+				row.Details = append(row.Details, fmt.Sprintf("variants: %s", r.Variants.Changed()), "replay:   "+r.Replay)
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		p.Tables = append(p.Tables, t)
+	}
+	return p
 }
 
 // precisionName names a precision run's combination: its corner, or the

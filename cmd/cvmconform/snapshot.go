@@ -3,11 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/cvmconform/cvmconform/runner/baseline"
 	"github.com/cvmconform/cvmconform/runner/snapshot"
 )
 
@@ -40,8 +42,16 @@ Every instance a scenario moved is brought back to its state afterwards.
 Credentials: TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY (and
 TENCENTCLOUD_SESSION_TOKEN); the region defaults to TENCENTCLOUD_REGION.
 
-Exit status: 0 recorded, or no drift; 1 drift; 2 the command could not be
-carried out (usage, target, a role that cannot be bound, unreadable record).
+verify also writes a report of one check per scenario, named as the
+scenario (--json, --junit, --markdown), and takes run's gate: --baseline
+FILE lists known drifts (check: a scenario; rule, optionally: a path that
+drifted), --write-baseline FILE writes the drifts as one (see README.md,
+"Snapshots").
+
+Exit status: 0 recorded, or no drift (but known ones); 1 drift, or a
+baseline entry stale or expired; 2 the command could not be carried out
+(usage, a baseline naming no scenario or path, target, a role that cannot
+be bound, unreadable record).
 `
 
 func (c cli) snapshot(args []string) int {
@@ -89,6 +99,7 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 		return fail("%v", err)
 	}
 	var recorded []*snapshot.Record
+	var known *baseline.File
 	if sub == "record" {
 		if err := checkOutputDir("out", conf.dir); err != nil {
 			return fail("%v", err)
@@ -101,6 +112,12 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 			recorded = slices.DeleteFunc(recorded, func(r *snapshot.Record) bool {
 				return !slices.ContainsFunc(conf.scenarios, func(sc *snapshot.Scenario) bool { return sc.Name == r.Scenario })
 			})
+		}
+		if err := c.checkOutputs(conf.json, conf.junit, conf.gate.markdown, conf.gate.writeBaseline); err != nil {
+			return fail("%v", err)
+		}
+		if known, err = loadBaseline(conf.gate.baseline, snapshotScope(conf.dir, recorded)); err != nil {
+			return fail("%v", err)
 		}
 	}
 	t, err := conf.target.open(0)
@@ -120,6 +137,7 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 		}
 	}
 	var now []*snapshot.Record
+	started := time.Now()
 	for _, sc := range snapshot.PlayOrder(conf.scenarios) {
 		start := time.Now()
 		rec, err := player.Play(c.ctx, sc)
@@ -137,7 +155,50 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 		return exitOK
 	}
 	drifts := snapshot.Compare(recorded, now, snapshot.Ignore(conf.ignore...))
-	return c.reportDrifts(drifts, "recorded", "now", fmt.Sprintf("%s against the record in %s", cfg.TargetName, conf.dir), len(now))
+	run := snapshot.VerifyReport(snapshot.VerifyInfo{Target: cfg.TargetName, Region: cfg.Target.Region, Record: conf.dir,
+		Started: started, Replay: verifyReplay(conf)}, conf.scenarios, drifts)
+	run = withBaseline(run, known, time.Now())
+	if known != nil {
+		// Judged with a baseline, the verdict is the report's (a known
+		// drift passes the gate), so the console is the report's too.
+		return c.finishPassive("snapshot verify", run, conf.json, conf.junit, outputFile{}, conf.gate)
+	}
+	console := c.console(conf.json, conf.junit, conf.gate.markdown, conf.gate.writeBaseline)
+	code := c.reportDrifts(console, drifts, "recorded", "now", fmt.Sprintf("%s against the record in %s", cfg.TargetName, conf.dir), len(now))
+	if err := c.writeReports("snapshot verify", run, conf.json, conf.junit, outputFile{}, conf.gate); err != nil {
+		return exitUsage
+	}
+	return code
+}
+
+// snapshotScope is what a verification's report can hold, against
+// which a baseline is checked before anything is sent: every scenario
+// of fixtures/scenarios (one --only left out is reported "unused"),
+// and, for an entry's rule, every path of the record read (drifts name
+// paths, not model rules). An entry cannot narrow by case.
+func snapshotScope(dir string, recorded []*snapshot.Record) baseline.Scope {
+	var names []string
+	if all, err := snapshot.Scenarios(); err == nil { // resolveSnapshot read them already
+		for _, sc := range all {
+			names = append(names, sc.Name)
+		}
+	}
+	return baseline.Scope{Checks: names, What: "scenario of fixtures/scenarios (see 'cvmconform snapshot list')",
+		Rules:    snapshot.Paths(recorded),
+		RuleWhat: "path of the record in " + dir + " (as a drift line names it: Response.Error.Code, (request), (step), (scenario))",
+		CaseWhat: "case of snapshot verify: an entry narrows a scenario by rule, a path that drifted"}
+}
+
+// verifyReplay is the command that verifies conf's target against its
+// record again, but for --only: run's replay of the same target, as
+// snapshot verify.
+func verifyReplay(conf snapshotConfig) string {
+	line := strings.TrimSuffix(conf.target.replay.Line(0, ""), " --seed 0")
+	line = "cvmconform snapshot verify" + strings.TrimPrefix(line, "cvmconform run")
+	if len(conf.ignore) > 0 {
+		line += " --ignore " + strings.Join(conf.ignore, ",")
+	}
+	return line + " --against " + conf.dir
 }
 
 func (c cli) snapshotDiff(args []string) int {
@@ -164,25 +225,25 @@ func (c cli) snapshotDiff(args []string) int {
 		}
 	}
 	drifts := snapshot.Compare(recs[0], recs[1], snapshot.Ignore(splitList(*ignore)...))
-	return c.reportDrifts(drifts, fs.Arg(0), fs.Arg(1), fs.Arg(1)+" against "+fs.Arg(0), max(len(recs[0]), len(recs[1])))
+	return c.reportDrifts(c.stdout, drifts, fs.Arg(0), fs.Arg(1), fs.Arg(1)+" against "+fs.Arg(0), max(len(recs[0]), len(recs[1])))
 }
 
-// reportDrifts prints the drifts and a summary line, and returns the exit
-// status: 1 on any drift.
-func (c cli) reportDrifts(drifts []snapshot.Drift, was, now, what string, scenarios int) int {
-	if err := snapshot.WriteDrifts(c.stdout, drifts, was, now); err != nil {
+// reportDrifts prints the drifts and a summary line to w, and returns the
+// exit status: 1 on any drift.
+func (c cli) reportDrifts(w io.Writer, drifts []snapshot.Drift, was, now, what string, scenarios int) int {
+	if err := snapshot.WriteDrifts(w, drifts, was, now); err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform snapshot: %v\n", err)
 		return exitUsage
 	}
 	if len(drifts) == 0 {
-		fmt.Fprintf(c.stdout, "no drift: %d scenario(s) of %s read the same\n", scenarios, what)
+		fmt.Fprintf(w, "no drift: %d scenario(s) of %s read the same\n", scenarios, what)
 		return exitOK
 	}
 	changed := map[string]bool{}
 	for _, d := range drifts {
 		changed[d.Scenario] = true
 	}
-	fmt.Fprintf(c.stdout, "drift: %d step(s) of %d scenario(s) (of %d) differ, %s\n", len(drifts), len(changed), scenarios, what)
+	fmt.Fprintf(w, "drift: %d step(s) of %d scenario(s) (of %d) differ, %s\n", len(drifts), len(changed), scenarios, what)
 	return exitFailed
 }
 

@@ -105,6 +105,7 @@ func TestSnapshotUsage(t *testing.T) {
 		{[]string{"snapshot", "verify"}, nil, "--against DIR is required"},
 		{[]string{"snapshot", "verify", "--against", "/nonexistent-dir"}, nil, "/nonexistent-dir"},
 		{[]string{"snapshot", "record", "--out", "x", "--only", "nope"}, nil, `no scenario "nope"`},
+		{[]string{"snapshot", "record", "--out", "x", "--baseline", "b.yaml"}, nil, "flag provided but not defined: -baseline"},
 		{[]string{"snapshot", "record", "--out", "x", "--endpoint", "https://cvm.tencentcloudapi.com"}, cred, "needs an allow-list: name the instances the scenarios may stop"},
 		{[]string{"snapshot", "record", "--out", "x", "--endpoint", "https://cvm.tencentcloudapi.com", "--all-instances"}, cred, "only for a target on this machine"},
 		{[]string{"snapshot", "record", "--out", "x", "--endpoint", "http://127.0.0.1:9"}, nil, "TENCENTCLOUD_SECRET_ID"},

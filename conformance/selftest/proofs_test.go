@@ -59,8 +59,7 @@ func withFaultsOn(t *testing.T, variants emulator.Choices, faults ...string) run
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	return runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
-		Allowed: func(string) bool { return true }}
+	return emu.Target()
 }
 
 // unitResults records the result of every unit a run carries out (each

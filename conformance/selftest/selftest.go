@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/cvmconform/cvmconform/conformance"
-	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/emulator"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
@@ -81,6 +80,15 @@ type PrecisionRun struct {
 func (p PrecisionRun) Passed() bool {
 	s := p.Result.Summary()
 	return p.Err == nil && s.Fail == 0 && s.Error == 0
+}
+
+// Word is the self-test's verdict on the run, in its table's words:
+// "pass", or "FAIL" (capitals, so that it stands out).
+func (p PrecisionRun) Word() string {
+	if p.Passed() {
+		return "pass"
+	}
+	return "FAIL"
 }
 
 // Failures lists the checks that failed or could not be carried out.
@@ -248,7 +256,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			p.Replay = replay(seed, spec, nil, nil, p.Settle, cfg.Sequences, only)
 			s := p.Result.Summary()
 			cfg.note(fmt.Sprintf("precision %s: %s (%d pass, %d skip, %d fail, %d error in %.1f s)", name,
-				verdictWord(p.Passed(), "pass", "FAIL"), s.Pass, s.Skip, s.Fail, s.Error, p.Result.Duration.Seconds()))
+				p.Word(), s.Pass, s.Skip, s.Fail, s.Error, p.Result.Duration.Seconds()))
 		})
 	}
 	for i, proof := range proofs {
@@ -284,11 +292,13 @@ func (cfg Config) note(line string) {
 	}
 }
 
-func verdictWord(ok bool, yes, no string) string {
-	if ok {
-		return yes
+// targetName names a self-test's emulator in its report: "URL (embedded
+// emulator, fault F)" or "URL (embedded emulator, variant)".
+func targetName(url string, faults []string) string {
+	if len(faults) > 0 {
+		return url + " (embedded emulator, fault " + strings.Join(faults, ",") + ")"
 	}
-	return no
+	return url + " (embedded emulator, variant)"
 }
 
 // selectProofs returns one proof per named fault (every fault if none is
@@ -341,9 +351,8 @@ func selftestRun(ctx context.Context, variants emulator.Choices, faults []string
 	}
 	defer emu.Close()
 	cfg := conformance.Config{
-		Target: runner.TargetConfig{Endpoint: emu.URL, Region: "ap-guangzhou", Cred: emu.Cred, Cred2: emu.Cred2, Lanes: emu.Lanes,
-			Allowed: func(string) bool { return true }},
-		TargetName: emu.URL + " (embedded emulator, " + verdictWord(len(faults) > 0, "fault "+strings.Join(faults, ","), "variant") + ")",
+		Target:     emu.Target(),
+		TargetName: targetName(emu.URL, faults),
 		Seed:       seed, Sequences: sequences, Only: only, SettleTimeout: settle, FailFast: failFast,
 	}
 	if d != nil {

@@ -3,8 +3,13 @@ package emulator
 import (
 	"time"
 
+	"github.com/cvmconform/cvmconform/runner"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
+
+// EmbeddedRegion is the region the default fleet's main instances are in,
+// and the one a run against the embedded emulator names.
+const EmbeddedRegion = "ap-guangzhou"
 
 // EmbeddedOptions configure the embedded emulator: the one a run starts
 // when no endpoint is given, and the one every self-test and test runs
@@ -62,4 +67,13 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		emb.Lanes = append(emb.Lanes, e.Credentials(a))
 	}
 	return emb, nil
+}
+
+// Target is the configuration of a run against e: its URL, the region
+// EmbeddedRegion, its accounts' credentials (main, the second, the lanes),
+// and every instance allowed, since the fleet is the emulator's own. The
+// one place a target for the embedded emulator is spelled out.
+func (e *Embedded) Target() runner.TargetConfig {
+	return runner.TargetConfig{Endpoint: e.URL, Region: EmbeddedRegion, Cred: e.Cred, Cred2: e.Cred2, Lanes: e.Lanes,
+		Allowed: func(string) bool { return true }}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/report"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -108,6 +109,9 @@ type Result struct {
 	// computed from, over the exchanges judged (a copy: the judge may go
 	// on).
 	Evidence *runner.Evidence
+	// Activity records the exchanges with times, for the HTML report's
+	// timelines and rates (report.Activity).
+	Activity report.Activity
 
 	_ struct{}
 }
@@ -164,6 +168,7 @@ type Judge struct {
 	timelines map[timelineKey][]timedAttempt
 	instances map[string]bool
 	regions   map[string]bool
+	activity  *report.ActivityLog
 	res       Result
 }
 
@@ -196,7 +201,8 @@ func NewJudge(cfg Config, name string, f Format, scrubbed bool) *Judge {
 	}
 	return &Judge{cfg: cfg, name: name, scrubbed: scrubbed, judging: runner.NewPartialJudging(jc),
 		entries: map[*Exchange]*entry{}, timelines: map[timelineKey][]timedAttempt{},
-		instances: map[string]bool{}, regions: map[string]bool{}, res: Result{Name: name, Format: f}}
+		instances: map[string]bool{}, regions: map[string]bool{}, activity: report.NewActivityLog(runner.Limits(cfg.StopRateLimit)),
+		res: Result{Name: name, Format: f}}
 }
 
 // Add judges exchange x and returns what it found. concurrent are the
@@ -218,6 +224,7 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 	} else {
 		j.judging.Unjudged(rd.mentions)
 	}
+	j.record(x, rd, jd)
 	if !jd.Judged {
 		j.res.NotJudged = append(j.res.NotJudged, Skipped{Index: x.Index, What: orText(rd.why, orText(rd.req.Action, "(no Action)"))})
 		e.ids = rd.mentions
@@ -262,6 +269,24 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 	j.judging.Forget(touched)
 	j.res.Findings = append(j.res.Findings, out...)
 	return out
+}
+
+// record adds exchange x to the activity, when the recording says when
+// it was sent: a timeline cannot place it otherwise.
+func (j *Judge) record(x *Exchange, rd reading, jd runner.Judged) {
+	e := report.Event{Seq: x.Index, Sent: x.Sent, Took: x.Received.Sub(x.Sent), Account: rd.account, Check: j.name,
+		Action: rd.req.Action, Instances: runner.InstancesNamed(rd.req), Code: rd.out.Code}
+	switch x.Timing {
+	case TimingNone:
+		return
+	case TimingDate:
+		e.Sent, e.Took = x.Date, 0
+	}
+	if !x.Answered || rd.parseErr != nil || rd.out.Unknown {
+		e.Code = report.NoAnswer
+	}
+	e.Summary = runner.Clip(orText(rd.why, summary(rd.req))+" → "+answer(x, rd), 400)
+	j.activity.Add(e, runner.Shown(jd.Listed))
 }
 
 // interference returns the instances another exchange of concurrent may
@@ -328,6 +353,8 @@ func (j *Judge) Result() *Result {
 	r.Rate = note
 	r.Evidence = runner.NewEvidence()
 	r.Evidence.Merge(j.judging.Evidence())
+	r.Activity = j.activity.Activity()
+	r.Activity.Events = slices.Clone(r.Activity.Events)
 	return &r
 }
 

@@ -60,7 +60,12 @@ func Report(info ReportInfo, results ...*Result) report.Run {
 	regions := map[string]bool{}
 	var first, last time.Time
 	instances := 0
-	for _, r := range results {
+	for i, r := range results {
+		if i == 0 {
+			run.Activity.Limits = r.Activity.Limits
+		}
+		run.Activity.Events = append(run.Activity.Events, r.Activity.Events...)
+		run.Activity.Dropped += r.Activity.Dropped
 		run.Checks = append(run.Checks, check(r))
 		run.Requests += r.Exchanges
 		instances += r.Instances

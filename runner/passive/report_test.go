@@ -102,3 +102,31 @@ func requireNoRunWords(t *testing.T, out string) {
 	require.NotContains(t, out, "conformance run")
 	require.NotRegexp(t, `(?m)^\s*seed:|--seed|name="seed"|req/s`, out)
 }
+
+// Judged traffic gives the HTML report its timelines: each exchange with
+// times is an event of its recording, with its outcome and what the
+// listings showed.
+func TestReportActivityOfRecordings(t *testing.T) {
+	t.Parallel()
+	faultyRs := recordCycle(t, 17, "malformed-id-not-found")
+	faulty := judge(t, "faulty.har", harFile(faultyRs), passive.Config{StopRateLimit: 5})
+	run := passive.Report(passive.ReportInfo{Started: time.Now()}, faulty)
+	a := run.Activity
+	require.Equal(t, 5, a.Limits["StopInstances"], "the limit judged against")
+	require.Equal(t, len(faultyRs), a.Len(), "every exchange of a HAR has times")
+	var codes []string
+	shown := 0
+	for _, e := range a.Events {
+		require.Equal(t, "faulty.har", e.Check)
+		require.False(t, e.Sent.IsZero())
+		require.NotEmpty(t, e.Account, "the masked SecretId")
+		codes = append(codes, e.Code)
+		shown += len(e.Shown)
+	}
+	require.Contains(t, codes, "InvalidInstanceId.NotFound", "the fault's answer")
+	require.Positive(t, shown, "the listings' states")
+	var page bytes.Buffer
+	require.NoError(t, report.HTML(&page, run))
+	require.Contains(t, page.String(), `id="timelines"`)
+	require.Contains(t, page.String(), `id="rates"`)
+}

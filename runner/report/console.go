@@ -60,7 +60,7 @@ type ConsoleOptions struct {
 // JSON report keeps every value whole.
 // The layout and wording are for people and may change; use [JSON] for
 // anything a program reads. Console writes once, at the end. It writes
-// nothing and returns an error if the run's Kind is not one of the three;
+// nothing and returns an error if the run's Kind is not one of the four;
 // otherwise an error is the writer's.
 func Console(w io.Writer, r Run, opts ConsoleOptions) error {
 	t, err := r.text()
@@ -80,7 +80,7 @@ const (
 	sgrMagenta = "\x1b[1;35m"
 )
 
-var statusColor = map[Status]string{Pass: sgrGreen, Skip: sgrYellow, Fail: sgrRed, Error: sgrMagenta}
+var statusColor = map[Status]string{Pass: sgrGreen, Skip: sgrYellow, Fail: sgrRed, Error: sgrMagenta, Known: sgrYellow}
 
 var verdictColor = map[Verdict]string{Conformant: sgrGreen, NotConformant: sgrRed, Incomplete: sgrMagenta}
 
@@ -124,9 +124,11 @@ func console(r Run, t kindText, opts ConsoleOptions) string {
 		fmt.Fprintf(&b, "\n%s (%d)\n", sec.title, len(cs))
 		for _, c := range cs {
 			b.WriteString("\n")
-			consoleBlock(&b, c, opts.Color)
+			consoleBlock(&b, c, opts.Color, "")
 		}
 	}
+	consoleKnown(&b, r, opts.Color)
+	consoleBaseline(&b, r.Baseline)
 	consoleLeftChanged(&b, r.LeftChanged)
 	b.WriteString("\nResults\n\n")
 	consoleTable(&b, r.Checks, opts.Color)
@@ -167,6 +169,62 @@ func consoleHeader(b *strings.Builder, r Run, t kindText) {
 	}
 }
 
+// consoleKnown writes the known failures (a baseline's), each with why
+// it is known, its reason and its replay command, but no counterexample:
+// they are known, and the JSON report keeps it. Nothing when there are
+// none.
+func consoleKnown(b *strings.Builder, r Run, color bool) {
+	var cs []Check
+	for _, c := range r.Checks {
+		if c.Status == Known {
+			cs = append(cs, c)
+		}
+	}
+	if len(cs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nKnown failures (%d): listed in the baseline, they do not fail the gate\n", len(cs))
+	for _, c := range cs {
+		b.WriteString("\n")
+		c.Counterexample = ""
+		consoleBlock(b, c, color, r.KnownReason(c.ID))
+	}
+}
+
+// consoleBaseline lists the baseline's entries that matched no failure —
+// stale, expired, not judged, unused — each with what to do; the known
+// ones are listed with their failures. Nothing without a baseline.
+func consoleBaseline(b *strings.Builder, bl *Baseline) {
+	if bl == nil {
+		return
+	}
+	fmt.Fprintf(b, "\nBaseline %s: %d known, %d stale, %d expired, %d not judged, %d unused\n",
+		clean(bl.File, false), bl.count(BaselineKnown), bl.count(BaselineStale), bl.count(BaselineExpired),
+		bl.count(BaselineNotJudged), bl.count(BaselineUnused))
+	t := &table{header: []string{"STATE", "ENTRY", "DETAIL"}, widths: []int{0, 40, 60}}
+	for _, e := range bl.Entries {
+		if e.State == BaselineKnown {
+			continue
+		}
+		state := string(e.State)
+		if e.State.Failing() {
+			state = strings.ToUpper(state)
+		}
+		t.add(state, clean(e.Subject(), false), clean(e.Detail, false))
+	}
+	if len(t.rows) == 0 {
+		return
+	}
+	b.WriteString("\n")
+	var out strings.Builder
+	_ = t.render(&out) // a strings.Builder never fails
+	for _, line := range strings.SplitAfter(out.String(), "\n") {
+		if line != "" {
+			b.WriteString("  " + line)
+		}
+	}
+}
+
 // consoleLeftChanged lists the instances the run left in another state
 // than it found it in; nothing when there are none.
 func consoleLeftChanged(b *strings.Builder, left []LeftInstance) {
@@ -179,10 +237,10 @@ func consoleLeftChanged(b *strings.Builder, left []LeftInstance) {
 	}
 }
 
-// consoleBlock writes one failed or errored check in full, each line
-// fitted to the screen (see [fit]); the replay command is left whole, to
-// be copied.
-func consoleBlock(b *strings.Builder, c Check, color bool) {
+// consoleBlock writes one failed, errored or known check in full, each
+// line fitted to the screen (see [fit]); the replay command is left whole,
+// to be copied. known is why a known failure is known, "" for the others.
+func consoleBlock(b *strings.Builder, c Check, color bool, known string) {
 	status := label(c.Status)
 	head := fit(fmt.Sprintf("%s  %s  %s", status, clean(c.ID, false), clean(c.Title, false)), "      ")
 	b.WriteString(paint(color, statusColor[c.Status], status) + strings.TrimPrefix(head, status) + "\n")
@@ -193,6 +251,7 @@ func consoleBlock(b *strings.Builder, c Check, color bool) {
 	}
 	field("clause", c.Spec)
 	field("severity", c.Severity)
+	field("baseline", known)
 	field("reason", c.Reason)
 	if ce := strings.TrimRight(clean(c.Counterexample, true), "\n"); ce != "" {
 		b.WriteString("  counterexample:\n")
@@ -237,9 +296,9 @@ func consoleTable(b *strings.Builder, checks []Check, color bool) {
 	t := &table{header: []string{"ID", "TITLE", "RESULT", "TIME"}, widths: []int{0, titleWidth, 0, 0}}
 	for _, c := range checks {
 		title := clean(c.Title, false)
-		// A failure's or an error's reason is in its block above: each
-		// reason is printed once.
-		if c.Reason != "" && c.Status != Fail && c.Status != Error {
+		// A failure's, an error's or a known failure's reason is in its
+		// block above: each reason is printed once.
+		if c.Reason != "" && c.Status != Fail && c.Status != Error && c.Status != Known {
 			title += "\n↳ " + cutValues(clean(c.Reason, false), titleWidth)
 		}
 		t.add(clean(c.ID, false), title, label(c.Status), seconds(c.Duration))
@@ -298,6 +357,10 @@ func summaryLine(r Run, t kindText) string {
 	s := r.Summary()
 	line := fmt.Sprintf("%s: %d pass, %d fail, %d skip, %d error — %s",
 		plural(len(r.Checks), t.item), s.Pass, s.Fail, s.Skip, s.Error, plural(r.Requests, t.request))
+	if r.Baseline != nil {
+		line = fmt.Sprintf("%s: %s, %d skip, %d error — %s",
+			plural(len(r.Checks), t.item), baselineTally(r), s.Skip, s.Error, plural(r.Requests, t.request))
+	}
 	if !t.run {
 		if r.Duration > 0 {
 			line += " over " + seconds(r.Duration)
@@ -322,13 +385,36 @@ func summaryLine(r Run, t kindText) string {
 // verdictLine is the last line of the console report; it starts with the
 // run's [Run.Verdict] and says what the verdict rests on: how many checks
 // were judged when some were skipped, and why a run that did not reach
-// its end is incomplete.
+// its end is incomplete. With a baseline it names the known failures, the
+// stale and expired entries, and ends with the protobuf-style tally: "—
+// 80 pass, 3 known failures, 0 unexpected failures, 0 stale".
 func verdictLine(r Run, t kindText) string {
+	line := verdictWords(r, t)
+	if r.Baseline != nil {
+		line += " — " + baselineTally(r)
+	}
+	return line
+}
+
+func verdictWords(r Run, t kindText) string {
 	s := r.Summary()
 	v := r.Verdict()
 	switch {
 	case v == NotConformant:
-		line := fmt.Sprintf("%s: %s failed (%s)", v, plural(s.Fail, t.item), idList(r, Fail))
+		var parts []string
+		if s.Fail > 0 {
+			parts = append(parts, fmt.Sprintf("%s failed (%s)", plural(s.Fail, t.item), idList(r, Fail)))
+		}
+		for _, st := range []BaselineState{BaselineStale, BaselineExpired} {
+			if n := r.Baseline.count(st); n > 0 {
+				noun := "entries"
+				if n == 1 {
+					noun = "entry"
+				}
+				parts = append(parts, fmt.Sprintf("%d baseline %s %s (%s)", n, noun, st, r.Baseline.subjects(st)))
+			}
+		}
+		line := fmt.Sprintf("%s: %s", v, strings.Join(parts, "; "))
 		if s.Error > 0 {
 			line += fmt.Sprintf("; %s could not be carried out (%s)", plural(s.Error, t.item), idList(r, Error))
 		}
@@ -350,7 +436,7 @@ func verdictLine(r Run, t kindText) string {
 			v, plural(s.Error, t.item), idList(r, Error), t.item)
 	case len(r.Checks) == 0:
 		return fmt.Sprintf("%s: nothing was judged (%s)", v, t.none)
-	case s.Pass == 0:
+	case s.Pass+s.Known == 0:
 		return fmt.Sprintf("%s: nothing was judged (no %s passed, %s skipped)", v, t.item, plural(s.Skip, t.item))
 	case v == Incomplete && r.belowCoverage() && !(r.RequireAll && s.Skip > 0):
 		n, total, _ := r.RuleCoverage()
@@ -360,9 +446,19 @@ func verdictLine(r Run, t kindText) string {
 		return fmt.Sprintf("%s: %d of %s skipped (%s), and every %s was required (--require-all)",
 			v, s.Skip, plural(len(r.Checks), t.item), idList(r, Skip), t.item)
 	case s.Skip > 0:
-		return fmt.Sprintf("%s on %d of %s (%d skipped: %s)", v, s.Pass, plural(len(r.Checks), t.item), s.Skip, idList(r, Skip))
+		return fmt.Sprintf("%s on %d of %s (%d skipped: %s)", v, s.Pass, plural(len(r.Checks), t.item), s.Skip, idList(r, Skip)) + butKnown(r, ", but")
 	}
-	return string(v)
+	return string(v) + butKnown(r, " but")
+}
+
+// butKnown is how a conformant run names its known failures: "but for 3
+// known failures (SI-ID-01, …)" after lead, or "" when it has none.
+func butKnown(r Run, lead string) string {
+	n := r.Summary().Known
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s for %s (%s)", lead, plural(n, "known failure"), idList(r, Known))
 }
 
 // idList names the checks with status s: at most five, then how many more.

@@ -14,6 +14,11 @@
 //   - [JSON]: the machine-readable report whose keys are a stable
 //     interface (DESIGN "Command line").
 //   - [JUnit]: JUnit XML for CI test reporters.
+//   - [HTML]: one self-contained page for people — the verdict, failures
+//     with their exchanges, per-instance timelines and request rates
+//     drawn from the run's [Activity], every check filterable by status,
+//     coverage and profile; [HTMLPage] renders a report that is not a
+//     run's (the self-test's tables) in its style.
 //   - [Ledger]: the model's ambiguity ledger as a table.
 //
 // [WriteFile] writes a report to a path atomically; [IsTerminal] tells a
@@ -21,7 +26,7 @@
 // colour.
 //
 // Only the JSON report's keys and types are stable. The layout and wording
-// of the human-readable output (Console, Progress, Ledger) and the JUnit
+// of the human-readable output (Console, Progress, Ledger, HTML) and the JUnit
 // text content are for people and CI viewers, and may change: do not parse
 // them.
 package report

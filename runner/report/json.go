@@ -16,6 +16,7 @@ import (
 // every key is always present (an empty string is "", an empty list []).
 //
 //	{
+//	  "schema_version": number,  // SchemaVersion: 1
 //	  "target": string,
 //	  "region": string,
 //	  "seed": number,            // uint64, exact: see below
@@ -29,7 +30,7 @@ import (
 //	  "longest_lane_ms": number, // the busiest lane's time: the critical path
 //	  "checks": [{
 //	    "id", "title", "spec", "severity": string,
-//	    "status": "pass" | "fail" | "skip" | "error",
+//	    "status": "pass" | "fail" | "skip" | "error" | "known",
 //	    "reason", "counterexample", "replay": string,
 //	    "duration_ms", "requests": number,
 //	    "exchanges": [{          // a failure's exchanges, structured; [] otherwise
@@ -40,7 +41,7 @@ import (
 //	      "status": number, "code", "answer", "expected", "finding", "call": string
 //	    }]
 //	  }],
-//	  "summary": {"pass", "fail", "skip", "error": number},
+//	  "summary": {"pass", "fail", "skip", "error", "known": number},
 //	  "kind": "run" | "recorded" | "proxy",
 //	  "complete": bool,          // false: the verdict rests on less than the whole ([Run.Verdict] is INCOMPLETE, or the run did not reach its end)
 //	  "incomplete_reason": string, // why not; "" when complete
@@ -55,8 +56,30 @@ import (
 //	  }],
 //	  "profile": [{              // the defensible choices the target was seen to make
 //	    "name", "ledger", "choice", "evidence": string, "observed": bool
+//	  }],
+//	  "baseline_file": string,   // the --baseline FILE, "" when none was given
+//	  "baseline": [{             // its entries and how each fared; [] without one
+//	    "check", "rule", "case", "reason", "until": string, "flaky": bool,
+//	    "state": "known" | "stale" | "expired" | "not judged" | "unused",
+//	    "detail": string
 //	  }]
 //	}
+//
+// "schema_version" is [SchemaVersion], and runner/report/report.schema.json
+// (printed by `cvmconform schema`) is the JSON Schema of this version. It
+// is bumped when a consumer written for the previous version could
+// misread a report: a key renamed, removed or retyped, or its meaning
+// changed. Adding a key, or a value to an enumeration ("known" to
+// "status"), does not bump it: a consumer must ignore keys it does not
+// know, and the schema, which allows no key it does not name, is updated
+// with the key.
+//
+// A check's status is "known" only in a run judged with a baseline
+// (runner/baseline): a failure the baseline lists. "baseline" lists each
+// entry of the file in its order, with its state: "known" (it matched a
+// failure), "stale" (the check, or its rule or case, now passes) and
+// "expired" (past "until") fail the gate; "not judged" (the check was
+// skipped or errored) and "unused" (not in the run) do not.
 //
 // The keys of DESIGN are target, seed, started, duration_ms, requests,
 // checks (id, title, spec, status, reason, counterexample) and summary;
@@ -66,7 +89,9 @@ import (
 // "recorded" for recorded traffic judged (`cvmconform judge`: one check
 // per recording, target names the recordings, fleet the instances they
 // named or listed, requests counts exchanges), "proxy" for the traffic
-// through `cvmconform proxy` (target is the upstream). A judged report
+// through `cvmconform proxy` (target is the upstream), "snapshot" for
+// `cvmconform snapshot verify` (one check per scenario, named as the
+// scenario, failing when it drifted from the record). A judged report
 // has no seed and no lanes, but keeps every key: seed and lanes and
 // longest_lane_ms are 0, seed_text is "".
 //
@@ -81,8 +106,8 @@ import (
 //
 // Strings are the run's own, with JSON escapes for control characters;
 // invalid UTF-8 becomes U+FFFD. JSON writes nothing and returns an error
-// if a check's status is not one of the four, or the run's Kind not one
-// of the three (the interface allows no other); otherwise an error is the
+// if a check's status is not one of the five, or the run's Kind not one
+// of the four (the interface allows no other); otherwise an error is the
 // writer's.
 func JSON(w io.Writer, r Run) error {
 	var buf bytes.Buffer
@@ -93,29 +118,47 @@ func JSON(w io.Writer, r Run) error {
 	return err
 }
 
+// SchemaVersion is the JSON report's "schema_version" (see [JSON] for what
+// bumps it).
+const SchemaVersion = 1
+
 type jsonRun struct {
-	Target     string      `json:"target"`
-	Region     string      `json:"region"`
-	Seed       uint64      `json:"seed"`
-	SeedText   string      `json:"seed_text"`
-	Strict     bool        `json:"strict"`
-	Fleet      string      `json:"fleet"`
-	Started    string      `json:"started"`
-	DurationMS int64       `json:"duration_ms"`
-	Requests   int         `json:"requests"`
-	Lanes      int         `json:"lanes"`
-	LongestMS  int64       `json:"longest_lane_ms"`
-	Checks     []jsonCheck `json:"checks"`
-	Summary    jsonSummary `json:"summary"`
-	Kind       Kind        `json:"kind"`
-	Complete   bool        `json:"complete"`
-	Why        string      `json:"incomplete_reason"`
-	RequireAll bool        `json:"require_all"`
-	Left       []jsonLeft  `json:"left_changed"`
-	Verdict    Verdict     `json:"verdict"`
-	Line       string      `json:"verdict_line"`
-	Coverage   []jsonCover `json:"coverage"`
-	Profile    []jsonDim   `json:"profile"`
+	SchemaVersion int                 `json:"schema_version"`
+	Target        string              `json:"target"`
+	Region        string              `json:"region"`
+	Seed          uint64              `json:"seed"`
+	SeedText      string              `json:"seed_text"`
+	Strict        bool                `json:"strict"`
+	Fleet         string              `json:"fleet"`
+	Started       string              `json:"started"`
+	DurationMS    int64               `json:"duration_ms"`
+	Requests      int                 `json:"requests"`
+	Lanes         int                 `json:"lanes"`
+	LongestMS     int64               `json:"longest_lane_ms"`
+	Checks        []jsonCheck         `json:"checks"`
+	Summary       jsonSummary         `json:"summary"`
+	Kind          Kind                `json:"kind"`
+	Complete      bool                `json:"complete"`
+	Why           string              `json:"incomplete_reason"`
+	RequireAll    bool                `json:"require_all"`
+	Left          []jsonLeft          `json:"left_changed"`
+	Verdict       Verdict             `json:"verdict"`
+	Line          string              `json:"verdict_line"`
+	Coverage      []jsonCover         `json:"coverage"`
+	Profile       []jsonDim           `json:"profile"`
+	BaselineFile  string              `json:"baseline_file"`
+	Baseline      []jsonBaselineEntry `json:"baseline"`
+}
+
+type jsonBaselineEntry struct {
+	Check  string        `json:"check"`
+	Rule   string        `json:"rule"`
+	Case   string        `json:"case"`
+	Reason string        `json:"reason"`
+	Until  string        `json:"until"`
+	Flaky  bool          `json:"flaky"`
+	State  BaselineState `json:"state"`
+	Detail string        `json:"detail"`
 }
 
 type jsonCover struct {
@@ -183,6 +226,7 @@ type jsonSummary struct {
 	Fail  int `json:"fail"`
 	Skip  int `json:"skip"`
 	Error int `json:"error"`
+	Known int `json:"known"`
 }
 
 func encodeJSON(w io.Writer, r Run) error {
@@ -195,28 +239,36 @@ func encodeJSON(w io.Writer, r Run) error {
 	}
 	s := r.Summary()
 	out := jsonRun{
-		Target:     r.Target,
-		Region:     r.Region,
-		Seed:       r.Seed,
-		SeedText:   strconv.FormatUint(r.Seed, 10),
-		Strict:     r.Strict,
-		Fleet:      r.Fleet,
-		Started:    r.Started.UTC().Format(time.RFC3339),
-		DurationMS: millis(r.Duration),
-		Requests:   r.Requests,
-		Lanes:      max(r.Lanes, 1),
-		LongestMS:  millis(r.LongestLane),
-		Checks:     make([]jsonCheck, 0, len(r.Checks)),
-		Summary:    jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error},
-		Kind:       t.kind,
-		Complete:   r.Incomplete == "" && r.Verdict() != Incomplete,
-		Why:        incompleteReason(r, t),
-		RequireAll: r.RequireAll,
-		Left:       make([]jsonLeft, 0, len(r.LeftChanged)),
-		Verdict:    r.Verdict(),
-		Line:       verdictLine(r, t),
-		Coverage:   make([]jsonCover, 0, len(r.Coverage)),
-		Profile:    make([]jsonDim, 0, len(r.Profile)),
+		SchemaVersion: SchemaVersion,
+		Target:        r.Target,
+		Region:        r.Region,
+		Seed:          r.Seed,
+		SeedText:      strconv.FormatUint(r.Seed, 10),
+		Strict:        r.Strict,
+		Fleet:         r.Fleet,
+		Started:       r.Started.UTC().Format(time.RFC3339),
+		DurationMS:    millis(r.Duration),
+		Requests:      r.Requests,
+		Lanes:         max(r.Lanes, 1),
+		LongestMS:     millis(r.LongestLane),
+		Checks:        make([]jsonCheck, 0, len(r.Checks)),
+		Summary:       jsonSummary{Pass: s.Pass, Fail: s.Fail, Skip: s.Skip, Error: s.Error, Known: s.Known},
+		Kind:          t.kind,
+		Complete:      r.Incomplete == "" && r.Verdict() != Incomplete,
+		Why:           incompleteReason(r, t),
+		RequireAll:    r.RequireAll,
+		Left:          make([]jsonLeft, 0, len(r.LeftChanged)),
+		Verdict:       r.Verdict(),
+		Line:          verdictLine(r, t),
+		Coverage:      make([]jsonCover, 0, len(r.Coverage)),
+		Profile:       make([]jsonDim, 0, len(r.Profile)),
+		Baseline:      []jsonBaselineEntry{},
+	}
+	if r.Baseline != nil {
+		out.BaselineFile = r.Baseline.File
+		for _, e := range r.Baseline.Entries {
+			out.Baseline = append(out.Baseline, jsonBaselineEntry(e))
+		}
 	}
 	for _, c := range r.Coverage {
 		out.Coverage = append(out.Coverage, jsonCover{Kind: c.Kind, ID: c.ID, Text: c.Text,
@@ -281,13 +333,13 @@ func millis(d time.Duration) int64 {
 }
 
 // validStatuses returns an error naming the first check whose status is
-// not one of the four.
+// not one of the five.
 func validStatuses(r Run) error {
 	for _, c := range r.Checks {
 		switch c.Status {
-		case Pass, Fail, Skip, Error:
+		case Pass, Fail, Skip, Error, Known:
 		default:
-			return fmt.Errorf("report: check %q has status %q, not one of pass, fail, skip, error", c.ID, c.Status)
+			return fmt.Errorf("report: check %q has status %q, not one of pass, fail, skip, error, known", c.ID, c.Status)
 		}
 	}
 	return nil

@@ -60,12 +60,13 @@ var (
 		"lanes": "number", "longest_lane_ms": "number", "kind": "string",
 		"complete": "bool", "incomplete_reason": "string", "require_all": "bool",
 		"verdict": "string", "verdict_line": "string",
+		"schema_version": "number", "baseline_file": "string", "baseline": "array",
 	}
 	checkKeys = map[string]string{
 		"id": "string", "title": "string", "spec": "string", "status": "string", "reason": "string", "counterexample": "string",
 		"severity": "string", "replay": "string", "duration_ms": "number", "requests": "number",
 	}
-	summaryKeys = map[string]string{"pass": "number", "fail": "number", "skip": "number", "error": "number"}
+	summaryKeys = map[string]string{"pass": "number", "fail": "number", "skip": "number", "error": "number", "known": "number"}
 )
 
 func TestJSONKeys(t *testing.T) {
@@ -85,7 +86,7 @@ func TestJSONKeys(t *testing.T) {
 			var b bytes.Buffer
 			require.NoError(t, JSON(&b, tc.run), tc.reason)
 			require.True(t, strings.HasSuffix(b.String(), "}\n"), "ends with a newline")
-			require.True(t, strings.HasPrefix(b.String(), "{\n  \"target\""), "indented two spaces")
+			require.True(t, strings.HasPrefix(b.String(), "{\n  \"schema_version\": 1,\n  \"target\""), "indented two spaces, the schema version first")
 			dec := json.NewDecoder(&b)
 			dec.UseNumber()
 			var got map[string]any

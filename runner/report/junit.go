@@ -29,8 +29,16 @@ import (
 // of the ID (BATCH in SI-BATCH-02). A failed check holds
 // <failure message="<reason>" type="<ID>"> and an errored one <error …>
 // alike, whose text is the counterexample and a "replay: " line; a
-// skipped one holds <skipped message="<reason>"/>. Times are seconds with
-// three decimals; timestamp is RFC 3339 in UTC.
+// skipped one holds <skipped message="<reason>"/>, and a known failure (a
+// baseline's) <skipped message="known failure: <the baseline's reason>"/>,
+// counted with the skips. Times are seconds with three decimals; timestamp
+// is RFC 3339 in UTC.
+//
+// A run judged with a baseline has one more testcase for each entry that
+// fails the gate, classname "cvmconform.baseline", name "<ID> stale" (or
+// expired, with its rule or case when it names one), holding <failure
+// type="stale"> (or "expired") whose message says what to do: "SI-ID-01
+// now passes: remove it from the baseline".
 //
 // A run whose verdict is not green for a reason no check carries — it did
 // not reach its end ([Run.Incomplete]), it judged nothing, it skipped
@@ -45,7 +53,7 @@ import (
 // characters, invalid UTF-8) are written as visible escapes such as
 // \x07, \xff and \u0085, and CR LF becomes LF. The text content is for
 // people and may change. JUnit writes nothing and returns an error if a
-// check's status is not one of the four, or the run's Kind not one of the
+// check's status is not one of the five, or the run's Kind not one of the
 // three; otherwise an error is the writer's.
 func JUnit(w io.Writer, r Run) error {
 	var buf bytes.Buffer
@@ -148,8 +156,21 @@ func encodeJUnit(w io.Writer, r Run) error {
 			tc.Error = problem
 		case Skip:
 			tc.Skipped = &junitSkipped{Message: line(c.Reason)}
+		case Known:
+			tc.Skipped = &junitSkipped{Message: "known failure: " + line(r.KnownReason(c.ID))}
+			suite.Skipped++
 		}
 		suite.Cases = append(suite.Cases, tc)
+	}
+	for _, e := range baselineFailures(r) {
+		suite.Cases = append(suite.Cases, junitCase{
+			Classname: "cvmconform.baseline",
+			Name:      line(e.Subject()) + " " + string(e.State),
+			Time:      junitTime(0),
+			Failure:   &junitProblem{Message: line(e.Detail), Type: string(e.State), Text: line(e.Detail) + "\n"},
+		})
+		suite.Tests++
+		suite.Failures++
 	}
 	if reason, ok := suiteError(r, t); ok {
 		suite.Cases = append(suite.Cases, junitCase{
@@ -180,6 +201,21 @@ func encodeJUnit(w io.Writer, r Run) error {
 	}
 	_, err = io.WriteString(w, "\n")
 	return err
+}
+
+// baselineFailures are the baseline's entries that fail the gate, in the
+// file's order.
+func baselineFailures(r Run) []BaselineEntry {
+	if r.Baseline == nil {
+		return nil
+	}
+	var out []BaselineEntry
+	for _, e := range r.Baseline.Entries {
+		if e.State.Failing() {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // suiteError is the verdict line of a run that is [Incomplete] for a

@@ -10,7 +10,7 @@ import "fmt"
 // [KindRun].
 type Kind string
 
-// The three kinds, with the JSON report's spelling.
+// The kinds, with the JSON report's spelling.
 const (
 	// KindRun is a conformance run (`cvmconform run`, selftest): each
 	// check sent its own requests.
@@ -23,6 +23,14 @@ const (
 	// proxy`): one check, Target is the upstream, Fleet the instances
 	// named or listed, and Requests counts exchanges.
 	KindProxy Kind = "proxy"
+	// KindSnapshot is a target's answers compared with a record
+	// (`cvmconform snapshot verify`): one check per scenario, named as
+	// the scenario, which fails when any of its steps drifted; Target is
+	// the target played and Requests counts the requests the scenarios
+	// sent. It is a kind of its own because a drift is a change, not a
+	// departure from the specification: the reports say "scenario", not
+	// "check".
+	KindSnapshot Kind = "snapshot"
 )
 
 // kindText is everything in a report that depends on its kind: one
@@ -53,6 +61,8 @@ var kinds = map[Kind]kindText{
 		none: "no recordings were judged", target: "files", fleet: "instances", suite: "cvmconform judge"},
 	KindProxy: {kind: KindProxy, title: "StopInstances traffic through the proxy judged", item: "check", request: "exchange",
 		none: "no traffic was judged", target: "upstream", fleet: "instances", suite: "cvmconform proxy"},
+	KindSnapshot: {kind: KindSnapshot, title: "StopInstances answers compared with a record", countItems: true, item: "scenario", request: "request",
+		none: "no scenarios were compared", target: "played", fleet: "record", suite: "cvmconform snapshot"},
 }
 
 // text is the wording of r's kind, or an error if its Kind is not one of
@@ -64,7 +74,7 @@ func (r Run) text() (kindText, error) {
 	}
 	t, ok := kinds[k]
 	if !ok {
-		return kindText{}, fmt.Errorf("report: the run's kind is %q, not one of run, recorded, proxy", r.Kind)
+		return kindText{}, fmt.Errorf("report: the run's kind is %q, not one of run, recorded, proxy, snapshot", r.Kind)
 	}
 	return t, nil
 }

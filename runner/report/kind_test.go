@@ -87,7 +87,7 @@ func requireJudged(t *testing.T, what, out string) {
 // a run has, in every renderer, for both judged kinds.
 func TestKindJudgedSaysNoRun(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []Kind{KindRecorded, KindProxy} {
+	for _, kind := range []Kind{KindRecorded, KindProxy, KindSnapshot} {
 		r := sampleJudged()
 		r.Kind = kind
 		var console, js, junit bytes.Buffer
@@ -110,7 +110,7 @@ func TestKindJudgedSaysNoRun(t *testing.T) {
 		require.Zero(t, parsed.Lanes)
 		var suites parsedSuites
 		require.NoError(t, xml.Unmarshal(junit.Bytes(), &suites))
-		require.Equal(t, "cvmconform "+map[Kind]string{KindRecorded: "judge", KindProxy: "proxy"}[kind], suites.Suites[0].Name)
+		require.Equal(t, "cvmconform "+map[Kind]string{KindRecorded: "judge", KindProxy: "proxy", KindSnapshot: "snapshot"}[kind], suites.Suites[0].Name)
 	}
 
 	// The run's own report still says all of it.
@@ -137,6 +137,8 @@ func TestKindHeading(t *testing.T) {
 			"cvmconform: StopInstances recorded traffic judged: 1 file, 1 exchange", "singular nouns for one"},
 		{"proxy", Run{Kind: KindProxy, Requests: 57, Checks: make([]Check, 1)},
 			"cvmconform: StopInstances traffic through the proxy judged: 57 exchanges", "the proxy's traffic is one check: only exchanges count"},
+		{"snapshot", Run{Kind: KindSnapshot, Requests: 40, Checks: make([]Check, 8)},
+			"cvmconform: StopInstances answers compared with a record: 8 scenarios, 40 requests", "a scenario is what snapshot verify compares"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range tc.run.Checks {

@@ -8,12 +8,18 @@ import "time"
 // other (DESIGN "Command line").
 type Status string
 
-// The four statuses, with the JSON report's spelling.
+// The statuses, with the JSON report's spelling. Known is a run's only
+// when it was judged with a baseline.
 const (
 	Pass  Status = "pass"
 	Fail  Status = "fail"
 	Skip  Status = "skip"
 	Error Status = "error"
+	// Known is a failure the run's baseline lists, whole (runner/baseline):
+	// the target still departs from the specification, but the user knows
+	// and said why, so it does not fail the gate. Its Reason is the
+	// failure's; [Run.KnownReason] is the baseline's.
+	Known Status = "known"
 )
 
 // Run is the result of one conformance run, or of traffic judged (see
@@ -32,6 +38,9 @@ type Run struct {
 	Started  time.Time
 	Duration time.Duration
 	Requests int // requests sent in the whole run
+	// Replay is the command that makes the run again (its seed and
+	// selection), for the HTML report's header; "" for judged traffic.
+	Replay string
 	// Lanes is how many lanes (accounts, or shares of one account's
 	// instances) ran its checks, and LongestLane the busiest one's time:
 	// the run's critical path.
@@ -62,6 +71,14 @@ type Run struct {
 	// rules, in percent, the run must exercise ([Run.RuleCoverage]); below
 	// it the verdict is [Incomplete]. 0: no gate.
 	MinCoverage float64
+	// Baseline is the baseline the run was judged with and how each of
+	// its entries fared; nil when none was given (and then the reports
+	// read as they did before baselines existed).
+	Baseline *Baseline
+	// Activity is a compact record of every exchange (activity.go), for
+	// the HTML report's timelines and rates; empty when none was kept.
+	// It is not in the JSON report.
+	Activity Activity
 
 	_ struct{}
 }
@@ -102,6 +119,10 @@ type Check struct {
 	// Counterexample shows, for reproductions in another client and the
 	// HTML report. Empty for a check that did not fail.
 	Exchanges []Exchange
+	// Artifacts are files a failure refers to, written beside the
+	// report (porcupine's visualisation of a history no order
+	// explains): their paths as written.
+	Artifacts []string
 	Duration  time.Duration
 	Requests  int
 
@@ -111,6 +132,7 @@ type Check struct {
 // Summary counts checks by status.
 type Summary struct {
 	Pass, Fail, Skip, Error int
+	Known                   int // failures the baseline lists
 }
 
 // Summary counts the run's checks by status.
@@ -126,6 +148,8 @@ func (r Run) Summary() Summary {
 			s.Skip++
 		case Error:
 			s.Error++
+		case Known:
+			s.Known++
 		}
 	}
 	return s

@@ -7,8 +7,11 @@ type Verdict string
 const (
 	// Conformant: no check failed or errored, and at least one passed.
 	// Skipped checks are not passes; the console report counts them.
+	// Known failures (a baseline's) do not fail the gate, but the
+	// verdict line names them: "CONFORMANT but for 3 known failures".
 	Conformant Verdict = "CONFORMANT"
-	// NotConformant: at least one check failed, whatever else happened.
+	// NotConformant: at least one check failed, or an entry of the
+	// baseline is stale or expired, whatever else happened.
 	NotConformant Verdict = "NOT CONFORMANT"
 	// Incomplete: no check failed, but conformance is undecided — a
 	// check errored (could not be carried out), or no check passed
@@ -17,8 +20,9 @@ const (
 	Incomplete Verdict = "INCOMPLETE"
 )
 
-// Verdict decides the run's outcome: any failure makes it
-// [NotConformant]; otherwise a run that did not reach its end
+// Verdict decides the run's outcome: any failure, or any entry of its
+// baseline that is stale or expired, makes it [NotConformant] (a known
+// failure does not); otherwise a run that did not reach its end
 // ([Run.Incomplete]), or that skipped a check under [Run.RequireAll], is
 // [Incomplete], as is one that exercised fewer of the model's rules than
 // its --min-coverage gate ([Run.MinCoverage]): the verdict would rest on
@@ -28,7 +32,7 @@ const (
 func (r Run) Verdict() Verdict {
 	s := r.Summary()
 	switch {
-	case s.Fail > 0:
+	case s.Fail > 0 || r.Baseline.failing() > 0:
 		return NotConformant
 	case r.Incomplete != "" || (r.RequireAll && s.Skip > 0) || r.belowCoverage():
 		return Incomplete
@@ -37,15 +41,15 @@ func (r Run) Verdict() Verdict {
 }
 
 // Verdict decides the run's outcome, in this order of precedence: any
-// failure makes it [NotConformant]; otherwise any error, or no pass at
-// all, makes it [Incomplete]; otherwise it is [Conformant]. Which exit
+// failure makes it [NotConformant]; otherwise any error, or nothing
+// judged (no pass, no known failure), makes it [Incomplete]; otherwise it is [Conformant]. Which exit
 // status each verdict gets is the caller's decision.
 func (s Summary) Verdict() Verdict {
 	switch {
 	case s.Fail > 0:
 		return NotConformant
-	case s.Error > 0 || s.Pass == 0:
-		return Incomplete
+	case s.Error > 0 || s.Pass+s.Known == 0:
+		return Incomplete // a known failure was judged: it failed as listed
 	}
 	return Conformant
 }

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/cvmconform/cvmconform/conformance"
+	"github.com/cvmconform/cvmconform/runner/baseline"
+	"github.com/cvmconform/cvmconform/runner/report"
+)
+
+// The CI gate's side of run, judge and proxy: a baseline read and checked
+// before anything runs (an entry naming nothing the report can hold is a
+// usage error, exit 2), applied to the report before it is written, and
+// the outputs only a gate has (--markdown, --write-baseline).
+
+// loadBaseline reads the baseline at path and checks it against what the
+// command's report can hold (scope); nil when path is "".
+func loadBaseline(path string, scope baseline.Scope) (*baseline.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	f, err := baseline.Parse(path, data)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	if scope.Rules == nil && scope.Cases == nil { // the model's rules and the corpus's cases, unless the scope has its own
+		scope.Rules, scope.Cases = baseline.RuleNames(), baseline.CaseNames()
+	}
+	if err := baseline.Validate(f, scope); err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	return &f, nil
+}
+
+// catalogScope is what a run's report can hold: every check of the
+// catalog (one left out by --only is reported "unused", not refused).
+func catalogScope() baseline.Scope {
+	var ids []string
+	for _, c := range conformance.Catalog() {
+		ids = append(ids, c.ID)
+	}
+	return baseline.Scope{Checks: ids, What: "check of the catalog (see 'cvmconform checks')"}
+}
+
+// withBaseline is run judged with f on the day now, or run as it was
+// when there is no baseline.
+func withBaseline(run report.Run, f *baseline.File, now time.Time) report.Run {
+	if f == nil {
+		return run
+	}
+	return baseline.Apply(run, *f, now)
+}
+
+// gateOutputs are the writes of --markdown and --write-baseline.
+func gateOutputs(g gateConfig, run report.Run) []struct {
+	out    outputFile
+	render func(io.Writer) error
+} {
+	return []struct {
+		out    outputFile
+		render func(io.Writer) error
+	}{
+		{g.markdown, func(w io.Writer) error { return report.Markdown(w, run) }},
+		{g.writeBaseline, func(w io.Writer) error { return baseline.Write(w, run) }},
+	}
+}
