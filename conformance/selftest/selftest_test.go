@@ -27,6 +27,7 @@ func TestSelftestBounded(t *testing.T) {
 			t.Errorf("variant %d: %s %s: %s\n%s\nreplay: %s", p.Seed, f.Status, f.ID, f.Reason, f.Counterexample, p.Replay)
 		}
 		require.NoError(t, p.Err)
+		require.Empty(t, p.Profile.Wrong, "variant %d: the profile names the variant's choices wherever it observed them", p.Seed)
 	}
 	for _, r := range res.Recall {
 		require.NoError(t, r.Err, r.Proof.Fault)
@@ -34,5 +35,5 @@ func TestSelftestBounded(t *testing.T) {
 			t.Errorf("fault %s was not detected on variant %d; replay: %s", r.Proof.Fault, r.Seed, r.Replay)
 		}
 	}
-	t.Log(res.Summary())
+	t.Logf("%s; profile: %s", res.Summary(), res.ProfileAccuracy())
 }
