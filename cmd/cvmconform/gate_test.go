@@ -64,7 +64,7 @@ func TestRunWriteBaselineRoundTrip(t *testing.T) {
 	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	b, err := os.ReadFile(written)
 	require.NoError(t, err)
-	require.Contains(t, string(b), "- check: \"SI-ID-01\"\n  reason: \"TODO: why\"\n")
+	require.Contains(t, string(b), "- check: \"SI-ID-01\"\n  rule: \"ID-MALFORMED\"\n  reason: \"TODO: why\"\n")
 	require.Contains(t, string(b), "- check: \"SI-ID-04\"\n")
 	require.NotContains(t, string(b), "SI-ID-02", "only the failures")
 	require.Contains(t, string(b), "# ID-MALFORMED: expected InvalidInstanceId.Malformed", "the failure's reason, as a comment")

@@ -106,7 +106,7 @@ func TestSnapshotVerifyWriteBaseline(t *testing.T) {
 	b, err := os.ReadFile(written)
 	require.NoError(t, err)
 	require.Contains(t, string(b), "# drifted from the record: step 6 (MissingParameter: no InstanceIds): Response.Error.Message\n"+
-		"- check: \"seed-errors\"\n  reason: \"TODO: why\"\n")
+		"- check: \"seed-errors\"\n  rule: \"Response.Error.Message\"\n  reason: \"TODO: why\"\n")
 	require.NotContains(t, string(b), "seed-example", "only the drifts")
 	x, err := os.ReadFile(junit)
 	require.NoError(t, err)

@@ -204,7 +204,7 @@ func TestWriteRoundTrip(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, Write(&b, first))
 	out := b.String()
-	require.Contains(t, out, "# ID-MALFORMED: expected InvalidInstanceId.Malformed; got InvalidInstanceId.NotFound\n- check: \"SI-ID-01\"\n  reason: \"TODO: why\"\n")
+	require.Contains(t, out, "# ID-MALFORMED: expected InvalidInstanceId.Malformed; got InvalidInstanceId.NotFound\n- check: \"SI-ID-01\"\n  rule: \"ID-MALFORMED\"\n  reason: \"TODO: why\"\n", "each entry narrowed to the rule its failure names")
 	require.Contains(t, out, "- check: \"SI-HOSTILE-02\"\n  case: \"ids/leading-space\"\n  flaky: true\n  reason: \"trims IDs\"\n  until: \"2026-12-31\"\n")
 	require.NotContains(t, out, "SI-ID-02", "a stale entry is dropped")
 	f, err := Parse("new.yaml", b.Bytes())
@@ -268,4 +268,24 @@ seed-errors: (scenario): was recorded, now (absent)
 	f := File{Entries: []Entry{{Check: "seed-errors", Rule: "Response.Error.Message", Reason: "r"}, {Check: "seed-errors", Rule: "Response.Error.Code", Reason: "r"},
 		{Check: "seed-errors", Rule: "(scenario)", Reason: "r"}}}
 	require.Equal(t, report.Known, Apply(run, f, day).Checks[0].Status, "every drifted path listed")
+}
+
+// TestWrittenBaselineDoesNotHideANewRule: a baseline written from a run
+// whose SI-HOSTILE-02 mishandles IDs (ID-MALFORMED) lists that rule, so a
+// later run in which the same check also mishandles types keeps it a
+// failure, where a whole-check entry would have called it known.
+func TestWrittenBaselineDoesNotHideANewRule(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	require.NoError(t, Write(&b, report.Run{Checks: []report.Check{hostileFailure("ids/leading-space")}}))
+	f, err := Parse("b.yaml", b.Bytes())
+	require.NoError(t, err)
+	require.Equal(t, []Entry{{Check: "SI-HOSTILE-02", Rule: "ID-MALFORMED", Reason: TODO, Line: f.Entries[0].Line}}, f.Entries)
+
+	worse := hostileFailure("ids/leading-space")
+	worse.Counterexample += "\n 2. # case types/instanceids-string\n    > StopInstances …\n    ✗ PARAM-TYPE: expected …\n"
+	got := Apply(report.Run{Checks: []report.Check{worse}}, f, today)
+	require.Equal(t, report.Fail, got.Checks[0].Status, "PARAM-TYPE is not listed: the check is a failure again")
+	same := Apply(report.Run{Checks: []report.Check{hostileFailure("ids/leading-space")}}, f, today)
+	require.Equal(t, report.Known, same.Checks[0].Status, "the same failure is known")
 }

@@ -18,9 +18,13 @@ const TODO = "TODO: why"
 // comment above its entry.
 const commentWidth = 200
 
-// Write writes run's failures as a baseline file: one entry for each
-// check that failed, with the reason [TODO] and the failure's one-line
-// reason as a comment above it, and, for each check already known, the
+// Write writes run's failures as a baseline file: for each check that
+// failed, one entry for each rule its failure names (a snapshot's: each
+// drifted path), or one for the whole check when it names none, with the
+// reason [TODO] and the failure's one-line reason as a comment above
+// them. Narrowed so, the entries do not hide a later failure of the same
+// check for another rule (a hostile case newly mishandled for a wrong
+// type, say). For each check already known, it writes the
 // entries that matched it, as they were (reason, until, rule or case). A
 // run judged with it has every failure known; stale and expired entries
 // are left out. Values are written as JSON strings, which YAML reads as
@@ -30,6 +34,7 @@ func Write(w io.Writer, run report.Run) error {
 	b.WriteString("# cvmconform baseline: known failures, one entry each (see README, \"Known failures\").\n")
 	b.WriteString("# Replace each \"" + TODO + "\" with why the failure is known; add until: YYYY-MM-DD to make it lapse.\n")
 	n := 0
+	rules := rulesOf(run.Kind)
 	for _, c := range run.Checks {
 		if c.Status != report.Fail && c.Status != report.Known {
 			continue
@@ -44,8 +49,21 @@ func Write(w io.Writer, run report.Run) error {
 				}
 			}
 		}
-		if !whole && c.Status == report.Fail {
+		if whole || c.Status != report.Fail {
+			continue
+		}
+		named := rules(c)
+		if len(named) == 0 {
 			writeEntry(&b, c.Reason, Entry{Check: c.ID, Reason: TODO})
+			n++
+			continue
+		}
+		for i, r := range named {
+			why := c.Reason
+			if i > 0 {
+				why = ""
+			}
+			writeEntry(&b, why, Entry{Check: c.ID, Rule: r, Reason: TODO})
 			n++
 		}
 	}
