@@ -64,7 +64,7 @@ func (c cli) judge(args []string) int {
 		return fail("%v", err)
 	}
 	// The checks of a judge report are its recordings, named as given.
-	known, err := loadBaseline(cfg.gate.baseline, baseline.Scope{Checks: cfg.files, What: "recording judged here (name it as on the command line)"})
+	known, err := c.loadBaseline(cfg.gate.baseline, baseline.Scope{Checks: cfg.files, What: "recording judged here (name it as on the command line)"})
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -116,7 +116,7 @@ func (c cli) writeReports(cmd string, run report.Run, jsonOut, junitOut, htmlOut
 			return err
 		}
 	}
-	for _, w := range gateOutputs(gate, run) {
+	for _, w := range c.gateOutputs(gate, run) {
 		if err := c.writeOutput(w.out, w.render); err != nil {
 			fmt.Fprintf(c.stderr, "cvmconform %s: %v\n", cmd, err)
 			return err

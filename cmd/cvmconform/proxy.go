@@ -70,7 +70,7 @@ func (c cli) proxy(args []string) int {
 		return fail("%v", err)
 	}
 	// The proxy's report has one check, named for the upstream.
-	known, err := loadBaseline(cfg.gate.baseline, baseline.Scope{Checks: []string{cfg.name}, What: "upstream of this proxy (" + cfg.name + ")"})
+	known, err := c.loadBaseline(cfg.gate.baseline, baseline.Scope{Checks: []string{cfg.name}, What: "upstream of this proxy (" + cfg.name + ")"})
 	if err != nil {
 		return fail("%v", err)
 	}

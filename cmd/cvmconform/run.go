@@ -61,7 +61,7 @@ func (c cli) run(args []string) int {
 	if err := c.checkOutputs(cfg.json, cfg.junit, cfg.transcript, cfg.html, cfg.gate.markdown, cfg.gate.writeBaseline); err != nil {
 		return fail("%v", err)
 	}
-	known, err := loadBaseline(cfg.gate.baseline, catalogScope())
+	known, err := c.loadBaseline(cfg.gate.baseline, catalogScope())
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -128,7 +128,7 @@ func (c cli) run(args []string) int {
 		{cfg.junit, func(w io.Writer) error { return report.JUnit(w, result) }},
 		{cfg.html, func(w io.Writer) error { return report.HTML(w, result) }},
 		{cfg.transcript, func(w io.Writer) error { return passive.WriteTranscript(w, log.Since(0)) }},
-	}, gateOutputs(cfg.gate, result)...) {
+	}, c.gateOutputs(cfg.gate, result)...) {
 		if err := c.writeOutput(w.out, w.render); err != nil {
 			return fail("%v", err)
 		}

@@ -116,7 +116,7 @@ func (c cli) snapshotPlay(sub string, args []string) int {
 		if err := c.checkOutputs(conf.json, conf.junit, conf.gate.markdown, conf.gate.writeBaseline); err != nil {
 			return fail("%v", err)
 		}
-		if known, err = loadBaseline(conf.gate.baseline, snapshotScope(conf.dir, recorded)); err != nil {
+		if known, err = c.loadBaseline(conf.gate.baseline, snapshotScope(conf.dir, recorded)); err != nil {
 			return fail("%v", err)
 		}
 	}

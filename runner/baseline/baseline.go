@@ -33,6 +33,7 @@ package baseline
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -75,6 +76,13 @@ type entryYAML struct {
 	Flaky  bool   `yaml:"flaky"`
 }
 
+// entryKeys are the keys an entry may have, for the suggestion a
+// misspelt one gets ("untill": did you mean until?).
+var entryKeys = []string{"check", "rule", "case", "reason", "until", "flaky"}
+
+// unknownKey finds the key the YAML decoder refused.
+var unknownKey = regexp.MustCompile(`unknown field "([^"]+)"`)
+
 // Parse reads a baseline file's content. Every entry needs a check and a
 // reason, names at most one of rule and case, and gives until, if at
 // all, as a day YYYY-MM-DD; the same check, rule and case twice is
@@ -87,7 +95,12 @@ func Parse(path string, data []byte) (File, error) {
 	}
 	var raw []entryYAML
 	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
-		return f, fmt.Errorf("baseline %s: want a list of entries (check, reason, and optionally rule or case, until): %s", path, yaml.FormatError(err, false, false))
+		hint := ""
+		if m := unknownKey.FindStringSubmatch(err.Error()); m != nil {
+			hint = nearest(m[1], entryKeys)
+		}
+		return f, fmt.Errorf("baseline %s: want a list of entries (%s; optionally rule or case, until, flaky)%s: %s",
+			path, "check, reason", hint, yaml.FormatError(err, false, false))
 	}
 	lines := entryLines(data)
 	seen := map[string]int{}
@@ -207,4 +220,16 @@ func subject(e Entry) string {
 		return e.Check + " rule " + e.Rule
 	}
 	return e.Check
+}
+
+// Placeholders are the entries whose reason is still the one --write-baseline
+// wrote ([TODO]): known failures nobody has said why they are known.
+func Placeholders(f File) []Entry {
+	var out []Entry
+	for _, e := range f.Entries {
+		if e.Reason == TODO {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -19,6 +19,8 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		{"not a list", "check: SI-ID-01\nreason: x\n", "want a list of entries", "the file is a list, one entry each"},
 		{"unknown key", "- check: SI-ID-01\n  reason: x\n  untill: 2026-01-01\n", `unknown field "untill"`, "a misspelt until must not make an entry last for ever"},
+		{"misspelt key", "- check: SI-ID-01\n  reason: x\n  untill: 2026-01-01\n", "did you mean until?", "a misspelt key gets the key it was meant to be"},
+		{"keys listed", "- check: SI-ID-01\n  reason: x\n  flakey: true\n", "optionally rule or case, until, flaky", "the message lists every key"},
 		{"no check", "- reason: x\n", "b.yaml:1: the entry names no check", "an entry lists a check"},
 		{"no reason", "- check: SI-ID-01\n- check: SI-ID-02\n  reason: \" \"\n", "b.yaml:1: SI-ID-01 has no reason", "a known failure says why"},
 		{"rule and case", "- check: SI-HOSTILE-02\n  rule: PARAM-TYPE\n  case: ids/leading-space\n  reason: x\n", "names both a rule and a case", "one narrowing an entry"},
@@ -288,4 +290,10 @@ func TestWrittenBaselineDoesNotHideANewRule(t *testing.T) {
 	require.Equal(t, report.Fail, got.Checks[0].Status, "PARAM-TYPE is not listed: the check is a failure again")
 	same := Apply(report.Run{Checks: []report.Check{hostileFailure("ids/leading-space")}}, f, today)
 	require.Equal(t, report.Known, same.Checks[0].Status, "the same failure is known")
+}
+
+func TestPlaceholders(t *testing.T) {
+	t.Parallel()
+	f := File{Entries: []Entry{{Check: "SI-ID-01", Reason: TODO}, {Check: "SI-ID-04", Reason: "parser rewrite"}}}
+	require.Equal(t, []Entry{{Check: "SI-ID-01", Reason: TODO}}, Placeholders(f))
 }
