@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
+)
+
+// TestCallLineReplays: the call line a report gives a failing exchange
+// (runner.CallLine) is in call's own argument format: sent through call,
+// in every style, it sends the same request (method, body) and gets the
+// same answer, which call judges not acceptable (exit 1), as the run did.
+func TestCallLineReplays(t *testing.T) {
+	t.Parallel()
+	e := startEmulator(t, "malformed-id-not-found")
+	tg, err := runner.NewTarget(runner.TargetConfig{Endpoint: e.URL, Region: "ap-guangzhou", Cred: e.Cred, Allowed: func(string) bool { return true }})
+	require.NoError(t, err)
+	for _, sg := range []runner.Signing{runner.SignTC3, {Style: tcapi.StyleTC3Get}, runner.SignHmacSHA1, runner.SignHmacSHA256,
+		{Style: tcapi.StyleV1PostForm, V1Method: tcapi.HmacSHA256}} {
+		t.Run(sg.Style.String()+" "+sg.V1Method, func(t *testing.T) {
+			call := tcapi.Call{Action: model.ActionStop, Style: sg.Style, V1Method: sg.V1Method,
+				Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs("ins-1122")}, {Name: "StopType", Value: model.Str("SOFT")}}}
+			x, err := tg.Do(context.Background(), runner.Send{Call: call, ExactStyle: true})
+			require.NoError(t, err)
+			require.Equal(t, "InvalidInstanceId.NotFound", x.Outcome.Code)
+			line := runner.CallLine(x)
+			words := shellWords(t, line)
+			require.Equal(t, []string{"cvmconform", "call"}, words[:2], line)
+
+			code, stdout, stderr := invoke(t, callEnv(e), words[1:]...)
+			require.Equal(t, exitFailed, code, "%s\n%s", line, stderr)
+			require.Contains(t, stdout, `"Code": "InvalidInstanceId.NotFound"`, "the same answer")
+			require.Contains(t, stderr, "> "+x.Method+" ", "the same method")
+			if sg.Style == tcapi.StyleTC3JSON {
+				require.Contains(t, stderr, "> "+x.Body+"\n", "the same body")
+			}
+			require.Contains(t, stderr, "ID-MALFORMED")
+		})
+	}
+}
+
+// shellWords splits a command line as a POSIX shell would, for the
+// quoting shellQuote writes: words separated by spaces, single-quoted
+// stretches kept whole, '\'' an escaped quote.
+func shellWords(t *testing.T, line string) []string {
+	t.Helper()
+	var words []string
+	var w strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(line); i++ {
+		ch := line[i]
+		switch {
+		case quoted && ch == '\'':
+			quoted = false
+		case quoted:
+			w.WriteByte(ch)
+		case ch == '\'':
+			quoted, inWord = true, true
+		case ch == '\\' && i+1 < len(line):
+			i++
+			w.WriteByte(line[i])
+			inWord = true
+		case ch == ' ':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		default:
+			w.WriteByte(ch)
+			inWord = true
+		}
+	}
+	require.False(t, quoted, "an unclosed quote in %s", line)
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
+}
