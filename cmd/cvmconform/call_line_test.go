@@ -47,7 +47,8 @@ func TestCallLineReplays(t *testing.T) {
 
 // shellWords splits a command line as a POSIX shell would, for the
 // quoting shellQuote writes: words separated by spaces, single-quoted
-// stretches kept whole, '\” an escaped quote.
+// stretches kept whole, a backslash escaping the next byte outside them
+// (how shellQuote writes a quote inside a quoted value).
 func shellWords(t *testing.T, line string) []string {
 	t.Helper()
 	var words []string
