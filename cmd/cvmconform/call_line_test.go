@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -45,42 +44,11 @@ func TestCallLineReplays(t *testing.T) {
 	}
 }
 
-// shellWords splits a command line as a POSIX shell would, for the
-// quoting shellQuote writes: words separated by spaces, single-quoted
-// stretches kept whole, a backslash escaping the next byte outside them
-// (how shellQuote writes a quote inside a quoted value).
+// shellWords splits a command line as repro reads a call line
+// (splitShell).
 func shellWords(t *testing.T, line string) []string {
 	t.Helper()
-	var words []string
-	var w strings.Builder
-	inWord, quoted := false, false
-	for i := 0; i < len(line); i++ {
-		ch := line[i]
-		switch {
-		case quoted && ch == '\'':
-			quoted = false
-		case quoted:
-			w.WriteByte(ch)
-		case ch == '\'':
-			quoted, inWord = true, true
-		case ch == '\\' && i+1 < len(line):
-			i++
-			w.WriteByte(line[i])
-			inWord = true
-		case ch == ' ':
-			if inWord {
-				words = append(words, w.String())
-				w.Reset()
-				inWord = false
-			}
-		default:
-			w.WriteByte(ch)
-			inWord = true
-		}
-	}
-	require.False(t, quoted, "an unclosed quote in %s", line)
-	if inWord {
-		words = append(words, w.String())
-	}
+	words, err := splitShell(line)
+	require.NoError(t, err, line)
 	return words
 }

@@ -58,6 +58,7 @@ Commands:
   judge     judge recorded traffic (cassettes, HAR files, transcripts) with the model
   proxy     a reverse proxy that judges live traffic between any client and a target
   call      sign and send one request with the environment's credentials, print the answer, judge it
+  repro     write a Go program (the official SDK) that sends a reported failure's request again
   schema    print the JSON Schema (draft 2020-12) of the JSON report of run, judge and proxy
 
 Run 'cvmconform <command> -h' for a command's flags; flags may come
@@ -161,6 +162,8 @@ func (c cli) main(args []string) int {
 		return c.proxy(args[1:])
 	case "call":
 		return c.call(args[1:])
+	case "repro":
+		return c.repro(args[1:])
 	case "schema":
 		return c.schema(args[1:])
 	case "-h", "-help", "--help", "help":

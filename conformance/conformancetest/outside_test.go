@@ -87,7 +87,7 @@ func TestFromAnotherModule(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
 	dir := tempmod.Write(t, root, "example.com/myemu", map[string]string{"myemu_test.go": implementerTest})
-	out, err := tempmod.Go(t, dir, 5*time.Minute, "test", "-short", "-json", "-run", "TestGood|TestBroken/SI-ID", ".")
+	out, err := tempmod.Go(t, dir, 5*time.Minute, nil, "test", "-short", "-json", "-run", "TestGood|TestBroken/SI-ID", ".")
 	events := readEvents(t, out)
 	require.Error(t, err, "TestBroken must fail the go test:\n%s", out)
 

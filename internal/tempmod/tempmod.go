@@ -52,10 +52,11 @@ func write(t testing.TB, path, content string) {
 // Go runs the go command in dir, offline (GOPROXY=off: every module comes
 // from the cache; -mod=mod: the go.sum copied in may name more than the
 // module needs, and the go.mod's require list is completed from the
-// cache), with the local toolchain and no workspace, bounded by limit.
+// cache), with the local toolchain and no workspace, bounded by limit,
+// with env added to the environment.
 // It returns the combined output and the error (an *exec.ExitError when
 // the command ran and failed).
-func Go(t testing.TB, dir string, limit time.Duration, args ...string) (string, error) {
+func Go(t testing.TB, dir string, limit time.Duration, env []string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
@@ -64,6 +65,7 @@ func Go(t testing.TB, dir string, limit time.Duration, args ...string) (string, 
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod -buildvcs=false", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
