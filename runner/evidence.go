@@ -62,10 +62,19 @@ func cut(s string, n int) string {
 // Action; parameters over EvidenceLimit; parameters whose JSON does not read back as they were (a
 // deliberately invalid literal).
 func CallLine(x *Exchange) string {
-	c := x.Call
-	if x.Mutated || c.Action == "" || c.Body != nil || c.HTTPMethod != "" || c.Host != "" || c.UnsignedPayload ||
-		len(c.Omit) > 0 || c.ContentType != "" || c.Language != "" || (c.Version != "" && c.Version != model.APIVersion) ||
-		x.Request.Auth != model.AuthOK {
+	if x.Mutated || x.Request.Auth != model.AuthOK {
+		return ""
+	}
+	return CallLineFor(x.Call, x.URL)
+}
+
+// CallLineFor is the `cvmconform call` line that sends call to the
+// endpoint of rawURL (its scheme and host), or "" when call cannot
+// express it (see CallLine); for traffic the suite did not send (judge,
+// proxy), which has no runner.Exchange.
+func CallLineFor(c tcapi.Call, rawURL string) string {
+	if c.Action == "" || c.Body != nil || c.HTTPMethod != "" || c.Host != "" || c.UnsignedPayload ||
+		len(c.Omit) > 0 || c.ContentType != "" || c.Language != "" || (c.Version != "" && c.Version != model.APIVersion) {
 		return ""
 	}
 	params := tcapi.ParamsJSON(c.Params)
@@ -75,7 +84,7 @@ func CallLine(x *Exchange) string {
 	if back, err := tcapi.ParseParams(params); err != nil || !sameParams(back, c.Params) {
 		return ""
 	}
-	u, err := url.Parse(x.URL)
+	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
 		return ""
 	}
