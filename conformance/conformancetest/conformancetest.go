@@ -200,12 +200,12 @@ func Suite(t *testing.T, suite conformance.Config, opts ...Option) {
 	if known != nil {
 		res = baseline.Apply(res, *known, time.Now())
 	}
-	report1(t, res)
+	reportChecks(t, res)
 }
 
-// report1 reports the run: a subtest per check, then what the baseline
+// reportChecks reports the run: a subtest per check, then what the baseline
 // says of entries that fail the gate, and the instances left changed.
-func report1(t *testing.T, res report.Run) {
+func reportChecks(t *testing.T, res report.Run) {
 	t.Helper()
 	for _, c := range res.Checks {
 		t.Run(c.ID, func(t *testing.T) {

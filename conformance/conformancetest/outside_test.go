@@ -66,6 +66,26 @@ func TestGood(t *testing.T) {
 func TestBroken(t *testing.T) {
 	conformancetest.Run(t, conformancetest.Target{Handler: malformedIsNotFound(newHandler(t)), Credential: key})
 }
+
+// TestKnown: the broken build, with its failures listed as known.
+func TestKnown(t *testing.T) {
+	conformancetest.Run(t, conformancetest.Target{Handler: malformedIsNotFound(newHandler(t)), Credential: key},
+		conformancetest.Baseline("known.yaml"))
+}
+
+// TestStale: the correct build, with a baseline that lists a failure it
+// no longer has.
+func TestStale(t *testing.T) {
+	conformancetest.Run(t, conformancetest.Target{Handler: newHandler(t), Credential: key},
+		conformancetest.Baseline("known.yaml"))
+}
+`
+
+// knownBaseline lists the broken build's failures.
+const knownBaseline = `- check: SI-ID-01
+  reason: the parser rewrite answers NotFound
+- check: SI-ID-04
+  reason: the parser rewrite answers NotFound
 `
 
 // testEvent is one line of `go test -json`.
@@ -76,9 +96,12 @@ type testEvent struct {
 // TestFromAnotherModule builds a throw-away module that requires this one
 // (a replace to the checkout, offline from the module cache), with the
 // test above, and runs `go test -short` in it: the correct handler
-// passes every check selected, and the broken one fails SI-ID-01 alone,
-// with the report's text, while the other SI-ID checks pass; and the
-// checks -run leaves out are not run at all.
+// passes every check, and the broken one fails the two checks of the
+// rule it breaks (ID-MALFORMED), with the report's text, while the
+// other SI-ID checks pass; the checks -run leaves out are not run at
+// all; with a baseline that lists them, the failures are known (the
+// test passes), and against the correct build the same baseline is
+// stale (the test fails).
 func TestFromAnotherModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs another module's tests (about a minute)")
@@ -86,8 +109,8 @@ func TestFromAnotherModule(t *testing.T) {
 	t.Parallel()
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
-	dir := tempmod.Write(t, root, "example.com/myemu", map[string]string{"myemu_test.go": implementerTest})
-	out, err := tempmod.Go(t, dir, 5*time.Minute, nil, "test", "-short", "-json", "-run", "TestGood|TestBroken/SI-ID", ".")
+	dir := tempmod.Write(t, root, "example.com/myemu", map[string]string{"myemu_test.go": implementerTest, "known.yaml": knownBaseline})
+	out, err := tempmod.Go(t, dir, 5*time.Minute, nil, "test", "-short", "-json", "-run", "TestGood|TestBroken/SI-ID|TestKnown/SI-ID|TestStale/SI-ID", ".")
 	events := readEvents(t, out)
 	require.Error(t, err, "TestBroken must fail the go test:\n%s", out)
 
@@ -100,8 +123,11 @@ func TestFromAnotherModule(t *testing.T) {
 		switch {
 		case !sub:
 			continue
-		case area == "TestBroken" && !strings.HasPrefix(check, "SI-ID-"):
+		case area != "TestGood" && !strings.HasPrefix(check, "SI-ID-"):
 			t.Errorf("%s ran: -run selected SI-ID only", name)
+		case area == "TestKnown" && (check == "SI-ID-01" || check == "SI-ID-04"):
+			require.Equal(t, "skip", e.Action, "%s is a known failure:\n%s", name, out)
+			require.Contains(t, e.Output, "a known failure (baseline): ")
 		case area == "TestBroken" && (check == "SI-ID-01" || check == "SI-ID-04"):
 			require.Equal(t, "fail", e.Action, "%s checks ID-MALFORMED, which the broken build breaks:\n%s", name, out)
 			require.Contains(t, e.Output, "ID-MALFORMED: expected InvalidInstanceId.Malformed")
@@ -112,6 +138,10 @@ func TestFromAnotherModule(t *testing.T) {
 	}
 	require.Greater(t, ran, 4, "the other SI-ID checks ran, in both tests:\n%s", out)
 	require.Equal(t, "pass", events["TestGood"].Action, "%s", out)
+	require.Contains(t, events["TestGood"].Output, "SI-BATCH-01 pass", "-v (implied by -json) logs the progress")
+	require.Equal(t, "pass", events["TestKnown"].Action, "known failures do not fail the test:\n%s", out)
+	require.Equal(t, "fail", events["TestStale"].Action, "a stale entry fails the test:\n%s", out)
+	require.Contains(t, events["TestStale"].Output, "entry for SI-ID-01 is stale")
 	require.Equal(t, "pass", events["TestGood/SI-ID-01"].Action, "%s", out)
 }
 
