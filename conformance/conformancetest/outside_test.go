@@ -131,6 +131,7 @@ func TestFromAnotherModule(t *testing.T) {
 		case area == "TestBroken" && (check == "SI-ID-01" || check == "SI-ID-04"):
 			require.Equal(t, "fail", e.Action, "%s checks ID-MALFORMED, which the broken build breaks:\n%s", name, out)
 			require.Contains(t, e.Output, "ID-MALFORMED: expected InvalidInstanceId.Malformed")
+			require.Contains(t, e.Output, "call: cvmconform call --endpoint http://127.0.0.1:", "the failing request's call line")
 		default:
 			require.Contains(t, []string{"pass", "skip"}, e.Action, "%s: %s", name, e.Output)
 			ran++
