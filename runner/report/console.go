@@ -276,9 +276,8 @@ func consoleBlock(b *strings.Builder, c Check, color bool, known string) {
 // the report holds them), body, and the answer's status and code — and
 // the `cvmconform call` line that sends it again, or why there is none:
 // what whoever must fix the target needs to send the request themselves.
-// Each line is fitted to the screen, but the call line, which is only
-// cut (a value too long for a screen), never wrapped, so that it can be
-// copied; a body the evidence already cut keeps its marker and is not
+// Each line is fitted to the screen, but the call line, left whole to be
+// copied unless a value in it is too long for a screen; a body the evidence already cut keeps its marker and is not
 // cut again (see [cutRun]).
 func consoleWire(b *strings.Builder, xs []Exchange) {
 	x, ok := FailingExchange(xs)
@@ -300,12 +299,15 @@ func consoleWire(b *strings.Builder, xs []Exchange) {
 	}
 	line(answer)
 	if call := clean(x.Call, false); call != "" {
-		// Like the replay, left unwrapped, to be copied; only a value too
-		// long for a screen is cut, and then it says where the whole is.
+		// Like the replay, left unwrapped, to be copied, unless a value
+		// too long for a screen must be cut: then it says where the
+		// whole is.
 		if cut := cutValues(call, longValue); cut != call {
-			call = cut + "  (cut: the JSON report holds it whole)"
+			// Cut, it can no longer be copied: fitted like the rest.
+			line("  call:   " + cut + "  (cut: the JSON report holds it whole)")
+		} else {
+			b.WriteString("  call:   " + call + "\n")
 		}
-		b.WriteString("  call:   " + call + "\n")
 	} else {
 		line("  call:   none: cvmconform call sends parameters, signed afresh, and this request was made by hand (its body, a header, its signature)")
 	}

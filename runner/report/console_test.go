@@ -253,3 +253,22 @@ func TestConsoleWire(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleWireLongCall: a call line holding a value too long for a
+// screen cannot be copied whole anyway: it is cut and fitted like the
+// rest, and says where the whole line is.
+func TestConsoleWireLongCall(t *testing.T) {
+	t.Parallel()
+	call := `cvmconform call --endpoint http://127.0.0.1:8080 --region ap-guangzhou StopInstances '{"InstanceIds":["ins-` + strings.Repeat("a", 500) + `"]}'`
+	run := Run{Target: "t", Checks: []Check{{ID: "SI-ID-01", Title: "malformed", Status: Fail, Reason: "r",
+		Exchanges: []Exchange{{Seq: 1, Method: "POST", URL: "http://127.0.0.1:8080/", Status: 200, Code: "X", Finding: "f", Call: call}}}}}
+	var b strings.Builder
+	require.NoError(t, Console(&b, run, ConsoleOptions{}))
+	require.Contains(t, b.String(), "(cut: the JSON report holds it whole)")
+	require.NotContains(t, b.String(), strings.Repeat("a", 100))
+	for _, l := range strings.Split(b.String(), "\n") {
+		if !strings.HasPrefix(l, "NOT CONFORMANT") {
+			require.LessOrEqual(t, utf8.RuneCountInString(l), lineWidth, "fitted: %q", l)
+		}
+	}
+}
