@@ -216,8 +216,8 @@ func (c *Ctx) linearizable(base *model.Observer, ops []porcupine.Operation) erro
 	sort.Slice(ops, func(i, j int) bool { return ops[i].Call < ops[j].Call })
 	for _, o := range ops {
 		x := o.Input.(op).x
-		c.steps = append(c.steps, fmt.Sprintf("%s [client %d, %s → %s]", renderStep(len(c.steps)+1, x, "", nil, nil),
-			o.ClientId, x.Sent.Format("15:04:05.000"), x.Received.Format("15:04:05.000")))
+		c.steps = append(c.steps, step{text: fmt.Sprintf("%s [client %d, %s → %s]", renderStep(len(c.steps)+1, x, "", nil, nil),
+			o.ClientId, x.Sent.Format("15:04:05.000"), x.Received.Format("15:04:05.000")), x: x})
 	}
 	m := linearizabilityModel(base)
 	result, info := porcupine.CheckOperationsVerbose(m, ops, 30*time.Second)

@@ -10,34 +10,6 @@ import (
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
-// TestConformance runs the whole suite against the target under test (the
-// embedded emulator unless -endpoint says otherwise), one subtest a check.
-func TestConformance(t *testing.T) {
-	sequences := *flagSequences
-	if testing.Short() {
-		sequences /= 5
-	}
-	res, err := Run(context.Background(), Config{Target: targetConfig(t), TargetName: "test target",
-		Strict: *flagStrict, Seed: *flagSeed, Sequences: sequences,
-		Replay: func(seed uint64, check string) string {
-			return "go test ./conformance -run 'TestConformance/" + check + "$' -seed " + uintString(seed)
-		}})
-	require.NoError(t, err)
-	require.NotEmpty(t, res.Checks)
-	for _, c := range res.Checks {
-		t.Run(c.ID, func(t *testing.T) {
-			switch c.Status {
-			case report.Fail:
-				t.Errorf("%s: %s\n%s\nreplay: %s", c.Title, c.Reason, c.Counterexample, c.Replay)
-			case report.Error:
-				t.Errorf("%s could not be carried out: %s\n%s", c.Title, c.Reason, c.Counterexample)
-			case report.Skip:
-				t.Skip(c.Reason)
-			}
-		})
-	}
-}
-
 // TestStrictModePassesTheReferenceEmulator: the reference emulator answers
 // the strict code of the first rule broken, so it passes in strict mode too.
 //

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cvmconform/cvmconform/model"
 	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/report"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -25,7 +26,7 @@ type Ctx struct {
 	run     *runState
 	check   *Check
 	Rand    *rand.Rand
-	steps   []string
+	steps   []step
 	touched map[string]bool
 	used    map[string]bool
 	// told is the findings' rules and clauses the transcript has given
@@ -149,13 +150,13 @@ func (c *Ctx) Send(s runner.Send) (*runner.Exchange, *model.Finding, error) {
 	send := func() (refused bool, err error) {
 		if x, err = c.do(s); err != nil {
 			if x != nil {
-				c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", nil, nil))
+				c.steps = append(c.steps, step{text: renderStep(len(c.steps)+1, x, "", nil, nil), x: x})
 			}
 			return false, err
 		}
 		var expect string
 		f, expect = c.judge(x)
-		c.steps = append(c.steps, renderStep(len(c.steps)+1, x, expect, f, c.told))
+		c.steps = append(c.steps, step{text: renderStep(len(c.steps)+1, x, expect, f, c.told), x: x, expect: expect, finding: f})
 		if when, ok := model.CannotServeCode(x.Call.Action, x.Outcome.Code); ok && f != nil {
 			return false, fmt.Errorf("the target answered %s, so the check could not be carried out: %s (ledger L-29)", x.Outcome.Code, when)
 		}
@@ -272,7 +273,7 @@ func (c *Ctx) FailPart(after string) {
 
 // Note adds a line to the check's transcript.
 func (c *Ctx) Note(format string, args ...any) {
-	c.steps = append(c.steps, "    # "+fmt.Sprintf(format, args...))
+	c.steps = append(c.steps, step{text: "    # " + fmt.Sprintf(format, args...)})
 }
 
 // Running returns n allow-listed instances settled in RUNNING, not yet used
@@ -456,6 +457,17 @@ func (c *Ctx) Observe(ids ...string) error {
 		Params: []tcapi.Param{{Name: "InstanceIds", Value: model.Strs(ids...)}}}})
 }
 
+// step is one entry of a check's transcript: an exchange as rendered,
+// with the exchange itself and the model's word on it (what it expected,
+// its finding), for the report's structured exchanges; or a line of
+// text alone (a note, a count of exchanges left out), x nil.
+type step struct {
+	text    string
+	x       *runner.Exchange
+	expect  string
+	finding *model.Finding
+}
+
 // transcript renders a counterexample: the failure's summary, the
 // check's first n steps as [Ctx.shown] selects them, and the failure's
 // detail.
@@ -468,7 +480,7 @@ func (c *Ctx) transcript(f *failure, n int) string {
 		}
 	}
 	for _, s := range c.shown(n) {
-		b.WriteString(s)
+		b.WriteString(s.text)
 		b.WriteString("\n")
 	}
 	if f != nil && f.detail != "" {
@@ -479,6 +491,32 @@ func (c *Ctx) transcript(f *failure, n int) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// exchanges are the exchanges the counterexample of the check's first n
+// steps shows ([Ctx.shown]), structured, for report.Check.Exchanges.
+func (c *Ctx) exchanges(n int) []report.Exchange {
+	var out []report.Exchange
+	for _, s := range c.shown(n) {
+		if s.x == nil {
+			continue
+		}
+		finding := ""
+		if s.finding != nil {
+			finding = oneLine(s.finding)
+		}
+		out = append(out, s.x.Evidence(s.expect, finding))
+	}
+	return out
+}
+
+// texts are the steps' texts.
+func texts(steps []step) []string {
+	out := make([]string, len(steps))
+	for i, s := range steps {
+		out[i] = s.text
+	}
+	return out
+}
+
 // shown is the check's first n steps as a counterexample shows them: all
 // of them, or, when the check is made of parts and some failed, the steps
 // before its first part and those of the parts that failed up to their
@@ -486,7 +524,7 @@ func (c *Ctx) transcript(f *failure, n int) string {
 // ("… 12 exchanges passed: case a … case d (4 in all)"), and so what a
 // failed part sent after its failure ("… 3 exchanges to put the instance
 // back").
-func (c *Ctx) shown(n int) []string {
+func (c *Ctx) shown(n int) []step {
 	steps := c.steps[:min(n, len(c.steps))]
 	if !slices.ContainsFunc(c.parts, func(p part) bool { return p.failed }) {
 		return steps
@@ -499,9 +537,9 @@ func (c *Ctx) shown(n int) []string {
 		case len(passed) == 0:
 			return
 		case len(passed) <= 2:
-			out = append(out, fmt.Sprintf("    … %s passed: %s", pluralOf(exchanges, "exchange"), strings.Join(passed, ", ")))
+			out = append(out, step{text: fmt.Sprintf("    … %s passed: %s", pluralOf(exchanges, "exchange"), strings.Join(passed, ", "))})
 		default:
-			out = append(out, fmt.Sprintf("    … %s passed: %s … %s (%d in all)", pluralOf(exchanges, "exchange"), passed[0], passed[len(passed)-1], len(passed)))
+			out = append(out, step{text: fmt.Sprintf("    … %s passed: %s … %s (%d in all)", pluralOf(exchanges, "exchange"), passed[0], passed[len(passed)-1], len(passed))})
 		}
 		passed, exchanges = nil, 0
 	}
@@ -517,13 +555,13 @@ func (c *Ctx) shown(n int) []string {
 			flush()
 			until := min(max(p.until, p.from), end)
 			out = append(out, steps[p.from:until]...)
-			if n := CountSteps(strings.Join(steps[until:end], "\n")); n > 0 {
-				out = append(out, fmt.Sprintf("    … %s %s", pluralOf(n, "exchange"), p.after))
+			if n := CountSteps(strings.Join(texts(steps[until:end]), "\n")); n > 0 {
+				out = append(out, step{text: fmt.Sprintf("    … %s %s", pluralOf(n, "exchange"), p.after)})
 			}
 			continue
 		}
 		passed = append(passed, p.name)
-		exchanges += CountSteps(strings.Join(steps[p.from:end], "\n"))
+		exchanges += CountSteps(strings.Join(texts(steps[p.from:end]), "\n"))
 	}
 	flush()
 	return out

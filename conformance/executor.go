@@ -245,7 +245,7 @@ func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 		res.Status, res.Reason = report.Skip, sk.reason
 	case errors.As(err, &f):
 		res.Status, res.Reason = report.Fail, f.reason
-		res.Counterexample = x.transcript(f, own)
+		res.Counterexample, res.Exchanges = x.transcript(f, own), x.exchanges(own)
 		res.Artifacts = x.artifacts
 		res.Replay = s.cfg.replay(f.seed(s.cfg.seed), c.ID)
 		if u.shards > 1 {
@@ -258,7 +258,7 @@ func (s *runState) runUnit(ctx context.Context, u unit) report.Check {
 		res.Status, res.Reason = report.Skip, "not run to the end: "+stopCause(ctx)
 	default:
 		res.Status, res.Reason = report.Error, err.Error()
-		res.Counterexample = x.transcript(nil, own)
+		res.Counterexample, res.Exchanges = x.transcript(nil, own), x.exchanges(own)
 	}
 	res.Duration = time.Since(start)
 	res.Requests = s.requestsOf(c.ID, before)

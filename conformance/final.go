@@ -75,7 +75,7 @@ func finalChecks() []*Check {
 // show adds earlier exchanges of the run to the check's transcript.
 func (c *Ctx) show(xs ...*runner.Exchange) {
 	for _, x := range xs {
-		c.steps = append(c.steps, renderStep(x.Seq, x, "", nil, nil)+"\n    (sent by "+orNone(x.Check)+")")
+		c.steps = append(c.steps, step{text: renderStep(x.Seq, x, "", nil, nil) + "\n    (sent by " + orNone(x.Check) + ")", x: x})
 	}
 }
 

@@ -294,7 +294,7 @@ func (m *machine) settle(t *rapid.T) {
 	if err := m.c.Settle(ids...); err != nil {
 		if isFailure(err) {
 			m.fail()
-			m.c.steps = append(m.c.steps, "    ✗ "+err.Error())
+			m.c.steps = append(m.c.steps, step{text: "    ✗ " + err.Error()})
 			t.Fatalf("settle: %s", strings.SplitN(err.Error(), ":", 2)[0])
 		}
 		m.harness(err)

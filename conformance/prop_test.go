@@ -18,10 +18,16 @@ import (
 // word: rapid calls a replay that fails another way "flaky".
 func TestJudgeSequences(t *testing.T) {
 	t.Parallel()
-	failing := func(steps ...string) *sequenceRun { return &sequenceRun{steps: steps, failed: true} }
+	failing := func(lines ...string) *sequenceRun {
+		r := &sequenceRun{failed: true}
+		for _, l := range lines {
+			r.steps = append(r.steps, step{text: l})
+		}
+		return r
+	}
 	first := failing("1. > StopInstances", "✗ STATE-STOP ins-1", "2. > DescribeInstances")
 	replayed := failing("✗ EXIST-TERMINATED ins-2")
-	passed := &sequenceRun{steps: []string{"1. > StopInstances"}}
+	passed := &sequenceRun{steps: []step{{text: "1. > StopInstances"}}}
 	const flaky = "[rapid] flaky test, can not reproduce a failure\nTo try to reproduce, specify -run=\"SI-PROP-01\" -rapid.seed=42"
 	for _, tc := range []struct {
 		name           string

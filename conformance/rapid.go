@@ -28,7 +28,7 @@ import (
 
 // sequenceRun is what one execution of the property left behind.
 type sequenceRun struct {
-	steps  []string
+	steps  []step
 	failed bool
 	sends  int // the requests the sequence drew (settling and retries aside)
 }
@@ -267,8 +267,8 @@ func firstFailure(r *sequenceRun) string {
 		return "(no transcript)"
 	}
 	for _, s := range r.steps {
-		if i := strings.Index(s, "✗ "); i >= 0 {
-			return strings.TrimSpace(s[i+len("✗ "):])
+		if i := strings.Index(s.text, "✗ "); i >= 0 {
+			return strings.TrimSpace(s.text[i+len("✗ "):])
 		}
 	}
 	return "the sequence failed"

@@ -324,7 +324,7 @@ func (c *Ctx) flood(n int, gap time.Duration) (burstResult, error) {
 	var b burstResult
 	for _, x := range xs {
 		if f, _ := c.judge(x); f != nil {
-			c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", f, c.told))
+			c.steps = append(c.steps, step{text: renderStep(len(c.steps)+1, x, "", f, c.told), x: x, finding: f})
 			return b, c.Fail(f)
 		}
 	}
@@ -384,7 +384,7 @@ func (c *Ctx) describesAfter(end time.Time, n, rate int) ([]*runner.Exchange, er
 	sort.Slice(xs, func(i, j int) bool { return xs[i].Sent.Before(xs[j].Sent) })
 	for _, x := range xs {
 		if f, _ := c.judge(x); f != nil {
-			c.steps = append(c.steps, renderStep(len(c.steps)+1, x, "", f, c.told))
+			c.steps = append(c.steps, step{text: renderStep(len(c.steps)+1, x, "", f, c.told), x: x, finding: f})
 			return nil, c.Fail(f)
 		}
 	}
@@ -536,11 +536,11 @@ func (c *Ctx) paceStreams(d time.Duration, streams ...pacedStream) ([][]model.At
 	for _, s := range xs {
 		f, expect := c.judge(s.x)
 		if f != nil {
-			c.steps = append(c.steps, renderStep(len(c.steps)+1, s.x, expect, f, c.told))
+			c.steps = append(c.steps, step{text: renderStep(len(c.steps)+1, s.x, expect, f, c.told), x: s.x, expect: expect, finding: f})
 			return nil, c.Fail(f)
 		}
 		if streams[s.stream].steps {
-			c.steps = append(c.steps, renderStep(len(c.steps)+1, s.x, expect, nil, nil))
+			c.steps = append(c.steps, step{text: renderStep(len(c.steps)+1, s.x, expect, nil, nil), x: s.x, expect: expect})
 		}
 		out[s.stream] = append(out[s.stream], attempt(s.x))
 	}

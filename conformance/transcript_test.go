@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cvmconform/cvmconform/runner"
+	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
 // TestShownParts: a counterexample of a check made of parts shows the
@@ -15,7 +18,9 @@ func TestShownParts(t *testing.T) {
 	t.Parallel()
 	c := &Ctx{}
 	exchange := func(what string) {
-		c.steps = append(c.steps, fmt.Sprintf("%2d. > %s\n    < success", len(c.steps)+1, what))
+		n := len(c.steps) + 1
+		x := &runner.Exchange{Seq: n, Call: tcapi.Call{Action: what}}
+		c.steps = append(c.steps, step{text: fmt.Sprintf("%2d. > %s\n    < success", n, what), x: x, expect: "success"})
 	}
 	c.Note("before the parts")
 	for _, name := range []string{"a", "b", "c", "d", "e", "f"} {
@@ -28,7 +33,7 @@ func TestShownParts(t *testing.T) {
 			exchange(name + " restarted")
 		}
 	}
-	got := strings.Join(c.shown(len(c.steps)), "\n")
+	got := strings.Join(texts(c.shown(len(c.steps))), "\n")
 	want := strings.Join([]string{
 		"    # before the parts",
 		"    … 6 exchanges passed: case a … case c (3 in all)",
@@ -39,6 +44,12 @@ func TestShownParts(t *testing.T) {
 		"    … 1 exchange to put it back",
 	}, "\n")
 	require.Equal(t, want, got)
+	var seqs []int
+	for _, x := range c.exchanges(len(c.steps)) {
+		seqs = append(seqs, x.Seq)
+		require.Equal(t, "success", x.Expected, "each exchange keeps what the model expected of it")
+	}
+	require.Equal(t, []int{12, 13, 19, 20}, seqs, "the report's exchanges are those the counterexample shows, no more")
 
 	c.parts[3].failed, c.parts[5].failed = false, false
 	require.Equal(t, c.steps, c.shown(len(c.steps)), "with no part failed, every step is shown")

@@ -256,7 +256,7 @@ func (t *Target) Do(ctx context.Context, s Send) (*Exchange, error) {
 		s.Mutate(req)
 	}
 	x := &Exchange{Check: s.Check, Lane: t.cfg.Lane, Call: c, Method: req.Method, URL: req.URL.String(), Host: req.Host,
-		Headers: RedactHeaders(req.Header)}
+		Headers: RedactHeaders(req.Header), Mutated: s.Mutate != nil}
 	x.Body, err = readBody(req)
 	if err != nil {
 		return nil, err

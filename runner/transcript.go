@@ -42,6 +42,9 @@ type Exchange struct {
 	ParseErr       error // the answer is not a TencentCloud envelope
 	Err            error // no answer: Outcome.Unknown
 	Outcome        model.Outcome
+	// Mutated says the request was changed after it was built and signed
+	// (Send.Mutate): its Call no longer says all of what was sent.
+	Mutated bool
 }
 
 // Duration is the round trip.

@@ -67,21 +67,3 @@ func TestReadmeCall(t *testing.T) {
 		require.Regexp(t, "^"+strings.Join(pieces, ".*")+"$", got[i], "README line %d %q; output:\n%s", i+1, w, out.String())
 	}
 }
-
-// shellWords splits a command line of plain words and single-quoted ones,
-// as the README writes them.
-func shellWords(t *testing.T, s string) []string {
-	t.Helper()
-	var out []string
-	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
-		if s[0] == '\'' {
-			end := strings.IndexByte(s[1:], '\'')
-			require.GreaterOrEqual(t, end, 0, "unterminated quote in %q", s)
-			out, s = append(out, s[1:1+end]), s[2+end:]
-			continue
-		}
-		word, rest, _ := strings.Cut(s, " ")
-		out, s = append(out, word), rest
-	}
-	return out
-}

@@ -807,3 +807,35 @@ func resolveProfile(f evidenceFlags) (evidenceConfig, error) {
 	}
 	return evidenceConfig{}, fmt.Errorf("unexpected argument %q: profile reads one report, or compares two", f.args[2])
 }
+
+// reproFlags are the flags of 'cvmconform repro'.
+type reproFlags struct {
+	from, out string
+	args      []string // CHECK
+}
+
+func (f *reproFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.from, "from", "", "the JSON report (`REPORT.json`, from run, judge or proxy --json) that holds the failure")
+	fs.StringVar(&f.out, "out", "", "write the reproduction to `FILE` (default: standard output)")
+}
+
+// reproConfig is the failure 'cvmconform repro' reproduces, and where it
+// writes the reproduction.
+type reproConfig struct {
+	check, from string
+	out         outputFile
+}
+
+func resolveRepro(f reproFlags) (reproConfig, error) {
+	switch {
+	case len(f.args) != 1:
+		return reproConfig{}, errors.New("name one failed check, e.g. cvmconform repro SI-ID-01 --from report.json")
+	case f.from == "":
+		return reproConfig{}, errors.New("--from is required: the JSON report that holds the failure (run --json FILE)")
+	}
+	out := f.out
+	if out == "" {
+		out = "-"
+	}
+	return reproConfig{check: strings.TrimSpace(f.args[0]), from: f.from, out: outputFile{"out", out}}, nil
+}

@@ -692,3 +692,31 @@ func TestResolveGate(t *testing.T) {
 	_, err = resolveGate(gateFlags{baseline: "-"})
 	require.EqualError(t, err, "--baseline: name a file; standard input is not read", "a baseline is a file in the repository, not a pipe")
 }
+
+func TestResolveRepro(t *testing.T) {
+	t.Parallel()
+	flagsOf := func(args ...string) reproFlags {
+		var f reproFlags
+		f.args = parsed(t, f.register, args...)
+		return f
+	}
+	got, err := resolveRepro(flagsOf("SI-ID-01", "--from", "r.json", "--out", "repro.go"))
+	require.NoError(t, err)
+	require.Equal(t, reproConfig{check: "SI-ID-01", from: "r.json", out: outputFile{"out", "repro.go"}}, got)
+	got, err = resolveRepro(flagsOf("--from", "r.json", "recording.har"))
+	require.NoError(t, err)
+	require.Equal(t, reproConfig{check: "recording.har", from: "r.json", out: outputFile{"out", "-"}}, got,
+		"standard output by default; a judge report's check is a recording, named as it is")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no check", []string{"--from", "r.json"}, "name one failed check, e.g. cvmconform repro SI-ID-01 --from report.json"},
+		{"two checks", []string{"--from", "r.json", "SI-ID-01", "SI-ID-02"}, "name one failed check, e.g. cvmconform repro SI-ID-01 --from report.json"},
+		{"no report", []string{"SI-ID-01"}, "--from is required: the JSON report that holds the failure (run --json FILE)"},
+	} {
+		_, err := resolveRepro(flagsOf(tc.args...))
+		require.EqualError(t, err, tc.want, tc.name)
+	}
+}

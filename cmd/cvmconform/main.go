@@ -62,6 +62,7 @@ Commands:
   call      sign and send one request with the environment's credentials, print the answer, judge it
   coverage  print a JSON report's rule coverage: which rules, codes, transitions and ledger entries it exercised
   profile   print the defensible choices a JSON report's target made, or what changed between two reports
+  repro     write a Go program (the official SDK) that sends a reported failure's request again
   schema    print the JSON Schema (draft 2020-12) of the JSON report of run, judge and proxy
 
 Run 'cvmconform <command> -h' for a command's flags; flags may come
@@ -169,6 +170,8 @@ func (c cli) main(args []string) int {
 		return c.coverage(args[1:])
 	case "profile":
 		return c.profile(args[1:])
+	case "repro":
+		return c.repro(args[1:])
 	case "schema":
 		return c.schema(args[1:])
 	case "-h", "-help", "--help", "help":

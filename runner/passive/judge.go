@@ -48,6 +48,10 @@ type Finding struct {
 	// to the finding, the last one with the model's expectation, and the
 	// violations behind it. For people; the layout may change.
 	Context string
+	// Exchange is the exchange the finding is on, structured for the
+	// report (report.Check.Exchanges); zero for a finding on a whole
+	// timeline (Index 0).
+	Exchange report.Exchange
 
 	_ struct{}
 }
@@ -264,7 +268,8 @@ func (j *Judge) Add(x *Exchange, concurrent []*Exchange) []Finding {
 				x.Index, oneLine(fd.Finding), strings.Join(by, ", ")))
 			continue
 		}
-		out = append(out, Finding{Recording: j.name, Index: x.Index, Finding: fd.Finding, Context: j.context(e, fd)})
+		out = append(out, Finding{Recording: j.name, Index: x.Index, Finding: fd.Finding, Context: j.context(e, fd),
+			Exchange: evidence(x, rd, e.expect, oneLine(fd.Finding))})
 	}
 	j.judging.Forget(touched)
 	j.res.Findings = append(j.res.Findings, out...)

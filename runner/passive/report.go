@@ -178,7 +178,24 @@ func check(r *Result) report.Check {
 		b.WriteString("withheld: " + w + "\n")
 	}
 	c.Counterexample = strings.TrimRight(b.String(), "\n")
+	c.Exchanges = findingExchanges(r.Findings)
 	return c
+}
+
+// findingExchanges are the exchanges the findings are on, each once, in
+// the order found, at most mostExchanges: a failure's evidence
+// (report.Check.Exchanges).
+func findingExchanges(fs []Finding) []report.Exchange {
+	var out []report.Exchange
+	seen := map[int]bool{}
+	for _, f := range fs {
+		if f.Index == 0 || seen[f.Index] || len(out) == mostExchanges {
+			continue
+		}
+		seen[f.Index] = true
+		out = append(out, f.Exchange)
+	}
+	return out
 }
 
 // notJudgedSummary counts the exchanges not judged by what they are:

@@ -32,8 +32,10 @@ type ConsoleOptions struct {
 //  2. each failed check, then each errored check, in the run's order, with
 //     its ID, title, clause, severity, reason, counterexample transcript
 //     (indented; a finding line, "✗ …", that the reason states reads "✗
-//     the reason above") and, on its own line, "replay: " and the replay
-//     command;
+//     the reason above"), its failing exchange as sent on the wire (request
+//     line, headers redacted, body, the answer's status and code) with the
+//     `cvmconform call` line that sends it again, and, on its own line,
+//     "replay: " and the replay command;
 //  3. a table of every check in the run's (catalog) order: ID, title,
 //     result and time, with the reason under the title of every skipped
 //     check — so each skip is listed with why (a failure's or an error's
@@ -55,8 +57,9 @@ type ConsoleOptions struct {
 // escaped (\x1b, \u009b), so a target cannot inject terminal sequences,
 // and fitted to the screen (see [Fit]): long values (an ID list, a body)
 // are cut with "…" and how much was cut, e.g. "…(+9,812 bytes)", and no
-// line is longer than 120 characters but two kept whole, a replay command
-// (to be copied) and the verdict line (the last line says it all). The
+// line is longer than 120 characters but three kept whole, a replay
+// command and a call line (to be copied) and the verdict line (the last
+// line says it all). The
 // JSON report keeps every value whole.
 // The layout and wording are for people and may change; use [JSON] for
 // anything a program reads. Console writes once, at the end. It writes
@@ -170,8 +173,8 @@ func consoleHeader(b *strings.Builder, r Run, t kindText) {
 }
 
 // consoleKnown writes the known failures (a baseline's), each with why
-// it is known, its reason and its replay command, but no counterexample:
-// they are known, and the JSON report keeps it. Nothing when there are
+// it is known, its reason and its replay command, but no counterexample
+// and no exchange: they are known, and the JSON report keeps them. Nothing when there are
 // none.
 func consoleKnown(b *strings.Builder, r Run, color bool) {
 	var cs []Check
@@ -186,7 +189,7 @@ func consoleKnown(b *strings.Builder, r Run, color bool) {
 	fmt.Fprintf(b, "\nKnown failures (%d): listed in the baseline, they do not fail the gate\n", len(cs))
 	for _, c := range cs {
 		b.WriteString("\n")
-		c.Counterexample = ""
+		c.Counterexample, c.Exchanges = "", nil
 		consoleBlock(b, c, color, r.KnownReason(c.ID))
 	}
 }
@@ -270,9 +273,74 @@ func consoleBlock(b *strings.Builder, c Check, color bool, known string) {
 			b.WriteString(fit(line, strings.Repeat(" ", utf8.RuneCountInString(hang))) + "\n")
 		}
 	}
+	consoleWire(b, c.Exchanges)
 	if c.Replay != "" {
 		b.WriteString("  replay: " + clean(c.Replay, false) + "\n")
 	}
+}
+
+// consoleWire writes the failing exchange of a failure (FailingExchange)
+// as it went over the wire — request line, headers (secrets redacted, as
+// the report holds them), body, and the answer's status and code — and
+// the `cvmconform call` line that sends it again, or why there is none:
+// what whoever must fix the target needs to send the request themselves.
+// Each line is fitted to the screen, but the call line, left whole to be
+// copied unless a value in it is too long for a screen; a body the evidence already cut keeps its marker and is not
+// cut again (see [cutRun]).
+func consoleWire(b *strings.Builder, xs []Exchange) {
+	x, ok := FailingExchange(xs)
+	if !ok {
+		return
+	}
+	line := func(s string) { b.WriteString(fit(clean(s, false), "      ") + "\n") }
+	b.WriteString(fmt.Sprintf("  on the wire (exchange %d, %s):\n", x.Seq, clean(orDash(x.Lane), false)))
+	line("    > " + x.Method + " " + x.URL)
+	for _, h := range x.Headers {
+		line("    > " + h)
+	}
+	if x.Body != "" {
+		line("    > " + x.Body)
+	}
+	answer := fmt.Sprintf("    < HTTP %d", x.Status)
+	if x.Code != "" {
+		answer += " " + x.Code
+	}
+	line(answer)
+	if call := clean(x.Call, false); call != "" {
+		// Like the replay, left unwrapped, to be copied, unless a value
+		// too long for a screen must be cut: then it says where the
+		// whole is.
+		if cut := cutValues(call, longValue); cut != call {
+			// Cut, it can no longer be copied: fitted like the rest.
+			line("  call:   " + cut + "  (cut: the JSON report holds it whole)")
+		} else {
+			b.WriteString("  call:   " + call + "\n")
+		}
+	} else {
+		line("  call:   none: cvmconform call sends parameters, signed afresh, and this request was made by hand (its body, a header, its signature)")
+	}
+}
+
+// FailingExchange is the exchange of a failure that shows it: the first
+// with a finding, else the last (a failure judged on several exchanges
+// together, such as a rate); false when there is none.
+func FailingExchange(xs []Exchange) (Exchange, bool) {
+	for _, x := range xs {
+		if x.Finding != "" {
+			return x, true
+		}
+	}
+	if len(xs) == 0 {
+		return Exchange{}, false
+	}
+	return xs[len(xs)-1], true
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // stepMarker is how a line of a transcript starts: its indent, and the

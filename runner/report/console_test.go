@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -209,4 +210,65 @@ func TestConsoleEdges(t *testing.T) {
 	}
 	require.NotContains(t, out, "replay:", "no replay line without a replay command")
 	require.NotContains(t, out, "counterexample:", "no transcript heading without a transcript")
+}
+
+// TestConsoleWire: under a failure, the console shows its failing
+// exchange (the first with a finding) as sent on the wire, redacted as
+// the report holds it, and its call line whole, to be copied; a body the
+// evidence already cut is not cut again; a request call cannot send says
+// so; a known failure shows none of it.
+func TestConsoleWire(t *testing.T) {
+	t.Parallel()
+	body := `{"InstanceIds":["ins-` + strings.Repeat("0", 300) + `…(+1,048,533 bytes)"]}`
+	call := `cvmconform call --endpoint http://127.0.0.1:8080 --region ap-guangzhou StopInstances '{"InstanceIds":["ins-1122"],"StopType":"SOFT","StoppedMode":"KEEP_CHARGING"}'`
+	xs := []Exchange{
+		{Seq: 3, Lane: "main", Method: "POST", URL: "http://127.0.0.1:8080/", Headers: []string{"X-Tc-Action: DescribeInstances"}, Status: 200},
+		{Seq: 4, Lane: "lane-1/2", Method: "POST", URL: "http://127.0.0.1:8080/", Status: 200, Code: "InvalidInstanceId.NotFound",
+			Headers: []string{"Authorization: TC3-HMAC-SHA256 Credential=AKID…r5wM/2026-12-03/cvm/tc3_request, SignedHeaders=content-type;host, Signature=(redacted)", "X-Tc-Action: StopInstances"},
+			Body:    body, Finding: "ID-MALFORMED: expected InvalidInstanceId.Malformed; got InvalidInstanceId.NotFound", Call: call},
+		{Seq: 5, Lane: "main", Method: "POST", URL: "http://127.0.0.1:8080/", Headers: []string{"X-Tc-Action: DescribeInstances"}, Status: 200},
+	}
+	run := Run{Target: "t", Checks: []Check{
+		{ID: "SI-ID-01", Title: "malformed", Status: Fail, Reason: "ID-MALFORMED", Exchanges: xs},
+		{ID: "SI-HOSTILE-01", Title: "hostile", Status: Fail, Reason: "refused wrongly",
+			Exchanges: []Exchange{{Seq: 9, Method: "POST", URL: "http://127.0.0.1:8080/", Body: `{"InstanceIds":[`, Status: 200, Code: "InternalError", Finding: "x"}}},
+		{ID: "SI-ID-02", Title: "known", Status: Known, Reason: "listed", Exchanges: xs},
+	}}
+	var b strings.Builder
+	require.NoError(t, Console(&b, run, ConsoleOptions{}))
+	out := b.String()
+	require.Contains(t, out, "  on the wire (exchange 4, lane-1/2):\n    > POST http://127.0.0.1:8080/\n    > Authorization: TC3-HMAC-SHA256 Credential=AKID…r5wM/")
+	require.Contains(t, out, "Signature=(redacted)")
+	require.Contains(t, out, "    < HTTP 200 InvalidInstanceId.NotFound\n")
+	require.Contains(t, out, "\n  call:   "+call+"\n", "the call line whole, to be copied")
+	require.Equal(t, 1, strings.Count(out, "…(+1,048,533 bytes)"), "the body's own cut is kept:\n%s", out)
+	require.NotContains(t, out, "bytes) bytes)", "never cut twice")
+	require.NotContains(t, out, "exchange 3,", "the failing exchange only")
+	require.Contains(t, out, "  on the wire (exchange 9, -):")
+	require.Contains(t, out, "  call:   none: cvmconform call sends parameters, signed afresh")
+	require.Equal(t, 2, strings.Count(out, "on the wire"), "a known failure shows no exchange")
+	for _, l := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(l, "  call:   cvmconform") && !strings.HasPrefix(l, "NOT CONFORMANT") {
+			require.LessOrEqual(t, utf8.RuneCountInString(l), lineWidth, "fitted: %q", l)
+		}
+	}
+}
+
+// TestConsoleWireLongCall: a call line holding a value too long for a
+// screen cannot be copied whole anyway: it is cut and fitted like the
+// rest, and says where the whole line is.
+func TestConsoleWireLongCall(t *testing.T) {
+	t.Parallel()
+	call := `cvmconform call --endpoint http://127.0.0.1:8080 --region ap-guangzhou StopInstances '{"InstanceIds":["ins-` + strings.Repeat("a", 500) + `"]}'`
+	run := Run{Target: "t", Checks: []Check{{ID: "SI-ID-01", Title: "malformed", Status: Fail, Reason: "r",
+		Exchanges: []Exchange{{Seq: 1, Method: "POST", URL: "http://127.0.0.1:8080/", Status: 200, Code: "X", Finding: "f", Call: call}}}}}
+	var b strings.Builder
+	require.NoError(t, Console(&b, run, ConsoleOptions{}))
+	require.Contains(t, b.String(), "(cut: the JSON report holds it whole)")
+	require.NotContains(t, b.String(), strings.Repeat("a", 100))
+	for _, l := range strings.Split(b.String(), "\n") {
+		if !strings.HasPrefix(l, "NOT CONFORMANT") {
+			require.LessOrEqual(t, utf8.RuneCountInString(l), lineWidth, "fitted: %q", l)
+		}
+	}
 }

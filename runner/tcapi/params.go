@@ -67,3 +67,8 @@ func ValueOf(x any) model.Value {
 	}
 	return model.Null()
 }
+
+// ParamsJSON is params as the compact JSON object a TC3 JSON body holds,
+// in order: what [ParseParams] reads back, for a value it can hold (a
+// deliberately invalid literal it cannot).
+func ParamsJSON(params []Param) []byte { return encodeJSONBody(params) }

@@ -1,0 +1,21 @@
+package conformance
+
+import "testing"
+
+// SuiteUnderTest is the run TestConformance (conformance_external_test.go)
+// makes: the target under test (the embedded emulator unless -endpoint
+// says otherwise) with the package's test flags. It is exported to the
+// external test, which drives it through conformancetest.Suite, the
+// harness implementers call from their own modules, so that the two
+// share one mechanism.
+func SuiteUnderTest(t testing.TB) Config {
+	sequences := *flagSequences
+	if testing.Short() {
+		sequences /= 5
+	}
+	return Config{Target: targetConfig(t), TargetName: "test target",
+		Strict: *flagStrict, Seed: *flagSeed, Sequences: sequences,
+		Replay: func(seed uint64, check string) string {
+			return "go test ./conformance -run 'TestConformance/" + check + "$' -seed " + uintString(seed)
+		}}
+}
