@@ -296,7 +296,13 @@ func stopWhileStopping(c *Ctx) error {
 			if err != nil {
 				return err
 			}
-			c.passf("refused (%s) %s after a listing showed STOPPING (OPERATING)", again.Outcome.Code, ms(again.Received.Sub(l.Sent)))
+			why := ""
+			if !strings.HasSuffix(again.Outcome.Code, "InstanceStateStopping") {
+				// The title names STOPPING's code; a reader seeing another
+				// must be told why the model took it.
+				why = ": another state's code, which the model accepts because the stop may have ended between the listing and this request"
+			}
+			c.passf("refused (%s) %s after a listing showed STOPPING (OPERATING)%s", again.Outcome.Code, ms(again.Received.Sub(l.Sent)), why)
 			return c.Settle(id)
 		}
 		missed = append(missed, l.Received.Sub(stop.Sent))
