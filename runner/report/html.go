@@ -94,8 +94,15 @@ type htmlFailure struct {
 	// stay one screen each.
 	Open      bool
 	Anchor    string
-	Instances []string
+	Instances []htmlInstance
 	Links     []htmlLink
+}
+
+// htmlInstance is an instance a failure names; Drawn when the timelines
+// have its row, which it then links to (a link to no row leads nowhere).
+type htmlInstance struct {
+	ID    string
+	Drawn bool
 }
 
 type htmlLink struct{ Href, Text string }
@@ -147,14 +154,15 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 		if c.Status != Fail && c.Status != Error && c.Status != Known {
 			continue
 		}
-		f := htmlFailure{Check: c, Anchor: anchor(c.ID), Instances: instancesOf(c)}
+		f := htmlFailure{Check: c, Anchor: anchor(c.ID)}
 		for _, p := range c.Artifacts {
 			// Written beside the report (the command puts them there), so
 			// the link is the file's name.
 			f.Links = append(f.Links, htmlLink{Href: filepath.Base(p), Text: p})
 		}
-		for _, id := range f.Instances {
+		for _, id := range instancesOf(c) {
 			concerned[id] = true
+			f.Instances = append(f.Instances, htmlInstance{ID: id})
 		}
 		h.Failures = append(h.Failures, f)
 	}
@@ -169,6 +177,13 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 	}
 	h.Areas = areasOf(r.Checks, t.run)
 	h.Timeline = newTimeline(r, concerned)
+	if h.Timeline != nil {
+		for _, f := range h.Failures {
+			for i, in := range f.Instances {
+				f.Instances[i].Drawn = slices.ContainsFunc(h.Timeline.Rows, func(row htmlTimelineRow) bool { return row.Instance == in.ID })
+			}
+		}
+	}
 	h.Rates, h.RateNote = newRates(r)
 	h.Coverage = coverGroups(r.Coverage)
 	if r.Baseline != nil {
@@ -203,8 +218,14 @@ func anchor(id string) string {
 
 var instanceID = regexp.MustCompile(`\bins-[a-z0-9]{8}\b`)
 
+// placeholderID is how the sources write an instance ID's form, not an
+// instance: facts §11's "ins-xxxxxxxx", which the model's rules and the
+// emulator's messages quote ("not of the form ins-xxxxxxxx").
+const placeholderID = "ins-xxxxxxxx"
+
 // instancesOf are the instances a failure names: in its reason,
-// counterexample and exchanges, in order of first mention.
+// counterexample and exchanges, in order of first mention; the form's
+// placeholder is none.
 func instancesOf(c Check) []string {
 	text := []string{c.Reason, c.Counterexample}
 	for _, x := range c.Exchanges {
@@ -213,7 +234,7 @@ func instancesOf(c Check) []string {
 	var out []string
 	for _, s := range text {
 		for _, id := range instanceID.FindAllString(s, -1) {
-			if !slices.Contains(out, id) {
+			if id != placeholderID && !slices.Contains(out, id) {
 				out = append(out, id)
 			}
 		}

@@ -431,3 +431,45 @@ func TestHTMLShowsTheBaseline(t *testing.T) {
 	})
 	require.Equal(t, "fail-"+known, failures[len(failures)-1], "the known failure keeps its exchanges in the report, after the unexpected ones")
 }
+
+// TestHTMLInstancesAreRealAndLinksLeadSomewhere: a failure's instances
+// are the ones it names, not the form an error message quotes
+// ("ins-xxxxxxxx"), and one the timelines do not draw is named without
+// a link; every link inside the page leads to an element of it.
+func TestHTMLInstancesAreRealAndLinksLeadSomewhere(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	r.Checks[0].Reason = "ID-FORMAT: an instance ID not of the form ins-xxxxxxxx is refused; ins-eeeeeeee was accepted"
+	doc := parseHTML(t, renderHTML(t, r))
+
+	ids := map[string]bool{}
+	walk(doc, func(n *html.Node) {
+		if id := attr(n, "id"); id != "" {
+			ids[id] = true
+		}
+	})
+	walk(doc, func(n *html.Node) {
+		if h := attr(n, "href"); n.Data == "a" && strings.HasPrefix(h, "#") {
+			require.True(t, ids[h[1:]], "link %q (%q) leads to an element of the page", h, text(n))
+		}
+	})
+
+	var line *html.Node
+	walk(doc, func(n *html.Node) {
+		if n.Data == "article" && attr(n, "id") == "fail-SI-STATE-02" {
+			walk(n, func(d *html.Node) {
+				if d.Data == "div" && strings.HasPrefix(text(d), "Instances: ") {
+					line = d
+				}
+			})
+		}
+	})
+	require.NotNil(t, line)
+	require.Equal(t, "Instances: ins-eeeeeeee, ins-aaaaaaaa", text(line), "the placeholder is no instance")
+	linked := map[string]string{}
+	walk(line, func(n *html.Node) {
+		linked[text(n)] = n.Data
+	})
+	require.Equal(t, "a", linked["ins-aaaaaaaa"], "drawn in the timelines: a link to its row")
+	require.Equal(t, "span", linked["ins-eeeeeeee"], "no row: plain text")
+}
