@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // HTML writes the run as one self-contained HTML page for people: inline
@@ -154,7 +155,7 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 		if c.Status != Fail && c.Status != Error && c.Status != Known {
 			continue
 		}
-		f := htmlFailure{Check: c, Anchor: anchor(c.ID)}
+		f := htmlFailure{Check: cutCheck(c), Anchor: anchor(c.ID)}
 		for _, p := range c.Artifacts {
 			// Written beside the report (the command puts them there), so
 			// the link is the file's name.
@@ -242,6 +243,48 @@ func instancesOf(c Check) []string {
 	return out
 }
 
+// htmlLineCut is the most runes a line of a check's text keeps in the
+// HTML report: a page is for reading, and one answer echoing a 1 MB ID
+// made it 1.45 MB. The JSON report keeps every line whole.
+const htmlLineCut = 4000
+
+// cutCheck is c with every line of its reason, counterexample and
+// exchanges longer than htmlLineCut cut as the console cuts a value
+// (cutRun: its first three quarters and "…(+N bytes)"); c's own slices
+// are left as they were.
+func cutCheck(c Check) Check {
+	cut := func(s string) string { return cutLines(s, htmlLineCut) }
+	c.Reason, c.Counterexample = cut(c.Reason), cut(c.Counterexample)
+	xs := make([]Exchange, len(c.Exchanges))
+	for i, x := range c.Exchanges {
+		x.URL, x.Body, x.Answer, x.Expected, x.Finding, x.Call = cut(x.URL), cut(x.Body), cut(x.Answer), cut(x.Expected), cut(x.Finding), cut(x.Call)
+		x.Headers = slices.Clone(x.Headers)
+		for j, h := range x.Headers {
+			x.Headers[j] = cut(h)
+		}
+		xs[i] = x
+	}
+	if c.Exchanges != nil {
+		c.Exchanges = xs
+	}
+	return c
+}
+
+// cutLines cuts every line of s longer than most runes to its first
+// three quarters and "…(+N bytes)".
+func cutLines(s string, most int) string {
+	if utf8.RuneCountInString(s) <= most {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if utf8.RuneCountInString(l) > most {
+			lines[i] = cutRun(l, most*3/4)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // areasOf groups the checks by area (BATCH in SI-BATCH-02); judged
 // traffic's checks, one per recording, are one group.
 func areasOf(checks []Check, run bool) []htmlArea {
@@ -258,7 +301,7 @@ func areasOf(checks []Check, run bool) []htmlArea {
 			index[a] = i
 			out = append(out, htmlArea{Name: a})
 		}
-		row := htmlCheckRow{Check: c, Took: seconds(c.Duration)}
+		row := htmlCheckRow{Check: cutCheck(c), Took: seconds(c.Duration)}
 		if c.Status == Fail || c.Status == Error {
 			row.Anchor = anchor(c.ID)
 		}

@@ -473,3 +473,47 @@ func TestHTMLInstancesAreRealAndLinksLeadSomewhere(t *testing.T) {
 	require.Equal(t, "a", linked["ins-aaaaaaaa"], "drawn in the timelines: a link to its row")
 	require.Equal(t, "span", linked["ins-eeeeeeee"], "no row: plain text")
 }
+
+// TestHTMLCutsOverLongLines: an answer echoing a 1 MB ID (SI-HOSTILE-03)
+// is cut in the page, in the counterexample and in every part of an
+// exchange, as the console cuts a value, saying how much was left out;
+// the other lines stay whole.
+func TestHTMLCutsOverLongLines(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	id := `"ins-` + strings.Repeat("a", 1<<20) + `"`
+	line := `< InvalidParameterValue: the ID ` + id + ` is malformed` // 1,048,627 bytes
+	r.Checks[0].Counterexample = "1. > StopInstances ins-aaaaaaaa\n" + line + "\n2. the model accepts InvalidInstanceId.Malformed"
+	x := &r.Checks[0].Exchanges[0]
+	x.Body = `{"InstanceIds":[` + id + `]}`
+	x.Answer = line
+	x.Headers = append(x.Headers, "X-Echo: "+id)
+	x.URL = "http://127.0.0.1:8080/?InstanceIds.0=" + id
+	page := renderHTML(t, r)
+	require.Less(t, len(page), 200_000, "the page is for reading; the JSON report keeps it whole")
+	doc := parseHTML(t, page)
+	var ce, request, answer string
+	walk(doc, func(n *html.Node) {
+		switch {
+		case n.Data == "summary" && strings.HasPrefix(text(n), "Counterexample") && attr(n.Parent.Parent, "id") == "fail-SI-STATE-02":
+			ce = text(n.NextSibling)
+		case n.Data == "dt" && text(n) == "request" && request == "":
+			request = text(n.NextSibling)
+		case n.Data == "dt" && text(n) == "answer" && answer == "":
+			answer = text(n.NextSibling)
+		}
+	})
+	cutLine := line[:3000] + "…(+1,045,627 bytes)"
+	require.Equal(t, "1. > StopInstances ins-aaaaaaaa\n"+cutLine+"\n2. the model accepts InvalidInstanceId.Malformed", ce,
+		"the long line cut to its first 3,000 characters and what was cut; the others whole")
+	require.Equal(t, "HTTP 200 "+cutLine, answer)
+	for _, want := range []string{
+		"POST http://127.0.0.1:8080/?InstanceIds.0=" + id[:3000-37] + "…(+1,045,619 bytes)\n",
+		"X-Echo: " + id[:3000-8] + "…(+1,045,590 bytes)\n",
+		`{"InstanceIds":[` + id[:3000-16] + "…(+1,045,600 bytes)",
+		"X-Tc-Action: StopInstances\n",
+	} {
+		require.Contains(t, request, want)
+	}
+	require.Len(t, r.Checks[0].Exchanges[0].Headers[2], len(id)+8, "the run's own exchange is left whole")
+}
