@@ -70,10 +70,11 @@ type htmlRun struct {
 	Rates          []htmlRate
 	RateNote       string
 	Areas          []htmlArea
-	// Total counts the checks; Bad those failed or errored.
-	Total, Bad, Skipped, Passed int
-	Coverage                    []htmlCoverGroup
-	Profile                     []Dimension
+	// Total counts the checks; Bad those failed or errored; Known the
+	// failures the baseline lists.
+	Total, Bad, Known, Skipped, Passed int
+	Coverage                           []htmlCoverGroup
+	Profile                            []Dimension
 	// Baseline is the run's baseline entries and how each fared; nil
 	// without --baseline.
 	Baseline     []htmlBaselineRow
@@ -130,7 +131,7 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 	s := r.Summary()
 	h := htmlRun{Heading: "cvmconform: " + t.title, Verdict: r.Verdict(), VerdictLine: verdictLine(r, t),
 		Summary: summaryLine(r, t), Replay: r.Replay, LeftChanged: r.LeftChanged, Profile: r.Profile,
-		Total: len(r.Checks), Bad: s.Fail + s.Error, Skipped: s.Skip, Passed: s.Pass}
+		Total: len(r.Checks), Bad: s.Fail + s.Error, Known: s.Known, Skipped: s.Skip, Passed: s.Pass}
 	h.Title = string(h.Verdict) + " — " + t.title
 	// The box says the verdict in large letters above its line.
 	h.VerdictLine = strings.TrimPrefix(strings.TrimPrefix(h.VerdictLine, string(h.Verdict)), ": ")
@@ -302,8 +303,8 @@ func areasOf(checks []Check, run bool) []htmlArea {
 			out = append(out, htmlArea{Name: a})
 		}
 		row := htmlCheckRow{Check: cutCheck(c), Took: seconds(c.Duration)}
-		if c.Status == Fail || c.Status == Error {
-			row.Anchor = anchor(c.ID)
+		if c.Status == Fail || c.Status == Error || c.Status == Known {
+			row.Anchor = anchor(c.ID) // every failure has its card, known ones too
 		}
 		out[i].Checks = append(out[i].Checks, row)
 	}
@@ -317,13 +318,13 @@ func areasOf(checks []Check, run bool) []htmlArea {
 	return out
 }
 
-// tally counts a summary's non-zero statuses: "3 pass, 1 fail".
+// tally counts a summary's non-zero statuses: "3 pass, 1 fail, 1 known".
 func tally(s Summary) string {
 	var parts []string
 	for _, p := range []struct {
 		n    int
 		word string
-	}{{s.Pass, "pass"}, {s.Fail, "fail"}, {s.Skip, "skip"}, {s.Error, "error"}} {
+	}{{s.Pass, "pass"}, {s.Fail, "fail"}, {s.Known, "known"}, {s.Skip, "skip"}, {s.Error, "error"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
 		}

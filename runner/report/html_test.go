@@ -517,3 +517,53 @@ func TestHTMLCutsOverLongLines(t *testing.T) {
 	}
 	require.Len(t, r.Checks[0].Exchanges[0].Headers[2], len(id)+8, "the run's own exchange is left whole")
 }
+
+// TestHTMLFilterCountsKnownFailures: the filter of all checks offers the
+// known failures (a baseline's), its choices together count every check,
+// each choice shows only its own rows, and an area's tally counts them.
+func TestHTMLFilterCountsKnownFailures(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	r.Checks[1].Status = report.Known // SI-PROP-01
+	page := renderHTML(t, r)
+	doc := parseHTML(t, page)
+
+	counts := map[string]int{}
+	walk(doc, func(n *html.Node) {
+		if n.Data == "label" && n.Parent != nil && hasClass(n.Parent, "filter") {
+			var word string
+			var count int
+			l := text(n)
+			i := strings.LastIndex(l, " (")
+			word = l[:i]
+			_, err := fmt.Sscanf(l[i:], " (%d)", &count)
+			require.NoError(t, err, "label %q ends in its count", l)
+			counts[attr(n, "for")+" "+word] = count
+		}
+	})
+	require.Equal(t, map[string]int{"f-all all": 6, "f-fail failed or errored": 3, "f-known known failures": 1, "f-skip skipped": 1, "f-pass passed": 1}, counts)
+
+	// Each choice hides the rows of every status but its own.
+	require.Contains(t, page, "#f-known:checked~.areas tbody tr:not(.s-known)")
+	require.Contains(t, page, "#f-fail:checked~.areas tbody tr:not(.s-fail,.s-error)", "a known failure is not among the failed")
+
+	var tallies []string
+	var propRow *html.Node
+	walk(doc, func(n *html.Node) {
+		if n.Data == "th" && n.Parent != nil && n.Parent.Parent != nil && n.Parent.Parent.Data == "thead" {
+			tallies = append(tallies, text(n))
+		}
+		if n.Data == "tr" && attr(n, "class") == "s-known" {
+			propRow = n
+		}
+	})
+	require.Contains(t, tallies, "PROP · 1 known")
+	require.NotNil(t, propRow, "the known check is a row of its area")
+	var href string
+	walk(propRow, func(n *html.Node) {
+		if n.Data == "a" {
+			href = attr(n, "href")
+		}
+	})
+	require.Equal(t, "#fail-SI-PROP-01", href, "a known failure's row links to its card, as a failure's does")
+}
