@@ -69,7 +69,10 @@ type htmlRun struct {
 	Timeline       *htmlTimeline
 	Rates          []htmlRate
 	RateNote       string
-	Areas          []htmlArea
+	// Uncharted counts the requests of actions without a documented
+	// limit, in one line ("3 requests of other actions, not charted").
+	Uncharted string
+	Areas     []htmlArea
 	// Total counts the checks; Bad those failed or errored; Known the
 	// failures the baseline lists.
 	Total, Bad, Known, Skipped, Passed int
@@ -186,7 +189,7 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 			}
 		}
 	}
-	h.Rates, h.RateNote = newRates(r)
+	h.Rates, h.RateNote, h.Uncharted = newRates(r)
 	h.Coverage = coverGroups(r.Coverage)
 	if r.Baseline != nil {
 		h.BaselineFile = r.Baseline.File
@@ -573,9 +576,12 @@ func tickLabel(d time.Duration) string {
 	return strconv.FormatFloat(d.Minutes(), 'f', -1, 64) + "m"
 }
 
-// Rates: for each account and action, the requests sent in each bin of
-// time, as a rate per second, against the documented limit, the refused
-// ones stacked in another colour.
+// Rates: for each account and documented action (one with a limit in
+// Activity.Limits), the requests sent in each bin of time, as a rate per
+// second, against the documented limit, the refused ones stacked in
+// another colour. Any other action (SI-PROTO's deliberately unknown
+// "StopInstancez", a request with none) is counted in one line, not
+// charted: a panel of its own would read as an action of the API.
 
 const (
 	rateWidth  = 300.0
@@ -588,7 +594,7 @@ type htmlRate struct {
 	Limit           int
 	Width, Height   string
 	Bars            []htmlBar
-	LimitY          string // "" without a documented limit
+	LimitY          string // the documented limit's height
 	Peak            string
 	Requests        int
 	Refused         int
@@ -604,9 +610,9 @@ type htmlBar struct {
 	Accepted, Refs int
 }
 
-func newRates(r Run) ([]htmlRate, string) {
+func newRates(r Run) (rates []htmlRate, note, uncharted string) {
 	if len(r.Activity.Events) == 0 {
-		return nil, ""
+		return nil, "", ""
 	}
 	start, end := span(r)
 	total := end.Sub(start)
@@ -617,8 +623,10 @@ func newRates(r Run) ([]htmlRate, string) {
 	n := int(total/bin) + 1
 	type key struct{ account, action string }
 	counts := map[key][][2]int{} // per bin: accepted (or anything not refused), refused
+	others := 0
 	for _, e := range r.Activity.Events {
-		if e.Action == "" {
+		if r.Activity.Limits[e.Action] <= 0 {
+			others++
 			continue
 		}
 		k := key{e.Account, e.Action}
@@ -643,6 +651,9 @@ func newRates(r Run) ([]htmlRate, string) {
 		}
 		return a.action < b.action
 	})
+	if others > 0 {
+		uncharted = plural(others, "request") + " of other actions, not charted (no documented limit)"
+	}
 	perSecond := bin.Seconds()
 	var out []htmlRate
 	for _, k := range keys {
@@ -670,14 +681,12 @@ func newRates(r Run) ([]htmlRate, string) {
 				Title: fmt.Sprintf("+%s: %d sent, %d refused for the rate (%.1f/s)", seconds(time.Duration(i)*bin), b[0]+b[1], b[1], acc+ref)}
 			rt.Bars = append(rt.Bars, bar)
 		}
-		if limit > 0 {
-			rt.LimitY = px(y(float64(limit)))
-		}
+		rt.LimitY = px(y(float64(limit)))
 		out = append(out, rt)
 	}
-	note := fmt.Sprintf("Requests per second in bins of %s, per account and action; the dashed line is the documented limit per account (%s).",
+	note = fmt.Sprintf("Requests per second in bins of %s, per account and action; the dashed line is the documented limit per account (%s).",
 		seconds(bin), limitsText(r.Activity.Limits))
-	return out, note
+	return out, note, uncharted
 }
 
 func limitsText(limits map[string]int) string {

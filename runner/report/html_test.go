@@ -567,3 +567,47 @@ func TestHTMLFilterCountsKnownFailures(t *testing.T) {
 	})
 	require.Equal(t, "#fail-SI-PROP-01", href, "a known failure's row links to its card, as a failure's does")
 }
+
+// TestHTMLRatesChartOnlyDocumentedActions: a deliberately unknown action
+// (SI-PROTO's "StopInstancez") and a request with none have no documented
+// limit, so no panel: they are counted in one line.
+func TestHTMLRatesChartOnlyDocumentedActions(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	t0 := r.Activity.Events[0].Sent
+	r.Activity.Events = append(r.Activity.Events,
+		report.Event{Seq: 40, Sent: t0.Add(1500 * time.Millisecond), Lane: "lane-5", Account: "lane-5", Check: "SI-PROTO-03", Action: "StopInstancez", Code: "InvalidAction"},
+		report.Event{Seq: 41, Sent: t0.Add(1600 * time.Millisecond), Lane: "lane-5", Account: "lane-5", Check: "SI-PROTO-04", Code: "MissingParameter"},
+		report.Event{Seq: 42, Sent: t0.Add(1700 * time.Millisecond), Lane: "lane-5", Account: "lane-5", Check: "SI-PROTO-03", Action: "RebootInstances", Code: "InvalidAction"})
+	doc := parseHTML(t, renderHTML(t, r))
+	var panels []string
+	uncharted := ""
+	walk(doc, func(n *html.Node) {
+		if n.Data == "div" && hasClass(n, "rate") {
+			panels = append(panels, text(n))
+		}
+		if attr(n, "id") == "uncharted" {
+			uncharted = text(n)
+		}
+	})
+	require.Len(t, panels, 3, "the fixture's three documented panels, and none more")
+	for _, p := range panels {
+		require.NotContains(t, p, "lane-5", "no panel for an action without a documented limit")
+	}
+	require.Equal(t, "3 requests of other actions, not charted (no documented limit).", uncharted)
+
+	// Only undocumented actions: no panel, and still the line.
+	r.Activity.Events = r.Activity.Events[len(r.Activity.Events)-3:]
+	doc = parseHTML(t, renderHTML(t, r))
+	panels, uncharted = nil, ""
+	walk(doc, func(n *html.Node) {
+		if n.Data == "div" && hasClass(n, "rate") {
+			panels = append(panels, text(n))
+		}
+		if attr(n, "id") == "uncharted" {
+			uncharted = text(n)
+		}
+	})
+	require.Empty(t, panels)
+	require.Equal(t, "3 requests of other actions, not charted (no documented limit).", uncharted)
+}
