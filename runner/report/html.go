@@ -137,8 +137,8 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 		Total: len(r.Checks), Bad: s.Fail + s.Error, Known: s.Known, Skipped: s.Skip, Passed: s.Pass}
 	h.Title = string(h.Verdict) + " — " + t.title
 	// The box says the verdict in large letters above its line.
-	h.VerdictLine = strings.TrimPrefix(strings.TrimPrefix(h.VerdictLine, string(h.Verdict)), ": ")
-	h.VerdictClass = map[Verdict]string{Conformant: "pass", NotConformant: "fail", Incomplete: "incomplete"}[h.Verdict]
+	h.VerdictLine = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(h.VerdictLine, string(h.Verdict)), ": "))
+	h.VerdictClass = verdictClass(h.Verdict, s)
 	h.Facts = append(h.Facts, [2]string{t.target, r.Target})
 	if r.Region != "" {
 		h.Facts = append(h.Facts, [2]string{"region", r.Region})
@@ -205,6 +205,17 @@ func newHTMLRun(r Run, t kindText) htmlRun {
 		}
 	}
 	return h
+}
+
+// verdictClass is the verdict box's colour: green for a pass, red for a
+// failure, amber for a run that is incomplete and for one conformant but
+// for known failures ("known"), which a plain green box would overstate
+// (DESIGN "A verdict is never greener than what ran").
+func verdictClass(v Verdict, s Summary) string {
+	if v == Conformant && s.Known > 0 {
+		return "known"
+	}
+	return map[Verdict]string{Conformant: "pass", NotConformant: "fail", Incomplete: "incomplete"}[v]
 }
 
 // anchor is the fragment a check's failure is at.

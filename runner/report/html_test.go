@@ -611,3 +611,57 @@ func TestHTMLRatesChartOnlyDocumentedActions(t *testing.T) {
 	require.Empty(t, panels)
 	require.Equal(t, "3 requests of other actions, not charted (no documented limit).", uncharted)
 }
+
+// TestHTMLVerdictQualifiedByKnownFailures: a run conformant but for known
+// failures is not shown as a plain pass: its box is amber and its line
+// names them.
+func TestHTMLVerdictQualifiedByKnownFailures(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	var checks []report.Check
+	for _, c := range r.Checks {
+		switch c.Status {
+		case report.Fail:
+			if c.ID == "SI-STATE-02" {
+				c.Status = report.Known
+				checks = append(checks, c)
+			}
+		case report.Error:
+		default:
+			checks = append(checks, c)
+		}
+	}
+	r.Checks = checks
+	r.Baseline = &report.Baseline{File: "known.yaml", Entries: []report.BaselineEntry{
+		{Check: "SI-STATE-02", Reason: "fix pending", State: report.BaselineKnown, Detail: "SI-STATE-02 still fails, as listed"}}}
+	require.Equal(t, report.Conformant, r.Verdict())
+	doc := parseHTML(t, renderHTML(t, r))
+	var box *html.Node
+	walk(doc, func(n *html.Node) {
+		if n.Data == "section" && attr(n, "id") == "verdict" {
+			box = n
+		}
+	})
+	require.NotNil(t, box)
+	require.Equal(t, "verdict known", attr(box, "class"), "amber, not the plain green of a pass")
+	var big, line string
+	walk(box, func(n *html.Node) {
+		switch {
+		case hasClass(n, "big"):
+			big = text(n)
+		case hasClass(n, "line"):
+			line = text(n)
+		}
+	})
+	require.Equal(t, "CONFORMANT", big)
+	require.True(t, strings.HasPrefix(line, "on 1 of 3 checks (1 skipped: SI-ACCT-01), but for 1 known failure (SI-STATE-02)"), line)
+
+	r.Checks[0].Status = report.Pass
+	r.Baseline = nil
+	doc = parseHTML(t, renderHTML(t, r))
+	walk(doc, func(n *html.Node) {
+		if n.Data == "section" && attr(n, "id") == "verdict" {
+			require.Equal(t, "verdict pass", attr(n, "class"), "without known failures, a pass is green")
+		}
+	})
+}
