@@ -25,9 +25,12 @@ import (
 // (request, answer, what the model accepted) or counterexample, replay
 // command and the files it refers to; per-instance state timelines (every
 // instance a failure names, and a sample of the rest); the request rate
-// per account and action against the documented limit, refusals marked;
-// every check grouped by area, filterable by status; the rule coverage
-// and the target's profile when measured.
+// per account and documented action against its limit, refusals marked,
+// other actions counted in one line; every check grouped by area,
+// filterable by status; the rule coverage and the target's profile when
+// measured. A line of a check's text longer than 4,000 characters is cut
+// (the JSON report keeps it whole). The verdict box is amber, not green,
+// for a run conformant but for known failures.
 //
 // The layout is for people and may change: do not parse it. HTML writes
 // nothing and returns an error if a check's status is not one of the
