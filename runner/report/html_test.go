@@ -431,3 +431,237 @@ func TestHTMLShowsTheBaseline(t *testing.T) {
 	})
 	require.Equal(t, "fail-"+known, failures[len(failures)-1], "the known failure keeps its exchanges in the report, after the unexpected ones")
 }
+
+// TestHTMLInstancesAreRealAndLinksLeadSomewhere: a failure's instances
+// are the ones it names, not the form an error message quotes
+// ("ins-xxxxxxxx"), and one the timelines do not draw is named without
+// a link; every link inside the page leads to an element of it.
+func TestHTMLInstancesAreRealAndLinksLeadSomewhere(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	r.Checks[0].Reason = "ID-FORMAT: an instance ID not of the form ins-xxxxxxxx is refused; ins-eeeeeeee was accepted"
+	doc := parseHTML(t, renderHTML(t, r))
+
+	ids := map[string]bool{}
+	walk(doc, func(n *html.Node) {
+		if id := attr(n, "id"); id != "" {
+			ids[id] = true
+		}
+	})
+	walk(doc, func(n *html.Node) {
+		if h := attr(n, "href"); n.Data == "a" && strings.HasPrefix(h, "#") {
+			require.True(t, ids[h[1:]], "link %q (%q) leads to an element of the page", h, text(n))
+		}
+	})
+
+	var line *html.Node
+	walk(doc, func(n *html.Node) {
+		if n.Data == "article" && attr(n, "id") == "fail-SI-STATE-02" {
+			walk(n, func(d *html.Node) {
+				if d.Data == "div" && strings.HasPrefix(text(d), "Instances: ") {
+					line = d
+				}
+			})
+		}
+	})
+	require.NotNil(t, line)
+	require.Equal(t, "Instances: ins-eeeeeeee, ins-aaaaaaaa", text(line), "the placeholder is no instance")
+	linked := map[string]string{}
+	walk(line, func(n *html.Node) {
+		linked[text(n)] = n.Data
+	})
+	require.Equal(t, "a", linked["ins-aaaaaaaa"], "drawn in the timelines: a link to its row")
+	require.Equal(t, "span", linked["ins-eeeeeeee"], "no row: plain text")
+}
+
+// TestHTMLCutsOverLongLines: an answer echoing a 1 MB ID (SI-HOSTILE-03)
+// is cut in the page, in the counterexample and in every part of an
+// exchange, as the console cuts a value, saying how much was left out;
+// the other lines stay whole.
+func TestHTMLCutsOverLongLines(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	id := `"ins-` + strings.Repeat("a", 1<<20) + `"`
+	line := `< InvalidParameterValue: the ID ` + id + ` is malformed` // 1,048,627 bytes
+	r.Checks[0].Counterexample = "1. > StopInstances ins-aaaaaaaa\n" + line + "\n2. the model accepts InvalidInstanceId.Malformed"
+	x := &r.Checks[0].Exchanges[0]
+	x.Body = `{"InstanceIds":[` + id + `]}`
+	x.Answer = line
+	x.Headers = append(x.Headers, "X-Echo: "+id)
+	x.URL = "http://127.0.0.1:8080/?InstanceIds.0=" + id
+	page := renderHTML(t, r)
+	require.Less(t, len(page), 200_000, "the page is for reading; the JSON report keeps it whole")
+	doc := parseHTML(t, page)
+	var ce, request, answer string
+	walk(doc, func(n *html.Node) {
+		switch {
+		case n.Data == "summary" && strings.HasPrefix(text(n), "Counterexample") && attr(n.Parent.Parent, "id") == "fail-SI-STATE-02":
+			ce = text(n.NextSibling)
+		case n.Data == "dt" && text(n) == "request" && request == "":
+			request = text(n.NextSibling)
+		case n.Data == "dt" && text(n) == "answer" && answer == "":
+			answer = text(n.NextSibling)
+		}
+	})
+	cutLine := line[:3000] + "…(+1,045,627 bytes)"
+	require.Equal(t, "1. > StopInstances ins-aaaaaaaa\n"+cutLine+"\n2. the model accepts InvalidInstanceId.Malformed", ce,
+		"the long line cut to its first 3,000 characters and what was cut; the others whole")
+	require.Equal(t, "HTTP 200 "+cutLine, answer)
+	for _, want := range []string{
+		"POST http://127.0.0.1:8080/?InstanceIds.0=" + id[:3000-37] + "…(+1,045,619 bytes)\n",
+		"X-Echo: " + id[:3000-8] + "…(+1,045,590 bytes)\n",
+		`{"InstanceIds":[` + id[:3000-16] + "…(+1,045,600 bytes)",
+		"X-Tc-Action: StopInstances\n",
+	} {
+		require.Contains(t, request, want)
+	}
+	require.Len(t, r.Checks[0].Exchanges[0].Headers[2], len(id)+8, "the run's own exchange is left whole")
+}
+
+// TestHTMLFilterCountsKnownFailures: the filter of all checks offers the
+// known failures (a baseline's), its choices together count every check,
+// each choice shows only its own rows, and an area's tally counts them.
+func TestHTMLFilterCountsKnownFailures(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	r.Checks[1].Status = report.Known // SI-PROP-01
+	page := renderHTML(t, r)
+	doc := parseHTML(t, page)
+
+	counts := map[string]int{}
+	walk(doc, func(n *html.Node) {
+		if n.Data == "label" && n.Parent != nil && hasClass(n.Parent, "filter") {
+			var word string
+			var count int
+			l := text(n)
+			i := strings.LastIndex(l, " (")
+			word = l[:i]
+			_, err := fmt.Sscanf(l[i:], " (%d)", &count)
+			require.NoError(t, err, "label %q ends in its count", l)
+			counts[attr(n, "for")+" "+word] = count
+		}
+	})
+	require.Equal(t, map[string]int{"f-all all": 6, "f-fail failed or errored": 3, "f-known known failures": 1, "f-skip skipped": 1, "f-pass passed": 1}, counts)
+
+	// Each choice hides the rows of every status but its own.
+	require.Contains(t, page, "#f-known:checked~.areas tbody tr:not(.s-known)")
+	require.Contains(t, page, "#f-fail:checked~.areas tbody tr:not(.s-fail,.s-error)", "a known failure is not among the failed")
+
+	var tallies []string
+	var propRow *html.Node
+	walk(doc, func(n *html.Node) {
+		if n.Data == "th" && n.Parent != nil && n.Parent.Parent != nil && n.Parent.Parent.Data == "thead" {
+			tallies = append(tallies, text(n))
+		}
+		if n.Data == "tr" && attr(n, "class") == "s-known" {
+			propRow = n
+		}
+	})
+	require.Contains(t, tallies, "PROP · 1 known")
+	require.NotNil(t, propRow, "the known check is a row of its area")
+	var href string
+	walk(propRow, func(n *html.Node) {
+		if n.Data == "a" {
+			href = attr(n, "href")
+		}
+	})
+	require.Equal(t, "#fail-SI-PROP-01", href, "a known failure's row links to its card, as a failure's does")
+}
+
+// TestHTMLRatesChartOnlyDocumentedActions: a deliberately unknown action
+// (SI-PROTO's "StopInstancez") and a request with none have no documented
+// limit, so no panel: they are counted in one line.
+func TestHTMLRatesChartOnlyDocumentedActions(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	t0 := r.Activity.Events[0].Sent
+	r.Activity.Events = append(r.Activity.Events,
+		report.Event{Seq: 40, Sent: t0.Add(1500 * time.Millisecond), Lane: "lane-5", Account: "lane-5", Check: "SI-PROTO-03", Action: "StopInstancez", Code: "InvalidAction"},
+		report.Event{Seq: 41, Sent: t0.Add(1600 * time.Millisecond), Lane: "lane-5", Account: "lane-5", Check: "SI-PROTO-04", Code: "MissingParameter"},
+		report.Event{Seq: 42, Sent: t0.Add(1700 * time.Millisecond), Lane: "lane-5", Account: "lane-5", Check: "SI-PROTO-03", Action: "RebootInstances", Code: "InvalidAction"})
+	doc := parseHTML(t, renderHTML(t, r))
+	var panels []string
+	uncharted := ""
+	walk(doc, func(n *html.Node) {
+		if n.Data == "div" && hasClass(n, "rate") {
+			panels = append(panels, text(n))
+		}
+		if attr(n, "id") == "uncharted" {
+			uncharted = text(n)
+		}
+	})
+	require.Len(t, panels, 3, "the fixture's three documented panels, and none more")
+	for _, p := range panels {
+		require.NotContains(t, p, "lane-5", "no panel for an action without a documented limit")
+	}
+	require.Equal(t, "3 requests of other actions, not charted (no documented limit).", uncharted)
+
+	// Only undocumented actions: no panel, and still the line.
+	r.Activity.Events = r.Activity.Events[len(r.Activity.Events)-3:]
+	doc = parseHTML(t, renderHTML(t, r))
+	panels, uncharted = nil, ""
+	walk(doc, func(n *html.Node) {
+		if n.Data == "div" && hasClass(n, "rate") {
+			panels = append(panels, text(n))
+		}
+		if attr(n, "id") == "uncharted" {
+			uncharted = text(n)
+		}
+	})
+	require.Empty(t, panels)
+	require.Equal(t, "3 requests of other actions, not charted (no documented limit).", uncharted)
+}
+
+// TestHTMLVerdictQualifiedByKnownFailures: a run conformant but for known
+// failures is not shown as a plain pass: its box is amber and its line
+// names them.
+func TestHTMLVerdictQualifiedByKnownFailures(t *testing.T) {
+	t.Parallel()
+	r := htmlFixture()
+	var checks []report.Check
+	for _, c := range r.Checks {
+		switch c.Status {
+		case report.Fail:
+			if c.ID == "SI-STATE-02" {
+				c.Status = report.Known
+				checks = append(checks, c)
+			}
+		case report.Error:
+		default:
+			checks = append(checks, c)
+		}
+	}
+	r.Checks = checks
+	r.Baseline = &report.Baseline{File: "known.yaml", Entries: []report.BaselineEntry{
+		{Check: "SI-STATE-02", Reason: "fix pending", State: report.BaselineKnown, Detail: "SI-STATE-02 still fails, as listed"}}}
+	require.Equal(t, report.Conformant, r.Verdict())
+	doc := parseHTML(t, renderHTML(t, r))
+	var box *html.Node
+	walk(doc, func(n *html.Node) {
+		if n.Data == "section" && attr(n, "id") == "verdict" {
+			box = n
+		}
+	})
+	require.NotNil(t, box)
+	require.Equal(t, "verdict known", attr(box, "class"), "amber, not the plain green of a pass")
+	var big, line string
+	walk(box, func(n *html.Node) {
+		switch {
+		case hasClass(n, "big"):
+			big = text(n)
+		case hasClass(n, "line"):
+			line = text(n)
+		}
+	})
+	require.Equal(t, "CONFORMANT", big)
+	require.True(t, strings.HasPrefix(line, "on 1 of 3 checks (1 skipped: SI-ACCT-01), but for 1 known failure (SI-STATE-02)"), line)
+
+	r.Checks[0].Status = report.Pass
+	r.Baseline = nil
+	doc = parseHTML(t, renderHTML(t, r))
+	walk(doc, func(n *html.Node) {
+		if n.Data == "section" && attr(n, "id") == "verdict" {
+			require.Equal(t, "verdict pass", attr(n, "class"), "without known failures, a pass is green")
+		}
+	})
+}

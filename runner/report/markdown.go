@@ -15,7 +15,9 @@ const markdownCut = 3000
 // Markdown writes a short GitHub-flavoured summary of the run, for a CI
 // job summary ($GITHUB_STEP_SUMMARY) or a pull-request comment:
 //
-//  1. a heading with the verdict, and the verdict line;
+//  1. a heading with the verdict, and the verdict line; its mark is ✅
+//     only for a run conformant without known failures, ⚠️ for one
+//     conformant but for them or incomplete, ❌ for one not conformant;
 //  2. a table of counts (pass, fail, skip, error; with a baseline, known
 //     failures and stale and expired entries), and what was checked;
 //  3. each failure and error: its ID and title, clause, one-line reason,
@@ -42,6 +44,9 @@ func markdown(r Run, t kindText) string {
 	var b strings.Builder
 	v := r.Verdict()
 	icon := map[Verdict]string{Conformant: "✅", NotConformant: "❌", Incomplete: "⚠️"}[v]
+	if v == Conformant && r.Summary().Known > 0 {
+		icon = "⚠️" // a known failure is still a failure: never plainly green
+	}
 	fmt.Fprintf(&b, "### %s cvmconform: %s\n\n", icon, v)
 	b.WriteString(mdText(verdictLine(r, t)) + "\n\n")
 	s := r.Summary()

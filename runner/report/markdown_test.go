@@ -17,6 +17,7 @@ func TestMarkdownGolden(t *testing.T) {
 		"report.md.golden":   sampleRun(),
 		"baseline.md.golden": baselineRun(allStates...),
 		"recorded.md.golden": sampleJudged(),
+		"known.md.golden":    baselineRun(BaselineKnown, BaselineUnused),
 	} {
 		var b bytes.Buffer
 		require.NoError(t, Markdown(&b, r))
@@ -47,4 +48,20 @@ func TestMarkdownReads(t *testing.T) {
 	require.NoError(t, Markdown(&b, long))
 	require.Contains(t, b.String(), "bytes: the JSON report has it whole)\n````\n", "cut, and fenced past its own backticks")
 	require.Less(t, len(b.String()), markdownCut+2000)
+}
+
+// A run conformant but for known failures is not marked as a plain pass:
+// its heading carries ⚠️, not ✅, and its line names them.
+func TestMarkdownQualifiesKnownFailures(t *testing.T) {
+	t.Parallel()
+	r := baselineRun(BaselineKnown)
+	require.Equal(t, Conformant, r.Verdict())
+	var b bytes.Buffer
+	require.NoError(t, Markdown(&b, r))
+	require.True(t, strings.HasPrefix(b.String(), "### ⚠️ cvmconform: CONFORMANT\n\nCONFORMANT on 3 of 5 checks (1 skipped: SI-STATE-04), but for 1 known failure (SI-BATCH-02)"), b.String())
+
+	r.Checks[1].Status, r.Baseline = Pass, nil
+	b.Reset()
+	require.NoError(t, Markdown(&b, r))
+	require.True(t, strings.HasPrefix(b.String(), "### ✅ cvmconform: CONFORMANT\n"), "without known failures, a pass is green:\n%s", b.String())
 }
