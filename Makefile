@@ -71,7 +71,8 @@ report-shot:
 	eval "$$(grep '^export ' $$out)"; \
 	$(SHOT_DIR)/cvmconform run --endpoint $$url --all-instances --seed 44 --html $(SHOT_DIR)/report.html >$(SHOT_DIR)/run.txt 2>&1; rc=$$?; \
 	test $$rc -eq 1 || { echo "report-shot: the run should fail (exit 1), it exited $$rc: see $(SHOT_DIR)/run.txt"; exit 1; }; \
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=$(SHOT_WINDOW) \
-		--screenshot=$(abspath $(SHOT_DIR))/report.png file://$(abspath $(SHOT_DIR))/report.html >/dev/null 2>&1; \
+	prof=$$(mktemp -d); trap 'kill $$pid 2>/dev/null; rm -rf $$out $$prof' EXIT; \
+	chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-zygote --user-data-dir=$$prof \
+		--hide-scrollbars --window-size=$(SHOT_WINDOW) --screenshot=$(abspath $(SHOT_DIR))/report.png file://$(abspath $(SHOT_DIR))/report.html >/dev/null 2>&1; \
 	test -s $(SHOT_DIR)/report.png || { echo "report-shot: chromium wrote no PNG"; exit 1; }; \
 	echo "$(SHOT_DIR)/report.png: $$(tail -1 $(SHOT_DIR)/run.txt)"
