@@ -36,9 +36,13 @@ answer form), which defensible choice the target was seen to make, named
 as the emulator's variant of it, or that the run could not observe it.
 Given two reports, prints only the dimensions whose choice changed from A
 to B, then how many did not: an emulator release that changes a choice is
-a visible event.
+a visible event. A latency counts as changed only when its median moved by
+more than a factor of 2: two runs of one target differ by timing noise,
+a release that changes its operations' latency by more.
 
-Exit status: 0, or 2 when a report cannot be read.
+Exit status: one report: 0, or 2 when it cannot be read. Two reports: 0
+when no choice changed, 1 when one did (so that CI can fail on it), 2 when
+a report cannot be read.
 `
 
 func (c cli) coverage(args []string) int {
@@ -97,6 +101,11 @@ func (c cli) profile(args []string) int {
 	if err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform profile: %v\n", err)
 		return exitUsage
+	}
+	if len(runs) == 2 {
+		if changed, _ := report.CompareProfiles(runs[0].Profile, runs[1].Profile); len(changed) > 0 {
+			return exitFailed // a changed choice fails CI, as a failed check does
+		}
 	}
 	return exitOK
 }

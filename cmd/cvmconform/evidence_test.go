@@ -59,14 +59,14 @@ func TestCoverageAndProfileCommands(t *testing.T) {
 	require.Regexp(t, `(?m)^rate-limit +L-12 +\(not observed\)`, stdout)
 
 	code, stdout, stderr = invoke(t, nil, "profile", path, path)
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitOK, code, "no choice changed: %s", stderr)
 	require.Regexp(t, `(?m)^0 changed, [0-9]+ unchanged$`, stdout)
 
 	changed := filepath.Join(dir, "changed.json")
 	require.NoError(t, os.WriteFile(changed, []byte(strings.Replace(string(b),
 		`"choice": "InvalidInstanceId.Malformed"`, `"choice": "InvalidParameterValue"`, 1)), 0o644))
 	code, stdout, stderr = invoke(t, nil, "profile", path, changed)
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitFailed, code, "a changed choice fails CI: %s", stderr)
 	require.Regexp(t, `(?m)^id-malformed: InvalidInstanceId.Malformed → InvalidParameterValue\n1 changed, [0-9]+ unchanged$`, stdout)
 }
 
