@@ -24,6 +24,23 @@ func TestConformance(t *testing.T) {
 		}})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Checks)
+	if embedded != nil && !testing.Short() && sequences >= 100 {
+		// The ceiling coverage prints: a full run against the embedded
+		// emulator exercises every rule but those no check provokes.
+		var notExercised []string
+		for _, c := range res.Coverage {
+			if c.Kind == report.CoverRule && !c.Exercised() {
+				notExercised = append(notExercised, c.ID)
+			}
+		}
+		var want []string
+		for _, r := range unprovoked {
+			want = append(want, r.ID)
+		}
+		require.ElementsMatch(t, want, notExercised, "the rules a full run leaves unexercised are those no check provokes (conformance/coverage.go unprovoked)")
+		n, of := CoverageCeiling()
+		require.Equal(t, of-len(notExercised), n)
+	}
 	for _, c := range res.Checks {
 		t.Run(c.ID, func(t *testing.T) {
 			switch c.Status {

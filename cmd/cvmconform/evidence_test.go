@@ -50,6 +50,8 @@ func TestCoverageAndProfileCommands(t *testing.T) {
 	require.Regexp(t, `(?m)^Rules: [0-9]+ of 55 exercised$`, stdout)
 	require.Regexp(t, `(?m)^✓  ID-MALFORMED +SI-ID-01.*InvalidInstanceId.Malformed`, stdout)
 	require.Regexp(t, `(?m)^·  RATE-LIMIT +no exchange broke it`, stdout)
+	require.Regexp(t, `(?m)^·  AUTH-TOKEN +no check of the catalog provokes it`, stdout, "no run would exercise it: the user is told")
+	require.Regexp(t, `(?m)^Ceiling: a full run against the embedded emulator exercises 44/55 rules \(80%\); no check provokes the other 11$`, stdout)
 	require.Contains(t, stdout, "Transitions:")
 	require.Contains(t, stdout, "Ledger entries:")
 
