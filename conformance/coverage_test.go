@@ -51,6 +51,9 @@ func TestExplainCoverage(t *testing.T) {
 		{item(report.CoverRule, model.RuleFinanceHost.ID, false), "SI-PROTO-07 skipped: the check needs a target that serves the Finance region",
 			"the rule and the check both cite facts §12, which few checks of the catalog cite"},
 		{item(report.CoverRule, model.RuleStopState.ID, false), "no exchange broke it", "seed §1, which it shares with SI-STATE-05 and SI-PROTO-07, is cited by many checks: no tie"},
+		{item(report.CoverRule, model.RuleToken.ID, false), NotProvoked, "no check of the catalog sends a wrong session token: no run would exercise it"},
+		{item(report.CoverRule, model.RuleAtFinanceHost.ID, false), "SI-PROTO-07 skipped: the check needs a target that serves the Finance region",
+			"a skipped check tied to it says more than that none provokes it"},
 	}
 	for _, c := range cases {
 		got := explainCoverage([]report.CoverageItem{c.item}, checks, results)

@@ -19,3 +19,20 @@ func SuiteUnderTest(t testing.TB) Config {
 			return "go test ./conformance -run 'TestConformance/" + check + "$' -seed " + uintString(seed)
 		}}
 }
+
+// UnprovokedRules are the IDs of the rules no check of the catalog provokes
+// (coverage.go), for TestConformance's ceiling.
+func UnprovokedRules() []string {
+	var out []string
+	for _, r := range unprovoked {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// FullRunOnEmbedded reports whether TestConformance makes a full run
+// against the embedded emulator: every state-machine sequence, no
+// -endpoint.
+func FullRunOnEmbedded() bool {
+	return embedded != nil && !testing.Short() && *flagSequences >= 100
+}

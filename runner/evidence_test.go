@@ -210,6 +210,14 @@ func TestProfile(t *testing.T) {
 			history: []runner.Judgeable{sent(t, "c", unknown(stopOf(stoppedID)), 200, 0, refusal(model.StateCode(model.Stopped)))},
 			want:    map[string]string{"param-unknown": "", runner.DimKeyOrder: ""},
 			reason:  "the state rule answered; whether the target would have refused the parameter alone is not shown"},
+		{name: "a stop of a STOPPED instance refused with a generic state code",
+			history: []runner.Judgeable{sent(t, "c", stopOf(stoppedID), 200, 0, refusal("InvalidInstanceState"))},
+			want:    map[string]string{"state-stop": "InvalidInstanceState"},
+			reason:  "the code is STATE-STOP's alone, and the target chose it where the state's own code was open too"},
+		{name: "a stop of a STOPPED instance refused with the state's own code",
+			history: []runner.Judgeable{sent(t, "c", stopOf(stoppedID), 200, 0, refusal(model.StateCode(model.Stopped)))},
+			want:    map[string]string{"state-stop": ""},
+			reason:  "the in-progress codes are closed at rest (L-19): a target that chose one falls back to the state's own code, so it tells nothing"},
 		{name: "a stop seen ended while still OPERATING lags",
 			history: []runner.Judgeable{
 				sent(t, "c", stopOf(runningID), 200, 0, served),
@@ -252,9 +260,9 @@ func TestProfile(t *testing.T) {
 			want:   map[string]string{runner.DimLimiter: ""},
 			reason: "the first and the eleventh are a second apart: a sliding window lets them through"},
 		{name: "eleven stops, one rate limited", history: append(burst(10, 50*time.Millisecond),
-			sent(t, "SI-RATE-01", stopOf("ins-zzzzzzzz"), 200, 600*time.Millisecond, refusal(model.CodeRequestLimitExceeded))),
-			want:   map[string]string{runner.DimLimiter: ""},
-			reason: "the limiter refused the eleventh"},
+			sent(t, "SI-RATE-01", stopOf("ins-zzzzzzzz"), 200, 600*time.Millisecond, refusal("RequestLimitExceeded.IPLimitExceeded"))),
+			want:   map[string]string{runner.DimLimiter: "", "rate-limit": "RequestLimitExceeded.IPLimitExceeded"},
+			reason: "the limiter refused the eleventh, with the code of its choice: every rate-limit code is open to any request over the limit"},
 	}...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -31,7 +31,10 @@ import (
 //     alone, certainly, whose every choice was open (a state rule's
 //     in-progress codes are open only for an instance in flight), not
 //     rate limited, and read one way only (no other readings, ledger
-//     L-27). The state's own code reads as the rule's template
+//     L-27); or a refusal whose code only that rule's violations hold,
+//     whatever else the request broke (addRefusal: a stop of an instance
+//     that is not RUNNING, a request the limiter refused). The state's
+//     own code reads as the rule's template
 //     (UnsupportedOperation.InstanceState<State>).
 //   - precedence (L-05): a request that certainly broke an
 //     authentication rule and a rule of the request's shape (presence,
@@ -143,9 +146,13 @@ func newProfileData() profileData {
 // add reads one judged exchange into the profile's data.
 func (d *profileData) add(in Judgeable, r Judged, out model.Outcome, before map[string]prior) {
 	j := r.Judgement
-	if !j.Abstain && !out.Unknown && !model.IsRateLimited(out.Code) && len(r.Request.Readings) == 0 {
-		d.addAnswer(j, r.Listed, out.Code)
-		d.addPrecedence(j, out.Code)
+	if !j.Abstain && !out.Unknown && len(r.Request.Readings) == 0 {
+		if !d.addRefusal(j, r.Listed, out.Code) && !model.IsRateLimited(out.Code) {
+			d.addAnswer(j, r.Listed, out.Code)
+		}
+		if !model.IsRateLimited(out.Code) {
+			d.addPrecedence(j, out.Code)
+		}
 	}
 	if !out.Unknown && in.NotEnvelope == "" {
 		d.addForm(in, r.Request, r.Judgement, out)
@@ -210,6 +217,56 @@ func (d *profileData) addAnswer(j model.Judgement, listed []model.View, code str
 		d.answers[lone.Rule.ID] = map[string]int{}
 	}
 	d.answers[lone.Rule.ID][word]++
+}
+
+// addRefusal records a refusal the judgement says is one rule's: every
+// violation whose outcomes hold the code is of that rule, so the target
+// refused for it, whatever else the request may have broken and whatever
+// state its instance was in (a stop of an instance that is STOPPED or
+// STOPPING, or PENDING or LAUNCH_FAILED, breaks STATE-STOP either way;
+// a request the limiter refused may have broken RATE-LIMIT only). It
+// reports whether it recorded the code.
+//
+// The code is the target's choice only where its choice could be
+// answered. Where some of the rule's answers were closed (the in-progress
+// codes, open only for an instance in flight, ledger L-19), an answer of
+// the model's canonical code may be a target's fallback from a choice it
+// could not answer here — the reference emulator falls back so — and
+// observes nothing; any other open code is the target's own choice.
+func (d *profileData) addRefusal(j model.Judgement, listed []model.View, code string) bool {
+	if code == "" {
+		return false
+	}
+	var rule *model.Rule
+	var holders []model.Violation
+	for _, v := range j.Violations {
+		switch {
+		case listedAnyway(v, listed) || !v.Lenient.Has(code):
+		case rule != nil && v.Rule != rule:
+			return false // two rules answer with this code: whose it was is unknown
+		default:
+			rule = v.Rule
+			holders = append(holders, v)
+		}
+	}
+	if rule == nil || !choiceRule(rule) {
+		return false
+	}
+	word := answerWord(rule, code)
+	for _, v := range holders {
+		open := v.Lenient
+		if rule.Lenient.Has(stateTemplate) {
+			open = templated(open)
+		}
+		if !rule.Lenient.Subset(open) && word == answerWord(rule, model.CanonicalCode(v)) {
+			return false
+		}
+	}
+	if d.answers[rule.ID] == nil {
+		d.answers[rule.ID] = map[string]int{}
+	}
+	d.answers[rule.ID][word]++
+	return true
 }
 
 // choiceRule reports whether r's answer is a choice: its lenient
@@ -530,7 +587,7 @@ func ruleDimension(r *model.Rule, seen map[string]int) report.Dimension {
 	}
 	words := slices.Sorted(maps.Keys(seen))
 	dim.Choice = strings.Join(words, " | ")
-	dim.Evidence = fmt.Sprintf("%s to a request breaking %s alone", countsText(seen), r.ID)
+	dim.Evidence = fmt.Sprintf("%s to requests refused for %s, or breaking it alone", countsText(seen), r.ID)
 	return dim
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/cvmconform/cvmconform/conformance"
 	"github.com/cvmconform/cvmconform/runner/report"
 )
 
@@ -22,7 +23,9 @@ answer), or why not (a skipped check that would have, when the run knows).
 A rule is exercised when a request broke it (or may have, and the answer
 was the rule's own code); a code when it was answered where accepted; a
 transition when an observer saw it; a ledger entry when one of its rules
-was, or its situation arose.
+was, or its situation arose. A rule no check of the catalog provokes says
+so; the last line gives the ceiling: how many rules a full run against the
+embedded emulator exercises, the most --min-coverage can ask of a run.
 
 Exit status: 0, or 2 when the report cannot be read.
 `
@@ -36,9 +39,13 @@ answer form), which defensible choice the target was seen to make, named
 as the emulator's variant of it, or that the run could not observe it.
 Given two reports, prints only the dimensions whose choice changed from A
 to B, then how many did not: an emulator release that changes a choice is
-a visible event.
+a visible event. A latency counts as changed only when its median moved by
+more than a factor of 2: two runs of one target differ by timing noise,
+a release that changes its operations' latency by more.
 
-Exit status: 0, or 2 when a report cannot be read.
+Exit status: one report: 0, or 2 when it cannot be read. Two reports: 0
+when no choice changed, 1 when one did (so that CI can fail on it), 2 when
+a report cannot be read.
 `
 
 func (c cli) coverage(args []string) int {
@@ -63,7 +70,16 @@ func (c cli) coverage(args []string) int {
 		fmt.Fprintf(c.stderr, "cvmconform coverage: %v\n", err)
 		return exitUsage
 	}
+	fmt.Fprintln(c.stdout, "\n"+report.Fit(ceilingLine(), ""))
 	return exitOK
+}
+
+// ceilingLine says how many rules a full run can exercise, so that a
+// user choosing --min-coverage knows the most a run reaches and why.
+func ceilingLine() string {
+	n, of := conformance.CoverageCeiling()
+	return fmt.Sprintf("Ceiling: a full run against the embedded emulator exercises %d/%d rules (%d%%); no check provokes the other %d",
+		n, of, n*100/of, of-n)
 }
 
 func (c cli) profile(args []string) int {
@@ -97,6 +113,11 @@ func (c cli) profile(args []string) int {
 	if err != nil {
 		fmt.Fprintf(c.stderr, "cvmconform profile: %v\n", err)
 		return exitUsage
+	}
+	if len(runs) == 2 {
+		if changed, _ := report.CompareProfiles(runs[0].Profile, runs[1].Profile); len(changed) > 0 {
+			return exitFailed // a changed choice fails CI, as a failed check does
+		}
 	}
 	return exitOK
 }

@@ -50,6 +50,8 @@ func TestCoverageAndProfileCommands(t *testing.T) {
 	require.Regexp(t, `(?m)^Rules: [0-9]+ of 55 exercised$`, stdout)
 	require.Regexp(t, `(?m)^✓  ID-MALFORMED +SI-ID-01.*InvalidInstanceId.Malformed`, stdout)
 	require.Regexp(t, `(?m)^·  RATE-LIMIT +no exchange broke it`, stdout)
+	require.Regexp(t, `(?m)^·  AUTH-TOKEN +no check of the catalog provokes it`, stdout, "no run would exercise it: the user is told")
+	require.Regexp(t, `(?m)^Ceiling: a full run against the embedded emulator exercises 44/55 rules \(80%\); no check provokes the other 11$`, stdout)
 	require.Contains(t, stdout, "Transitions:")
 	require.Contains(t, stdout, "Ledger entries:")
 
@@ -59,14 +61,14 @@ func TestCoverageAndProfileCommands(t *testing.T) {
 	require.Regexp(t, `(?m)^rate-limit +L-12 +\(not observed\)`, stdout)
 
 	code, stdout, stderr = invoke(t, nil, "profile", path, path)
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitOK, code, "no choice changed: %s", stderr)
 	require.Regexp(t, `(?m)^0 changed, [0-9]+ unchanged$`, stdout)
 
 	changed := filepath.Join(dir, "changed.json")
 	require.NoError(t, os.WriteFile(changed, []byte(strings.Replace(string(b),
 		`"choice": "InvalidInstanceId.Malformed"`, `"choice": "InvalidParameterValue"`, 1)), 0o644))
 	code, stdout, stderr = invoke(t, nil, "profile", path, changed)
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitFailed, code, "a changed choice fails CI: %s", stderr)
 	require.Regexp(t, `(?m)^id-malformed: InvalidInstanceId.Malformed → InvalidParameterValue\n1 changed, [0-9]+ unchanged$`, stdout)
 }
 

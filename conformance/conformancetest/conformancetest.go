@@ -162,8 +162,9 @@ func Run(t *testing.T, target Target, opts ...Option) {
 // builds one) as Run does: each check a subtest of t. Run is Suite with
 // a Config made from a Target; the suite's own `go test ./conformance`
 // calls Suite with its embedded emulator. Of opts, only Baseline applies
-// here: the others are Config's fields.
-func Suite(t *testing.T, suite conformance.Config, opts ...Option) {
+// here: the others are Config's fields. It returns the run's report (judged
+// with the baseline, if one was given), for assertions beyond the checks'.
+func Suite(t *testing.T, suite conformance.Config, opts ...Option) report.Run {
 	t.Helper()
 	var o options
 	for _, opt := range opts {
@@ -177,6 +178,7 @@ func Suite(t *testing.T, suite conformance.Config, opts ...Option) {
 	sel := selected(flagValue("test.run"), flagValue("test.skip"), t.Name(), ids)
 	if len(sel) == 0 {
 		t.Skip("conformancetest: -run and -skip select no check of the suite")
+		return report.Run{}
 	}
 	if len(sel) < len(ids) {
 		suite.Only = sel
@@ -201,6 +203,7 @@ func Suite(t *testing.T, suite conformance.Config, opts ...Option) {
 		res = baseline.Apply(res, *known, time.Now())
 	}
 	reportChecks(t, res, sel)
+	return res
 }
 
 // reportChecks reports the run: a subtest per check (a failure of one

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -236,7 +238,9 @@ type ProfileChange struct {
 }
 
 // CompareProfiles returns the dimensions whose choice differs from a to b
-// (in a's order, then those only b has), and how many are unchanged.
+// (in a's order, then those only b has), and how many are unchanged; a
+// latency changes only when its median moved by more than LatencyFactor
+// (sameChoice).
 func CompareProfiles(a, b []Dimension) (changed []ProfileChange, unchanged int) {
 	inB := map[string]Dimension{}
 	for _, d := range b {
@@ -246,7 +250,7 @@ func CompareProfiles(a, b []Dimension) (changed []ProfileChange, unchanged int) 
 	for _, d := range a {
 		inA[d.Name] = true
 		e := inB[d.Name]
-		if d.Choice == e.Choice {
+		if sameChoice(d.Choice, e.Choice) {
 			unchanged++
 			continue
 		}
@@ -258,6 +262,38 @@ func CompareProfiles(a, b []Dimension) (changed []ProfileChange, unchanged int) 
 		}
 	}
 	return changed, unchanged
+}
+
+// latencyMedian reads the median of a latency dimension's choice ("min
+// 110ms, median 218ms, max 871ms").
+var latencyMedian = regexp.MustCompile(`^min \S+, median (\S+), max \S+$`)
+
+// LatencyFactor is how far apart two latency medians must be for a
+// latency to count as changed. Two runs of one emulator on a busy machine
+// measure medians up to half again apart (each operation is timed to the
+// first listing that showed it ended, and listings come when the checks
+// send them), while a release that changes its operations' latency
+// changes them several-fold: a factor of 2 tells the one from the other.
+const LatencyFactor = 2.0
+
+// sameChoice reports whether two dimensions' choices are the same: the
+// same words, or two latencies whose medians are within LatencyFactor of
+// each other (run-to-run timing noise, not a choice).
+func sameChoice(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ma, mb := latencyMedian.FindStringSubmatch(a), latencyMedian.FindStringSubmatch(b)
+	if ma == nil || mb == nil {
+		return false
+	}
+	da, errA := time.ParseDuration(ma[1])
+	db, errB := time.ParseDuration(mb[1])
+	if errA != nil || errB != nil || da <= 0 || db <= 0 {
+		return false
+	}
+	ratio := float64(max(da, db)) / float64(min(da, db))
+	return ratio <= LatencyFactor
 }
 
 // ProfileDiff writes what changed between two profiles, for people: each

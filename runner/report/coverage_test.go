@@ -125,6 +125,31 @@ func TestCompareProfiles(t *testing.T) {
 	require.Equal(t, "limiter: sliding → token\nop-state: (not observed) → lag\nnew: (not observed) → x\n3 changed, 1 unchanged\n", out.String())
 }
 
+// TestCompareProfilesLatency: a latency changes only when its median
+// moved by more than a factor of 2; run-to-run timing noise does not.
+func TestCompareProfilesLatency(t *testing.T) {
+	t.Parallel()
+	lat := func(median string) []Dimension {
+		return []Dimension{{Name: "latency.StopInstances", Choice: "min 110ms, median " + median + ", max 900ms"}}
+	}
+	for _, c := range []struct {
+		before, after string
+		changed       bool
+		reason        string
+	}{
+		{"218ms", "168ms", false, "two runs of one emulator: a factor of 1.3"},
+		{"1s", "2s", false, "exactly a factor of 2 is still noise"},
+		{"218ms", "872ms", true, "a factor of 4: the operations' latency changed"},
+		{"1.2s", "500ms", true, "a factor of 2.4, downwards"},
+	} {
+		changed, unchanged := CompareProfiles(lat(c.before), lat(c.after))
+		require.Equal(t, c.changed, len(changed) == 1, "%s → %s: %s", c.before, c.after, c.reason)
+		require.Equal(t, !c.changed, unchanged == 1, "%s → %s: %s", c.before, c.after, c.reason)
+	}
+	changed, _ := CompareProfiles(lat("200ms"), []Dimension{{Name: "latency.StopInstances"}})
+	require.Len(t, changed, 1, "a latency no longer observed is a change")
+}
+
 // TestColumns: the profile block's cells go two to a line, down then
 // across, where they fit half the width; longer ones after, alone.
 func TestColumns(t *testing.T) {
