@@ -1,11 +1,12 @@
 package main
 
 import (
-	"encoding/json"
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/cvmconform/cvmconform/runner/report"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,10 +26,8 @@ func TestJudgeReportsExchanges(t *testing.T) {
 		data, err := os.ReadFile(reportPath)
 		require.NoError(t, err)
 		requireNoSecret(t, "JSON report", string(data), faulty.Cred.SecretKey, faulty.Cred.SecretID)
-		var r struct {
-			Checks []reportCheck `json:"checks"`
-		}
-		require.NoError(t, json.Unmarshal(data, &r))
+		r, err := report.ReadJSON(bytes.NewReader(data))
+		require.NoError(t, err)
 		require.Len(t, r.Checks, 1)
 		xs := r.Checks[0].Exchanges
 		require.Len(t, xs, 1, "the one exchange the finding is on")

@@ -18,6 +18,7 @@ import (
 	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 
 	"github.com/cvmconform/cvmconform/model"
+	"github.com/cvmconform/cvmconform/runner/report"
 	"github.com/cvmconform/cvmconform/runner/tcapi"
 )
 
@@ -90,53 +91,22 @@ func (c cli) repro(args []string) int {
 	return exitOK
 }
 
-// reportCheck and reportExchange are what repro reads of a JSON report
-// (report.JSON's keys).
-type reportCheck struct {
-	ID        string           `json:"id"`
-	Title     string           `json:"title"`
-	Spec      string           `json:"spec"`
-	Status    string           `json:"status"`
-	Reason    string           `json:"reason"`
-	Replay    string           `json:"replay"`
-	Exchanges []reportExchange `json:"exchanges"`
-}
-
-type reportExchange struct {
-	Seq      int      `json:"seq"`
-	Lane     string   `json:"lane"`
-	Action   string   `json:"action"`
-	Style    string   `json:"style"`
-	Method   string   `json:"method"`
-	URL      string   `json:"url"`
-	Headers  []string `json:"headers"`
-	Body     string   `json:"body"`
-	Status   int      `json:"status"`
-	Code     string   `json:"code"`
-	Answer   string   `json:"answer"`
-	Expected string   `json:"expected"`
-	Finding  string   `json:"finding"`
-	Call     string   `json:"call"`
-}
-
 // failingExchange finds the check id in a JSON report and its failing
 // exchange: the first with a finding, else the last.
-func failingExchange(data []byte, id string) (reportCheck, reportExchange, error) {
-	var r struct {
-		Checks []reportCheck `json:"checks"`
-	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		return reportCheck{}, reportExchange{}, fmt.Errorf("not a JSON report: %v", err)
+func failingExchange(data []byte, id string) (report.Check, report.Exchange, error) {
+	r, err := report.ReadJSON(bytes.NewReader(data))
+	if err != nil {
+		return report.Check{}, report.Exchange{}, err
 	}
 	for _, c := range r.Checks {
 		if !strings.EqualFold(c.ID, id) {
 			continue
 		}
 		switch {
-		case c.Status != "fail" && c.Status != "known":
-			return c, reportExchange{}, fmt.Errorf("%s did not fail (%s): there is nothing to reproduce", c.ID, c.Status)
+		case c.Status != report.Fail && c.Status != report.Known:
+			return c, report.Exchange{}, fmt.Errorf("%s did not fail (%s): there is nothing to reproduce", c.ID, c.Status)
 		case len(c.Exchanges) == 0:
-			return c, reportExchange{}, fmt.Errorf("%s failed, but the report holds none of its exchanges (a report of an older cvmconform?)", c.ID)
+			return c, report.Exchange{}, fmt.Errorf("%s failed, but the report holds none of its exchanges (a report of an older cvmconform?)", c.ID)
 		}
 		for _, x := range c.Exchanges {
 			if x.Finding != "" {
@@ -145,7 +115,7 @@ func failingExchange(data []byte, id string) (reportCheck, reportExchange, error
 		}
 		return c, c.Exchanges[len(c.Exchanges)-1], nil
 	}
-	return reportCheck{}, reportExchange{}, fmt.Errorf("no check %s in the report", id)
+	return report.Check{}, report.Exchange{}, fmt.Errorf("no check %s in the report", id)
 }
 
 // sdkRequest is a failing exchange as the official Go SDK sends it: the
@@ -168,7 +138,7 @@ var sdkActions = map[string]interface{ FromJsonString(string) error }{
 // call cannot (a hand-made request), the action has no typed request
 // here, or its typed request would not carry the parameters as they
 // were sent (an unknown name, a value of another type).
-func sdkExpress(x reportExchange) (sdkRequest, string) {
+func sdkExpress(x report.Exchange) (sdkRequest, string) {
 	if x.Call == "" {
 		return sdkRequest{}, "the request was made by hand (its body, a header or its signature): neither call nor an SDK sends it so"
 	}
@@ -240,7 +210,7 @@ func sameThroughSDK(typed interface{ FromJsonString(string) error }, params stri
 // reproduction is the text repro writes: the Go program, or, when the SDK
 // cannot send the request (why), a shell script with the call line and a
 // curl command.
-func reproduction(c reportCheck, x reportExchange) (text, why string) {
+func reproduction(c report.Check, x report.Exchange) (text, why string) {
 	req, why := sdkExpress(x)
 	if why != "" {
 		return shellRepro(c, x, why), why
@@ -257,8 +227,8 @@ func reproduction(c reportCheck, x reportExchange) (text, why string) {
 }
 
 type reproData struct {
-	Check reportCheck
-	X     reportExchange
+	Check report.Check
+	X     report.Exchange
 	Req   sdkRequest
 }
 
@@ -375,7 +345,7 @@ func orSuccess(code string) string {
 // shellRepro is the reproduction of a request the SDK cannot send: a
 // shell script with why, the call line (when call can send it) and the
 // request as a curl command, its signature redacted as in the report.
-func shellRepro(c reportCheck, x reportExchange, why string) string {
+func shellRepro(c report.Check, x report.Exchange, why string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#!/bin/sh\n# %s failed: %s\n", c.ID, comment(strings.ReplaceAll(c.Reason, "\n", " ")))
 	fmt.Fprintf(&b, "# The official Go SDK cannot send this request as it was: %s.\n", why)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cvmconform/cvmconform/internal/tempmod"
+	"github.com/cvmconform/cvmconform/runner/report"
 )
 
 // TestReproReproduces: the Go program repro writes for a failure of a run
@@ -81,30 +82,30 @@ func runRepro(t *testing.T, bin, endpoint string, creds map[string]string) (int,
 // requests the SDK's typed requests carry unchanged.
 func TestReproWhereTheSDKCannot(t *testing.T) {
 	t.Parallel()
-	check := reportCheck{ID: "SI-X-01", Reason: "it failed"}
+	check := report.Check{ID: "SI-X-01", Reason: "it failed"}
 	stop := `cvmconform call --endpoint http://127.0.0.1:8080 --region ap-guangzhou StopInstances `
 	for _, tc := range []struct {
 		name   string
-		x      reportExchange
+		x      report.Exchange
 		why    string // "" for a Go program
 		holds  []string
 		reason string
 	}{
-		{name: "sdk", x: reportExchange{Call: stop + `'{"InstanceIds":["ins-1122"],"StopType":"SOFT"}'`},
+		{name: "sdk", x: report.Exchange{Call: stop + `'{"InstanceIds":["ins-1122"],"StopType":"SOFT"}'`},
 			holds: []string{"cvm.NewStopInstancesRequest()", `params           = ` + "`" + `{"InstanceIds":["ins-1122"],"StopType":"SOFT"}` + "`"}},
-		{name: "v1 GET", x: reportExchange{Call: `cvmconform call --endpoint http://h:1 --region ap-guangzhou --signature hmacsha256 --get DescribeInstances '{"Limit":1}'`},
+		{name: "v1 GET", x: report.Exchange{Call: `cvmconform call --endpoint http://h:1 --region ap-guangzhou --signature hmacsha256 --get DescribeInstances '{"Limit":1}'`},
 			holds: []string{"cpf.HttpProfile.ReqMethod = `GET`", "cpf.SignMethod = `HmacSHA256`", "cvm.NewDescribeInstancesRequest()"}},
-		{name: "hand-made body", x: reportExchange{Method: "POST", URL: "http://127.0.0.1:8080/", Body: `{"InstanceIds":[`,
+		{name: "hand-made body", x: report.Exchange{Method: "POST", URL: "http://127.0.0.1:8080/", Body: `{"InstanceIds":[`,
 			Headers: []string{"Authorization: TC3-HMAC-SHA256 Credential=AKID…r5wM/…, Signature=(redacted)", "Host: 127.0.0.1:8080"}},
 			why:    "the request was made by hand",
 			holds:  []string{"#!/bin/sh", "curl -sS -X 'POST' 'http://127.0.0.1:8080/'", `--data-binary '{"InstanceIds":['`, "call cannot send it either", "Signature=(redacted)"},
 			reason: "the curl command shows the wire form; the Host header the URL implies is left to curl"},
-		{name: "unknown parameter", x: reportExchange{Call: stop + `'{"InstanceIds":["ins-1122"],"Foo":1}'`},
+		{name: "unknown parameter", x: report.Exchange{Call: stop + `'{"InstanceIds":["ins-1122"],"Foo":1}'`},
 			why: "the SDK's typed request refuses the parameters", holds: []string{stop + `'{"InstanceIds":["ins-1122"],"Foo":1}'`},
 			reason: "call can send what the typed request cannot"},
-		{name: "wrong type", x: reportExchange{Call: stop + `'{"InstanceIds":"ins-1122"}'`},
+		{name: "wrong type", x: report.Exchange{Call: stop + `'{"InstanceIds":"ins-1122"}'`},
 			why: "the SDK's typed request refuses the parameters"},
-		{name: "an action without a typed request here", x: reportExchange{Call: `cvmconform call --endpoint http://h:1 --region ap-guangzhou RunInstances`},
+		{name: "an action without a typed request here", x: report.Exchange{Call: `cvmconform call --endpoint http://h:1 --region ap-guangzhou RunInstances`},
 			why: "not RunInstances"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

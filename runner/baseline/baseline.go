@@ -38,6 +38,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cvmconform/cvmconform/runner/report"
 	"github.com/goccy/go-yaml"
 )
 
@@ -211,15 +212,10 @@ func nearest(s string, names []string) string {
 	return "; did you mean " + best + "?"
 }
 
-// subject is what an entry lists, in words: "SI-ID-01 case x".
+// subject is what an entry lists, in words: "SI-ID-01 case x"
+// (report.BaselineEntry.Subject, the report's wording).
 func subject(e Entry) string {
-	switch {
-	case e.Case != "":
-		return e.Check + " case " + e.Case
-	case e.Rule != "":
-		return e.Check + " rule " + e.Rule
-	}
-	return e.Check
+	return report.BaselineEntry{Check: e.Check, Rule: e.Rule, Case: e.Case}.Subject()
 }
 
 // Placeholders are the entries whose reason is still the one --write-baseline

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -317,39 +316,18 @@ func ProfileDiff(w io.Writer, a, b []Dimension) error {
 }
 
 // ReadEvidence reads back, from a JSON report ([JSON]), what the
-// coverage and profile commands show: its target, kind, coverage and
-// profile. It fails on anything that is not a JSON report, and on a
-// report without the "coverage" or "profile" key (one written before
-// they were measured).
+// coverage and profile commands show ([ReadJSON]); it fails on a report
+// without the "coverage" or "profile" key (one written before they were
+// measured).
 func ReadEvidence(r io.Reader) (Run, error) {
-	var in struct {
-		Target   *string     `json:"target"`
-		Kind     Kind        `json:"kind"`
-		Coverage []jsonCover `json:"coverage"`
-		Profile  []jsonDim   `json:"profile"`
-	}
-	raw, err := io.ReadAll(r)
+	run, keys, err := readJSON(r)
 	if err != nil {
 		return Run{}, err
 	}
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return Run{}, fmt.Errorf("not a cvmconform JSON report: %v", err)
-	}
-	switch {
-	case in.Target == nil:
-		return Run{}, errors.New(`not a cvmconform JSON report: it has no "target"`)
-	case in.Coverage == nil || in.Profile == nil:
+	if !keys["coverage"] || !keys["profile"] {
 		return Run{}, errors.New(`the report has no "coverage" or "profile": it was written before they were measured`)
 	}
-	out := Run{Target: *in.Target, Kind: in.Kind}
-	for _, c := range in.Coverage {
-		out.Coverage = append(out.Coverage, CoverageItem{Kind: c.Kind, ID: c.ID, Text: c.Text,
-			Checks: nilIfEmpty(c.Checks), Outcomes: nilIfEmpty(c.Outcomes), Unexercised: c.Unexercised})
-	}
-	for _, d := range in.Profile {
-		out.Profile = append(out.Profile, Dimension{Name: d.Name, Ledger: d.Ledger, Choice: d.Choice, Evidence: d.Evidence})
-	}
-	return out, nil
+	return run, nil
 }
 
 // nilIfEmpty is s, or nil when it holds nothing: the JSON report's []

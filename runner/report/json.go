@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -358,4 +359,63 @@ func incompleteReason(r Run, t kindText) string {
 		return strings.TrimPrefix(verdictLine(r, t), string(Incomplete)+": ")
 	}
 	return ""
+}
+
+// ReadJSON reads a JSON report ([JSON]) back into the Run it was written
+// from, as far as the report holds it: its target, region, seed, kind,
+// strictness, its checks (with a failure's exchanges), its coverage and
+// profile. It is the one reader of the report, for the commands that take
+// one (repro, coverage, profile). It fails on anything that is not a JSON
+// report of cvmconform.
+func ReadJSON(r io.Reader) (Run, error) {
+	run, _, err := readJSON(r)
+	return run, err
+}
+
+// readJSON is ReadJSON, and which of the report's top-level keys were
+// there (a report of an older cvmconform lacks some).
+func readJSON(r io.Reader) (Run, map[string]bool, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return Run{}, nil, err
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return Run{}, nil, fmt.Errorf("not a cvmconform JSON report: %v", err)
+	}
+	if _, ok := keys["target"]; !ok {
+		return Run{}, nil, errors.New(`not a cvmconform JSON report: it has no "target"`)
+	}
+	var in jsonRun
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return Run{}, nil, fmt.Errorf("not a cvmconform JSON report: %v", err)
+	}
+	out := Run{Target: in.Target, Region: in.Region, Seed: in.Seed, Strict: in.Strict, Fleet: in.Fleet, Kind: in.Kind,
+		Requests: in.Requests, Duration: time.Duration(in.DurationMS) * time.Millisecond}
+	if t, err := time.Parse(time.RFC3339, in.Started); err == nil {
+		out.Started = t
+	}
+	for _, c := range in.Checks {
+		check := Check{ID: c.ID, Title: c.Title, Spec: c.Spec, Severity: c.Severity, Status: c.Status, Reason: c.Reason,
+			Counterexample: c.Counterexample, Replay: c.Replay, Duration: time.Duration(c.DurationMS) * time.Millisecond, Requests: c.Requests}
+		for _, x := range c.Exchanges {
+			sent, _ := time.Parse(time.RFC3339Nano, x.Sent)
+			check.Exchanges = append(check.Exchanges, Exchange{Seq: x.Seq, Lane: x.Lane, Action: x.Action, Style: x.Style, Region: x.Region,
+				Sent: sent, Took: time.Duration(x.TookMS) * time.Millisecond, Method: x.Method, URL: x.URL, Headers: nilIfEmpty(x.Headers),
+				Body: x.Body, Status: x.Status, Code: x.Code, Answer: x.Answer, Expected: x.Expected, Finding: x.Finding, Call: x.Call})
+		}
+		out.Checks = append(out.Checks, check)
+	}
+	for _, c := range in.Coverage {
+		out.Coverage = append(out.Coverage, CoverageItem{Kind: c.Kind, ID: c.ID, Text: c.Text,
+			Checks: nilIfEmpty(c.Checks), Outcomes: nilIfEmpty(c.Outcomes), Unexercised: c.Unexercised})
+	}
+	for _, d := range in.Profile {
+		out.Profile = append(out.Profile, Dimension{Name: d.Name, Ledger: d.Ledger, Choice: d.Choice, Evidence: d.Evidence})
+	}
+	present := map[string]bool{}
+	for k := range keys {
+		present[k] = true
+	}
+	return out, present, nil
 }
