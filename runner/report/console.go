@@ -115,12 +115,7 @@ func console(r Run, t kindText, opts ConsoleOptions) string {
 		status Status
 		title  string
 	}{{Fail, "Failures"}, {Error, "Errors"}} {
-		var cs []Check
-		for _, c := range r.Checks {
-			if c.Status == sec.status {
-				cs = append(cs, c)
-			}
-		}
+		cs := r.With(sec.status)
 		if len(cs) == 0 {
 			continue
 		}
@@ -177,12 +172,7 @@ func consoleHeader(b *strings.Builder, r Run, t kindText) {
 // and no exchange: they are known, and the JSON report keeps them. Nothing when there are
 // none.
 func consoleKnown(b *strings.Builder, r Run, color bool) {
-	var cs []Check
-	for _, c := range r.Checks {
-		if c.Status == Known {
-			cs = append(cs, c)
-		}
-	}
+	cs := r.With(Known)
 	if len(cs) == 0 {
 		return
 	}

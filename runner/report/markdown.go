@@ -76,12 +76,7 @@ func markdown(r Run, t kindText) string {
 		status Status
 		title  string
 	}{{Fail, "Failures"}, {Error, "Errors"}} {
-		var cs []Check
-		for _, c := range r.Checks {
-			if c.Status == sec.status {
-				cs = append(cs, c)
-			}
-		}
+		cs := r.With(sec.status)
 		if len(cs) == 0 {
 			continue
 		}
@@ -133,13 +128,7 @@ func mdBaseline(b *strings.Builder, r Run) {
 	if r.Baseline == nil {
 		return
 	}
-	var known []Check
-	for _, c := range r.Checks {
-		if c.Status == Known {
-			known = append(known, c)
-		}
-	}
-	if len(known) > 0 {
+	if known := r.With(Known); len(known) > 0 {
 		fmt.Fprintf(b, "\n#### Known failures (%d)\n\n| check | why it is known | failure |\n|---|---|---|\n", len(known))
 		for _, c := range known {
 			fmt.Fprintf(b, "| %s | %s | %s |\n", mdCell(c.ID), mdCell(r.KnownReason(c.ID)), mdCell(c.Reason))

@@ -154,3 +154,15 @@ func (r Run) Summary() Summary {
 	}
 	return s
 }
+
+// With is the run's checks of status s, in the run's order: the sections
+// of the reporters (Failures, Errors, Known failures).
+func (r Run) With(s Status) []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		if c.Status == s {
+			out = append(out, c)
+		}
+	}
+	return out
+}
