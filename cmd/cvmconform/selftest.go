@@ -145,7 +145,17 @@ func writeSelftest(w io.Writer, res selftest.Result, took time.Duration) {
 			if r.Err != nil {
 				fmt.Fprintf(w, " (the run could not be made: %v)", r.Err)
 			}
-			fmt.Fprintf(w, "\n  variants: %s\n  replay:   %s\n", r.Variants.Changed(), r.Replay)
+			fmt.Fprintln(w)
+			// What the checks that prove the fault said instead: a pass,
+			// or a skip with why it could not judge.
+			for _, c := range r.Result.Checks {
+				for _, p := range r.Proof.Catch {
+					if strings.HasPrefix(c.ID, p) {
+						fmt.Fprintln(w, report.Fit(fmt.Sprintf("  %s %s: %s", c.Status, c.ID, c.Reason), "    "))
+					}
+				}
+			}
+			fmt.Fprintf(w, "  variants: %s\n  replay:   %s\n", r.Variants.Changed(), r.Replay)
 		}
 		fmt.Fprintln(w)
 	}

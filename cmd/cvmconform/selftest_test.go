@@ -50,17 +50,21 @@ func TestSelftestTableShowsFailures(t *testing.T) {
 			Result: report.Run{Checks: []report.Check{{ID: "SI-ASYNC-01", Status: report.Fail, Reason: "OBSERVED-STATE: …"}}},
 			Replay: "cvmconform run --variant random:4 --seed 4"}},
 		Recall: []selftest.RecallRun{{Proof: selftest.FaultProof{Fault: "no-rate-limit", Catch: []string{"SI-RATE-01"}}, Seed: 6,
-			Variants: emulator.Choices{"limiter": "token"}, Replay: "cvmconform run --variant random:6 --fault no-rate-limit --seed 6"}}}
+			Variants: emulator.Choices{"limiter": "token"}, Replay: "cvmconform run --variant random:6 --fault no-rate-limit --seed 6",
+			Result: report.Run{Checks: []report.Check{{ID: "SI-RATE-01", Status: report.Skip, Reason: "no burst got through"},
+				{ID: "SI-ID-01", Status: report.Pass}}}}}}
 	var b strings.Builder
 	writeSelftest(&b, res, 0)
 	out := b.String()
 	for _, want := range []string{
 		"✗ variants random:4 failed:", "FAIL SI-ASYNC-01: OBSERVED-STATE", "variants: op-state=lag", "replay:   cvmconform run --variant random:4 --seed 4",
-		"no-rate-limit  MISSED", "✗ fault no-rate-limit was not detected", "replay:   cvmconform run --variant random:6 --fault no-rate-limit",
+		"no-rate-limit  MISSED", "✗ fault no-rate-limit was not detected\n  skip SI-RATE-01: no burst got through\n  variants:",
+		"replay:   cvmconform run --variant random:6 --fault no-rate-limit",
 		"precision: 0/1 variant targets pass; recall: 0/1 faults detected",
 	} {
 		require.Contains(t, out, want)
 	}
+	require.NotContains(t, out, "SI-ID-01", "a missed fault says what its own checks said, and no other's")
 	require.False(t, res.OK())
 }
 

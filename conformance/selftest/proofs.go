@@ -99,8 +99,12 @@ var FaultProofs = []FaultProof{
 	// A stop of a STARTING instance accepted shows only as evidence over
 	// many trials (transient.go), and only where a start lasts long enough
 	// for a listing to catch it and for timed starts to outlast the trials.
+	// At 1s, under the self-test's own load (four suites of 21 lanes on two
+	// cores), one timed start of twelve was seen STARTING for less than a
+	// trial's window (143 ms against 157 ms) on op-state=lag, and the check
+	// rightly withheld its verdict; 2s leaves the margin load takes.
 	{Fault: emulator.FaultStopWhileStarting, Only: []string{"SI-STATE-12"}, Catch: []string{"SI-STATE-12"},
-		Needs: emulator.Choices{emulator.VariantLatency: "1s"}},
+		Needs: emulator.Choices{emulator.VariantLatency: "2s"}},
 	// A second stop accepted while the first one's STOPPING shows.
 	{Fault: emulator.FaultStopAnyState, Only: []string{"SI-STATE-13"}, Catch: []string{"SI-STATE-13"}},
 }
