@@ -97,9 +97,12 @@ var shardFlag = regexp.MustCompile(` --shard (\d+)$`)
 func TestPropertyShardReplay(t *testing.T) {
 	t.Parallel()
 	target := withFaults(t, "stop-any-state")
+	// Enough sequences that each shard has several: the search is random
+	// and timed by the emulator, and one sequence a shard (20 over 21
+	// lanes) once missed the fault when its shard ran alone under -race.
 	run := func(shard int) (report.Run, *progressLog) {
 		p := &progressLog{starts: map[string]int{}, dones: map[string]int{}}
-		res, err := Run(context.Background(), Config{Target: target, Seed: 5, Sequences: 20, Only: []string{propertyID}, Progress: p, Shard: shard})
+		res, err := Run(context.Background(), Config{Target: target, Seed: 5, Sequences: 60, Only: []string{propertyID}, Progress: p, Shard: shard})
 		require.NoError(t, err)
 		require.Len(t, res.Checks, 1)
 		return res, p
