@@ -592,13 +592,21 @@ func ruleDimension(r *model.Rule, seen map[string]int) report.Dimension {
 }
 
 func (d profileData) precedenceDim() report.Dimension {
-	dim := report.Dimension{Name: DimPrecedence, Ledger: "L-05"}
-	if len(d.precedence) == 0 {
-		dim.Evidence = "no request broke an authentication rule and a rule of its shape alone"
+	return seenDim(report.Dimension{Name: DimPrecedence, Ledger: "L-05"}, d.precedence,
+		"no request broke an authentication rule and a rule of its shape alone",
+		"%s (requests breaking an authentication rule and a shape rule)")
+}
+
+// seenDim is dim with the choices seen (each with how often, counts) as
+// its choice, the counts in what (a format with one %s) as its evidence,
+// or, when none was seen, none as its evidence.
+func seenDim(dim report.Dimension, counts map[string]int, none, what string) report.Dimension {
+	if len(counts) == 0 {
+		dim.Evidence = none
 		return dim
 	}
-	dim.Choice = strings.Join(slices.Sorted(maps.Keys(d.precedence)), " | ")
-	dim.Evidence = countsText(d.precedence) + " (requests breaking an authentication rule and a shape rule)"
+	dim.Choice = strings.Join(slices.Sorted(maps.Keys(counts)), " | ")
+	dim.Evidence = fmt.Sprintf(what, countsText(counts))
 	return dim
 }
 
@@ -727,26 +735,15 @@ func (d profileData) statusDim() report.Dimension {
 }
 
 func (d profileData) requestIDDim() report.Dimension {
-	dim := report.Dimension{Name: DimRequestID, Ledger: "facts §16"}
-	if len(d.ridPlace) == 0 {
-		dim.Evidence = "no answer with RequestId among other members"
-		return dim
-	}
-	dim.Choice = strings.Join(slices.Sorted(maps.Keys(d.ridPlace)), " | ")
-	dim.Evidence = "RequestId's place in Response: " + countsText(d.ridPlace)
-	return dim
+	return seenDim(report.Dimension{Name: DimRequestID, Ledger: "facts §16"}, d.ridPlace,
+		"no answer with RequestId among other members", "RequestId's place in Response: %s")
 }
 
 // keyOrderDim names the order of listed instances' members (keyOrder).
 func (d profileData) keyOrderDim() report.Dimension {
-	dim := report.Dimension{Name: DimKeyOrder, Ledger: "facts §5, §16"}
-	if len(d.keyOrders) == 0 {
-		dim.Evidence = "no DescribeInstances answer listed an instance with members enough to tell the orders apart"
-		return dim
-	}
-	dim.Choice = strings.Join(slices.Sorted(maps.Keys(d.keyOrders)), " | ")
-	dim.Evidence = "listed instances' members, against the SDK's declared order: " + countsText(d.keyOrders)
-	return dim
+	return seenDim(report.Dimension{Name: DimKeyOrder, Ledger: "facts §5, §16"}, d.keyOrders,
+		"no DescribeInstances answer listed an instance with members enough to tell the orders apart",
+		"listed instances' members, against the SDK's declared order: %s")
 }
 
 // countsText renders counts as "a ×3, b ×1", by name.

@@ -111,10 +111,7 @@ func paint(color bool, sgr, text string) string {
 func console(r Run, t kindText, opts ConsoleOptions) string {
 	var b strings.Builder
 	consoleHeader(&b, r, t)
-	for _, sec := range []struct {
-		status Status
-		title  string
-	}{{Fail, "Failures"}, {Error, "Errors"}} {
+	for _, sec := range failingSections {
 		cs := r.With(sec.status)
 		if len(cs) == 0 {
 			continue

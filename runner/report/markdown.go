@@ -72,10 +72,7 @@ func markdown(r Run, t kindText) string {
 		what += " · baseline " + mdCode(clean(r.Baseline.File, false))
 	}
 	b.WriteString(what + "\n")
-	for _, sec := range []struct {
-		status Status
-		title  string
-	}{{Fail, "Failures"}, {Error, "Errors"}} {
+	for _, sec := range failingSections {
 		cs := r.With(sec.status)
 		if len(cs) == 0 {
 			continue

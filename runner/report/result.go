@@ -155,6 +155,13 @@ func (r Run) Summary() Summary {
 	return s
 }
 
+// failingSections are the sections every report opens with, in order:
+// the checks that failed, then those that could not be carried out.
+var failingSections = []struct {
+	status Status
+	title  string
+}{{Fail, "Failures"}, {Error, "Errors"}}
+
 // With is the run's checks of status s, in the run's order: the sections
 // of the reporters (Failures, Errors, Known failures).
 func (r Run) With(s Status) []Check {
